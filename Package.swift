@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// rawspeech: recurrent predictors of raw speech (Chung et al. 2014), in Swift on
+// libsndfile, libsoxr, FFTW and OpenBLAS. One library module for the pipeline
+// (Sources/RawSpeech/{Audio,Corpus,Network,Training,Evaluation}), one command-line
+// executable, and one thin system-library target per C library.
+import PackageDescription
+
+let package = Package(
+    name: "rawspeech",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rawspeech", targets: ["rawspeech"]),
+        .library(name: "RawSpeech", targets: ["RawSpeech"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr",
+                       providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "RawSpeech",
+            dependencies: ["CSndfile", "CSoxr", "CFFTW", "COpenBLAS"]
+        ),
+        .executableTarget(
+            name: "rawspeech",
+            dependencies: [
+                "RawSpeech",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "RawSpeechTests",
+            dependencies: ["RawSpeech"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

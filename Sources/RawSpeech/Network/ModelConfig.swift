@@ -1,0 +1,98 @@
+// The shape of a model: which recurrent unit, how wide, how deep, and the mixture head.
+// Parameter counting lives here so `--params 169k` and the paper's Table 1 agree.
+
+/// The recurrent units compared in the paper.
+public enum Cell: String, Codable, CaseIterable, Sendable {
+    case tanh, gru, lstm
+}
+
+/// Which GRU equations: the paper's (reset before U) or PyTorch/cuDNN's (reset after U h + b).
+public enum GRUForm: String, Codable, CaseIterable, Sendable {
+    case paper, cudnn
+}
+
+/// Everything needed to lay out a recurrent MDN's parameters.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public var cell: Cell
+    /// Hidden units per layer (H).
+    public var units: Int
+    /// Stacked recurrent layers (the paper uses 1).
+    public var layers: Int
+    /// Mixture components of the output density (K; the paper's 20).
+    public var components: Int
+    /// Samples in each input frame (I = 20).
+    public var inputSize: Int
+    /// Samples predicted per step (D = 10).
+    public var targetSize: Int
+    /// GRU equations (ignored by the other cells).
+    public var gruForm: GRUForm
+    /// Smallest standard deviation a mixture component may take, in normalized units;
+    /// keeps the likelihood bounded when a component collapses onto a sample.
+    public var sigmaFloor: Float
+
+    public init(cell: Cell, units: Int, layers: Int = 1, components: Int = 20,
+                inputSize: Int = 20, targetSize: Int = 10,
+                gruForm: GRUForm = .paper, sigmaFloor: Float = 1e-3) {
+        self.cell = cell
+        self.units = units
+        self.layers = layers
+        self.components = components
+        self.inputSize = inputSize
+        self.targetSize = targetSize
+        self.gruForm = gruForm
+        self.sigmaFloor = sigmaFloor
+    }
+
+    /// Weight blocks per unit: tanh 1, GRU 3 (update, reset, candidate), LSTM 4.
+    public static func gateCount(_ cell: Cell) -> Int {
+        switch cell {
+        case .tanh: 1
+        case .gru: 3
+        case .lstm: 4
+        }
+    }
+
+    /// Parameters of one recurrent layer with `inputs` inputs and `units` units:
+    /// W (gates*H x in), U (gates*H x H), biases (gates*H), plus 3H peepholes for the LSTM.
+    /// The cuDNN GRU form has a second bias for the recurrent projection (3H more).
+    public static func layerParameterCount(cell: Cell, inputs: Int, units: Int,
+                                           gruForm: GRUForm = .paper) -> Int {
+        let gates = gateCount(cell)
+        var count = gates * (inputs * units + units * units + units)
+        if cell == .lstm { count += 3 * units }
+        if cell == .gru && gruForm == .cudnn { count += 3 * units }
+        return count
+    }
+
+    /// Parameters of the recurrent layers: the budget of the paper's Table 1.
+    public var recurrentParameterCount: Int {
+        (0 ..< layers).reduce(0) { total, layer in
+            total + Self.layerParameterCount(cell: cell, inputs: layer == 0 ? inputSize : units,
+                                             units: units, gruForm: gruForm)
+        }
+    }
+
+    /// Outputs of the mixture head per step: K logits, K*D means, K*D log standard deviations.
+    public var headOutputs: Int { components * (1 + 2 * targetSize) }
+
+    /// Parameters of the mixture head: a dense layer from H to `headOutputs`, with bias.
+    public var headParameterCount: Int { headOutputs * (units + 1) }
+
+    /// All trainable parameters.
+    public var parameterCount: Int { recurrentParameterCount + headParameterCount }
+
+    /// The unit count that fills a recurrent-parameter budget: the largest whose count is at
+    /// most 0.1% over `budget`. The paper's "equal budget of about 169K" is such a bound:
+    /// `--params 169k` gives its 400 / 227 / 195 for tanh / GRU / LSTM (168,400 / 168,888 /
+    /// 169,065), where "closest to 169,000" would pick tanh-401 (169,222).
+    public static func units(for cell: Cell, budget: Int, layers: Int = 1, inputSize: Int = 20,
+                             gruForm: GRUForm = .paper) -> Int {
+        let limit = budget + budget / 1000
+        var units = 1
+        while ModelConfig(cell: cell, units: units + 1, layers: layers, inputSize: inputSize,
+                          gruForm: gruForm).recurrentParameterCount <= limit {
+            units += 1
+        }
+        return units
+    }
+}

@@ -1,0 +1,18 @@
+// The `rawspeech` command: one subcommand per pipeline stage. Subcommands live in their
+// own files; this one only lists them.
+import ArgumentParser
+
+struct RawSpeechCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rawspeech",
+        abstract: "Recurrent predictors of raw speech waveforms (tanh, GRU, LSTM with a mixture-density output).",
+        discussion: """
+        The pipeline: `manifest` lists recordings, `preprocess` turns them into sample \
+        shards, `train` fits a predictor, `score` measures it on held-out audio.
+        """,
+        version: RawSpeechVersion.string,
+        subcommands: [
+            BLASInfoCommand.self,
+        ]
+    )
+}

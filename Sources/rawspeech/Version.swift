@@ -1,0 +1,3 @@
+enum RawSpeechVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,9 @@
+// Entry point. Before anything loads OpenBLAS's kernels, make sure the fast ones will run:
+// if OPENBLAS_CORETYPE is unset and this CPU supports better kernels than the generic
+// fallback, re-execute this same binary with the variable set (setenv alone is too late:
+// OpenBLAS reads it when the library is loaded, before main).
+import Foundation
+import RawSpeech
+
+OpenBLASReexec.ensureFastKernels()
+RawSpeechCommand.main()
