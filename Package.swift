@@ -24,9 +24,11 @@ let package = Package(
                        providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
         .target(
             name: "RawSpeech",
-            dependencies: ["CSndfile", "CSoxr", "CFFTW", "COpenBLAS"]
+            dependencies: ["CSndfile", "CSoxr", "CFFTW", "COpenBLAS", "CCrypto"]
         ),
         .executableTarget(
             name: "rawspeech",

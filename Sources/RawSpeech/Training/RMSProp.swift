@@ -1,0 +1,59 @@
+// The update rule of paper.md: gradient norm rescaled to `clip` when larger, then RMSProp.
+// Parameters, gradients and the squared-gradient average share one flat layout, so each
+// step is one loop (llm.c's ParameterTensors).
+
+/// RMSProp with global-norm clipping (Tieleman & Hinton 2012; PyTorch's `RMSprop` form:
+/// v = decay v + (1 - decay) g^2, p -= lr g / (sqrt(v) + eps)).
+public struct RMSProp: Codable, Equatable, Sendable {
+    /// Running average of squared gradients, one per parameter.
+    public var meanSquare: [Float]
+
+    public init(parameterCount: Int) {
+        meanSquare = [Float](repeating: 0, count: parameterCount)
+    }
+
+    /// The gradient's Euclidean norm (accumulated in Double: 170K squares in Float lose digits).
+    public static func norm(_ gradient: [Float]) -> Double {
+        var sum = 0.0
+        for g in gradient { sum += Double(g) * Double(g) }
+        return sum.squareRoot()
+    }
+
+    /// Applies one update in place; returns the gradient's norm before clipping.
+    @discardableResult
+    public mutating func update(parameters: inout [Float], gradient: [Float], learningRate: Double,
+                                decay: Double, epsilon: Double, clip: Double) -> Double {
+        precondition(parameters.count == gradient.count && gradient.count == meanSquare.count)
+        let norm = Self.norm(gradient)
+        let scale = Float(clip > 0 && norm > clip ? clip / norm : 1)
+        let rate = Float(learningRate)
+        let keep = Float(decay)
+        let blend = Float(1 - decay)
+        let floor = Float(epsilon)
+        parameters.withUnsafeMutableBufferPointer { p in
+            meanSquare.withUnsafeMutableBufferPointer { v in
+                gradient.withUnsafeBufferPointer { g in
+                    for i in 0 ..< p.count {
+                        let gi = g[i] * scale
+                        v[i] = keep * v[i] + blend * gi * gi
+                        p[i] -= rate * gi / (v[i].squareRoot() + floor)
+                    }
+                }
+            }
+        }
+        return norm
+    }
+}
+
+/// Weight noise (Graves 2011): the gradient is taken at weights perturbed by Gaussian noise
+/// of standard deviation `std`, and applied to the clean weights.
+public enum WeightNoise {
+    /// Writes `clean + noise` into `noisy`, drawing from `rng`.
+    public static func perturb(_ clean: [Float], into noisy: inout [Float], std: Double,
+                               rng: inout SeededGenerator) {
+        precondition(clean.count == noisy.count)
+        for i in 0 ..< clean.count {
+            noisy[i] = std > 0 ? clean[i] + Float(std * rng.nextGaussian()) : clean[i]
+        }
+    }
+}
