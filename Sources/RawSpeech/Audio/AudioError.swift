@@ -12,6 +12,8 @@ public enum AudioError: Error, Equatable, Sendable, CustomStringConvertible {
     case noSamples(path: String)
     /// Fewer samples than the header promised, or a decoder error part-way through.
     case truncated(path: String, expectedFrames: Int, readFrames: Int)
+    /// The header's data chunk runs past the end of the file.
+    case truncatedData(path: String, promisedBytes: Int, presentBytes: Int)
     /// A float file holding NaN or an infinity (found at source frame `frame`).
     case nonFiniteSample(path: String, frame: Int)
     case unsupportedEncoding(String)
@@ -27,6 +29,8 @@ public enum AudioError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSamples(let path): return "\(path): header only, no samples"
         case .truncated(let path, let expected, let read):
             return "\(path): truncated: header says \(expected) frames, only \(read) could be read"
+        case .truncatedData(let path, let promised, let present):
+            return "\(path): truncated: header promises \(promised) bytes of samples, the file holds \(present)"
         case .nonFiniteSample(let path, let frame): return "\(path): NaN or infinite sample at frame \(frame)"
         case .unsupportedEncoding(let name):
             return "unknown encoding \"\(name)\" (known: \(RawEncoding.allCases.map(\.rawValue).joined(separator: ", ")))"

@@ -15,8 +15,9 @@ public enum RawEncoding: String, CaseIterable, Codable, Sendable {
         let subtype: Int
         var endian = Int(SF_ENDIAN_LITTLE)
         switch self {
-        case .pcm_u8: subtype = Int(SF_FORMAT_PCM_U8)
-        case .pcm_s8: subtype = Int(SF_FORMAT_PCM_S8)
+        // Single bytes have no endianness; some containers refuse the flag.
+        case .pcm_u8: subtype = Int(SF_FORMAT_PCM_U8); endian = 0
+        case .pcm_s8: subtype = Int(SF_FORMAT_PCM_S8); endian = 0
         case .pcm_s16le: subtype = Int(SF_FORMAT_PCM_16)
         case .pcm_s16be: subtype = Int(SF_FORMAT_PCM_16); endian = Int(SF_ENDIAN_BIG)
         case .pcm_s24le: subtype = Int(SF_FORMAT_PCM_24)

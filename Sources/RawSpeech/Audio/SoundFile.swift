@@ -34,7 +34,7 @@ final class SoundFile {
         } else if let promised = Self.promisedDataBytes(logInfo) {
             // libsndfile quietly shortens a data chunk that runs past the end of the file
             // and notes "data : N (should be M)" in its log: that file was cut short.
-            throw AudioError.truncated(path: path, expectedFrames: promised.should, readFrames: Int(info.frames))
+            throw AudioError.truncatedData(path: path, promisedBytes: promised.said, presentBytes: promised.should)
         }
     }
 
@@ -70,15 +70,21 @@ final class SoundFile {
         return String(cString: buffer)
     }
 
-    /// Parses "data : N (should be M)" from a log, in data frames is not known here, so the
-    /// byte counts are returned as is.
+    /// Parses "data : N (should be M)" (WAV) or "SSND : N (should be M)" (AIFF) from
+    /// libsndfile's log: the data chunk promised N bytes, the file holds M. A size of 0 or
+    /// 0xFFFFFFFF is a streaming writer's placeholder, not a truncation.
     static func promisedDataBytes(_ log: String) -> (said: Int, should: Int)? {
-        for line in log.split(separator: "\n") where line.contains("data") && line.contains("should be") {
-            let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-            if numbers.count >= 2 { return (numbers[0], numbers[1]) }
+        for line in log.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard text.hasPrefix("data") || text.hasPrefix("SSND"), text.contains("should be") else { continue }
+            let numbers = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            if numbers.count >= 2, numbers[0] != 0, numbers[0] != 0xFFFF_FFFF, numbers[0] > numbers[1] {
+                return (numbers[0], numbers[1])
+            }
         }
         return nil
     }
+
 }
 
 extension RawEncoding {
