@@ -24,7 +24,7 @@ struct PreprocessCommand: ParsableCommand {
     @Option(name: .customLong("sample-rate"), help: "Target sample rate in Hz.")
     var sampleRate: Int = 16_000
 
-    @Option(help: "Files processed in parallel (default: the number of cores).")
+    @Option(help: "Files processed in parallel (default: one per core).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .customLong("frame-input"), help: "Samples the network sees per step.")
