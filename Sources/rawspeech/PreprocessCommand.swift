@@ -73,8 +73,9 @@ struct PreprocessCommand: ParsableCommand {
                      + "\(summary.frame.target) out, hop \(summary.frame.hop)"]
         for split in Split.allCases {
             let s = summary.splits[split.rawValue] ?? SplitSummary()
-            lines.append(String(format: "  %-5@ %4d files %9.2f s %11d samples %9d frames",
-                                split.rawValue, s.files, s.seconds, s.samples, s.frames))
+            let name = split.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
+            lines.append("  \(name) " + String(format: "%4d files %9.2f s %11d samples %9d frames",
+                                                s.files, s.seconds, s.samples, s.frames))
         }
         lines.append(String(format: "  train_mean %.6g  train_std %.6g", summary.trainMean, summary.trainStd))
         if !summary.skipped.isEmpty { lines.append("  skipped \(summary.skipped.count) bad files (listed in summary.json)") }
