@@ -10,6 +10,7 @@ final class ProgressDisplay: @unchecked Sendable {
     private var done = 0.0
     private var count = 0
     private let start = Date()
+    private var lastDraw = Date.distantPast
 
     /// `total` in `unit`s (e.g. seconds of audio).
     init(total: Double, unit: String) {
@@ -23,27 +24,36 @@ final class ProgressDisplay: @unchecked Sendable {
         done += amount
         count += 1
         if isTerminal {
-            let fraction = min(1, done / total)
-            let width = 30
-            let filled = Int(fraction * Double(width))
-            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            let elapsed = Date().timeIntervalSince(start)
-            let text = String(format: "\r[%@] %3.0f%%  %d files  %.0f/%.0f %@  %.1fs", bar, fraction * 100,
-                              count, done, total, unit, elapsed)
-            FileHandle.standardError.write(Data(text.utf8))
+            // Ten redraws a second are enough for the eye; thousands of small files would
+            // otherwise spend their time repainting the terminal.
+            if Date().timeIntervalSince(lastDraw) >= 0.1 { drawBar() }
         } else {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            write(line + "\n")
         }
     }
 
     /// A message that must not be overwritten by the bar.
     func note(_ line: String) {
         lock.lock(); defer { lock.unlock() }
-        FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+        write((isTerminal ? "\r\u{1B}[K" : "") + line + "\n")
     }
 
+    /// Draws the final state of the bar and ends its line.
     func close() {
         lock.lock(); defer { lock.unlock() }
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        if isTerminal && count > 0 { drawBar(); write("\n") }
     }
+
+    private func drawBar() {
+        lastDraw = Date()
+        let fraction = min(1, done / total)
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let elapsed = lastDraw.timeIntervalSince(start)
+        write(String(format: "\r[%@] %3.0f%%  %d files  %.0f/%.0f %@  %.1fs", bar, fraction * 100,
+                     count, done, total, unit, elapsed))
+    }
+
+    private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 }
