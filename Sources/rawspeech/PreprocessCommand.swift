@@ -46,10 +46,11 @@ struct PreprocessCommand: ParsableCommand {
     }
 
     func run() throws {
-        let manifest = try Manifest.load(URL(fileURLWithPath: manifest))
+        let manifest = try Manifest.load(URL(fileURLWithPath: manifest), skipBad: skipBad)
         let options = PreprocessOptions(sampleRate: sampleRate,
                                         frame: FrameSpec(input: frameInput, target: frameTarget, hop: frameHop),
                                         jobs: jobs, skipBad: skipBad)
+        for line in manifest.rejected { FileHandle.standardError.write(Data("skipped \(line.error)\n".utf8)) }
         let display = ProgressDisplay(total: manifest.entries.reduce(0) { $0 + $1.duration }, unit: "s")
         let summary = try Preprocessor.run(manifest: manifest, output: URL(fileURLWithPath: output),
                                            options: options) { event in

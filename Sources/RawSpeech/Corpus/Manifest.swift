@@ -55,10 +55,13 @@ public struct Manifest: Sendable {
     public var entries: [ManifestEntry]
     /// The manifest file, for error messages and resolving relative paths.
     public var url: URL
+    /// Lines `load(_:skipBad:)` could not parse, when told to skip them.
+    public var rejected: [SkippedFile]
 
-    public init(entries: [ManifestEntry], url: URL) {
+    public init(entries: [ManifestEntry], url: URL, rejected: [SkippedFile] = []) {
         self.entries = entries
         self.url = url
+        self.rejected = rejected
     }
 
     /// Where an entry's audio is.
@@ -68,18 +71,27 @@ public struct Manifest: Sendable {
             : url.deletingLastPathComponent().appendingPathComponent(entry.audioFilepath).standardizedFileURL
     }
 
-    public static func load(_ url: URL) throws -> Manifest {
+    /// Reads a manifest; a bad line is an error naming it, or with `skipBad` is listed in
+    /// `rejected` (its path if it has a readable one) and left out.
+    public static func load(_ url: URL, skipBad: Bool = false) throws -> Manifest {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw CorpusError.manifestUnreadable(path: url.path, reason: (error as NSError).localizedDescription)
         }
         var entries: [ManifestEntry] = []
+        var rejected: [SkippedFile] = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
-            entries.append(try parse(trimmed, line: index + 1, manifest: url.path))
+            do {
+                entries.append(try parse(trimmed, line: index + 1, manifest: url.path))
+            } catch let error as CorpusError where skipBad {
+                let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any]
+                rejected.append(SkippedFile(path: object?["audio_filepath"] as? String ?? "", line: index + 1,
+                                            error: error.description))
+            }
         }
-        return Manifest(entries: entries, url: url)
+        return Manifest(entries: entries, url: url, rejected: rejected)
     }
 
     /// Parses one line, naming the field and line of anything wrong.

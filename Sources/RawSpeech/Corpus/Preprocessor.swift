@@ -70,7 +70,7 @@ public enum Preprocessor {
         }
 
         var splits = Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0.rawValue, SplitSummary()) })
-        var skipped: [SkippedFile] = []
+        var skipped = manifest.rejected
         var recordings: [ShardEntry] = []
         var train = ShardStatistics()
         for (index, entry) in entries.enumerated() {

@@ -89,5 +89,14 @@ import Testing
         let rejected = try run(["preprocess", malformed.path, "--output", scratch.file("d2").path])
         #expect(rejected.status != 0)
         #expect(rejected.stderr.contains("m2.jsonl:1: unknown split \"dev\""), "\(rejected.stderr)")
+
+        // --skip-bad also skips a malformed line, and lists it with its line number.
+        try "{\"audio_filepath\":\"good.wav\",\"duration\":1,\"split\":\"train\"}\n{\"audio_filepath\":\"bad.wav\",\"split\":\"dev\"}\n"
+            .write(to: malformed, atomically: true, encoding: .utf8)
+        let tolerated = try run(["preprocess", malformed.path, "--output", scratch.file("d3").path, "--skip-bad"])
+        #expect(tolerated.status == 0, "\(tolerated.stderr)")
+        let summary = try JSONDecoder().decode(DataSummary.self, from: Data(contentsOf: scratch.file("d3/summary.json")))
+        #expect(summary.skipped.map(\.line) == [2] && summary.skipped.map(\.path) == ["bad.wav"])
+        #expect(summary.splits["train"]!.files == 1)
     }
 }
