@@ -1,5 +1,6 @@
-// Whole-file conveniences on top of AudioReader, and the writer. Use these for short
-// files (tests, generated audio, scoring); preprocessing streams with AudioReader instead.
+// Whole-file conveniences on top of AudioReader and AudioWriter, and the format names.
+// Use these for short files (tests, generated audio, scoring); preprocessing streams with
+// AudioReader instead.
 import CSndfile
 import Foundation
 
@@ -79,40 +80,17 @@ public enum AudioFile {
     /// Writes interleaved multi-channel float frames.
     public static func write(interleaved samples: [Float], channels: Int, sampleRate: Int,
                              to url: URL, format: AudioFormat = .wav16) throws {
-        try atomically(url) { temp in
-            let file = try SoundFile(writing: temp, format: format.sndfileBits, sampleRate: sampleRate, channels: channels)
-            sf_command(file.handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
-            let frames = samples.count / channels
-            let wrote = samples.withUnsafeBufferPointer { sf_writef_float(file.handle, $0.baseAddress, sf_count_t(frames)) }
-            if Int(wrote) != frames { throw AudioError.writeFailed(path: url.path, reason: file.errorText ?? "short write") }
-        }
+        let writer = try AudioWriter(url: url, sampleRate: sampleRate, channels: channels, format: format)
+        try writer.write(samples)
+        try writer.finish()
     }
 
     /// Writes interleaved integer frames, left-justified in 32 bits (a 16-bit sample s is
     /// s << 16), so PCM files hold exactly the values given.
     public static func write(pcm samples: [Int32], channels: Int, sampleRate: Int,
                              to url: URL, format: AudioFormat) throws {
-        try atomically(url) { temp in
-            let file = try SoundFile(writing: temp, format: format.sndfileBits, sampleRate: sampleRate, channels: channels)
-            let frames = samples.count / channels
-            let wrote = samples.withUnsafeBufferPointer { sf_writef_int(file.handle, $0.baseAddress, sf_count_t(frames)) }
-            if Int(wrote) != frames { throw AudioError.writeFailed(path: url.path, reason: file.errorText ?? "short write") }
-        }
-    }
-
-    /// Runs `body` on a temporary sibling of `url`, then renames it into place; on error the
-    /// temporary file is removed, so a reader never sees half a file.
-    static func atomically(_ url: URL, _ body: (URL) throws -> Void) throws {
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp")
-        do {
-            try body(temp) // the SoundFile closes when body returns, before the rename
-            if rename(temp.path, url.path) != 0 {
-                throw AudioError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
-            }
-        } catch {
-            unlink(temp.path)
-            throw error
-        }
+        let writer = try AudioWriter(url: url, sampleRate: sampleRate, channels: channels, format: format)
+        try writer.write(pcm: samples)
+        try writer.finish()
     }
 }

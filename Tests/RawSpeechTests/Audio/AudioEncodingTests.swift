@@ -96,6 +96,26 @@ import Testing
         }
     }
 
+    /// The streaming writer: blocks in, one file out, visible only after `finish`; a writer
+    /// dropped unfinished leaves nothing behind.
+    @Test func streamingWriter() throws {
+        let scratch = ScratchFolder()
+        let url = scratch.file("stream.flac")
+        let writer = try AudioWriter(url: url, sampleRate: 16000, format: .flac16)
+        let blocks = (0 ..< 5).map { Signals.pcm16Ramp(count: 1000, start: -9000 + 3000 * $0, step: 3) }
+        for block in blocks { try writer.write(pcm: block) }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        try writer.finish()
+        let back = try AudioFile.readMono(url).samples
+        #expect(Signals.mismatch(back, blocks.joined().map { Float($0) * 0x1p-31 }) == nil)
+
+        do {
+            let abandoned = try AudioWriter(url: scratch.file("abandoned.wav"), sampleRate: 16000)
+            try abandoned.write([0.1, 0.2])
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path) == ["stream.flac"])
+    }
+
     /// Block size is a memory knob only: any block size yields the same samples.
     @Test func blockSizeDoesNotChangeOutput() throws {
         let scratch = ScratchFolder()

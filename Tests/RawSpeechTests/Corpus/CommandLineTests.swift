@@ -21,8 +21,9 @@ import Testing
     struct Run { var status: Int32; var stdout: String; var stderr: String }
 
     func run(_ arguments: [String]) throws -> Run {
+        let binary: URL = try #require(Self.binary(), "rawspeech binary not found next to the tests")
         let process = Process()
-        process.executableURL = try #require(Self.binary(), "rawspeech binary not found next to the tests")
+        process.executableURL = binary
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
