@@ -20,15 +20,15 @@ let package = Package(
                        providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr",
                        providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
                        providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
-                       providers: [.apt(["libssl-dev"])]),
         .target(
             name: "RawSpeech",
-            dependencies: ["CSndfile", "CSoxr", "CFFTW", "COpenBLAS", "CCrypto"]
+            dependencies: ["CSndfile", "CSoxr", "CCrypto", "CFFTW", "COpenBLAS"]
         ),
         .executableTarget(
             name: "rawspeech",

@@ -12,6 +12,8 @@ struct RawSpeechCommand: ParsableCommand {
         """,
         version: RawSpeechVersion.string,
         subcommands: [
+            ManifestCommand.self,
+            PreprocessCommand.self,
             BLASInfoCommand.self,
         ]
     )

@@ -29,6 +29,29 @@ public struct SkippedFile: Codable, Equatable, Sendable {
     }
 }
 
+/// One recording's shard, as listed in summary.json (`recordings`), so readers need not
+/// scan folders and can tell a stale shard from the one this summary describes.
+public struct ShardEntry: Codable, Equatable, Sendable {
+    public var name: String
+    public var split: Split
+    /// Relative to the data folder.
+    public var shard: String
+    public var samples: Int
+    /// Hex SHA-256 of the shard's samples (as in its header).
+    public var sha256: String
+    /// The manifest line it came from.
+    public var line: Int
+
+    public init(name: String, split: Split, shard: String, samples: Int, sha256: String, line: Int) {
+        self.name = name
+        self.split = split
+        self.shard = shard
+        self.samples = samples
+        self.sha256 = sha256
+        self.line = line
+    }
+}
+
 /// The contents of summary.json.
 public struct DataSummary: Codable, Equatable, Sendable {
     public var sampleRate: Int
@@ -39,19 +62,34 @@ public struct DataSummary: Codable, Equatable, Sendable {
     public var trainMean: Double
     public var trainStd: Double
     public var skipped: [SkippedFile]
+    /// Every shard in the folder, in manifest order (absent in hand-written summaries).
+    public var recordings: [ShardEntry]
 
     enum CodingKeys: String, CodingKey {
         case sampleRate = "sample_rate", frame, splits
-        case trainMean = "train_mean", trainStd = "train_std", skipped
+        case trainMean = "train_mean", trainStd = "train_std", skipped, recordings
     }
 
     public init(sampleRate: Int, frame: FrameSpec, splits: [String: SplitSummary],
-                trainMean: Double, trainStd: Double, skipped: [SkippedFile]) {
+                trainMean: Double, trainStd: Double, skipped: [SkippedFile],
+                recordings: [ShardEntry] = []) {
         self.sampleRate = sampleRate
         self.frame = frame
         self.splits = splits
         self.trainMean = trainMean
         self.trainStd = trainStd
         self.skipped = skipped
+        self.recordings = recordings
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sampleRate = try c.decode(Int.self, forKey: .sampleRate)
+        frame = try c.decode(FrameSpec.self, forKey: .frame)
+        splits = try c.decode([String: SplitSummary].self, forKey: .splits)
+        trainMean = try c.decode(Double.self, forKey: .trainMean)
+        trainStd = try c.decode(Double.self, forKey: .trainStd)
+        skipped = try c.decodeIfPresent([SkippedFile].self, forKey: .skipped) ?? []
+        recordings = try c.decodeIfPresent([ShardEntry].self, forKey: .recordings) ?? []
     }
 }

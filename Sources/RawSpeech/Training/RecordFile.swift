@@ -66,7 +66,7 @@ public struct RecordFile: Sendable {
             appendInteger(&data, UInt64(record.bytes.count))
             data.append(record.bytes)
         }
-        data.append(contentsOf: SHA256Digest.of(data))
+        data.append(contentsOf: SHA256.digest(data))
         try AtomicFile.write(data, to: url)
     }
 
@@ -83,7 +83,7 @@ public struct RecordFile: Sendable {
             throw RecordFileError(path: path, reason: "not a rawspeech \(kind) (wrong magic or too short)")
         }
         let body = data.prefix(data.count - 32)
-        guard SHA256Digest.of(body) == Array(data.suffix(32)) else {
+        guard SHA256.digest(body) == Array(data.suffix(32)) else {
             throw RecordFileError(path: path, reason: "\(kind) checksum mismatch: the file is corrupt or truncated")
         }
         var reader = ByteReader(data: body, offset: 8)

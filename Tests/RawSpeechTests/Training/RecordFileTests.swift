@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func sha256MatchesKnownVector() {
-        #expect(SHA256Digest.hex(SHA256Digest.of(Data("abc".utf8)))
+        #expect(SHA256.hex(SHA256.digest(Data("abc".utf8)))
             == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 

@@ -1,0 +1,96 @@
+// Whole-file conveniences on top of AudioReader and AudioWriter, and the format names.
+// Use these for short files (tests, generated audio, scoring); preprocessing streams with
+// AudioReader instead.
+import CSndfile
+import Foundation
+
+/// A recording held in memory: mono samples and their rate.
+public struct MonoAudio: Sendable, Equatable {
+    public var samples: [Float]
+    public var sampleRate: Int
+
+    public init(samples: [Float], sampleRate: Int) {
+        self.samples = samples
+        self.sampleRate = sampleRate
+    }
+
+    public var seconds: Double { Double(samples.count) / Double(sampleRate) }
+}
+
+/// Container formats rawspeech writes (all through libsndfile).
+public enum AudioContainer: String, CaseIterable, Sendable {
+    case wav, flac, ogg, aiff, au, raw
+
+    var sndfileBits: Int32 {
+        switch self {
+        case .wav: return Int32(SF_FORMAT_WAV)
+        case .flac: return Int32(SF_FORMAT_FLAC)
+        case .ogg: return Int32(SF_FORMAT_OGG)
+        case .aiff: return Int32(SF_FORMAT_AIFF)
+        case .au: return Int32(SF_FORMAT_AU)
+        case .raw: return Int32(SF_FORMAT_RAW)
+        }
+    }
+}
+
+/// A container plus an encoding, e.g. WAV with 16-bit PCM, or OGG with Vorbis.
+public struct AudioFormat: Equatable, Sendable {
+    public var container: AudioContainer
+    /// nil means the container's own codec (FLAC's, Vorbis for OGG).
+    public var encoding: RawEncoding?
+
+    public init(_ container: AudioContainer, _ encoding: RawEncoding? = nil) {
+        self.container = container
+        self.encoding = encoding
+    }
+
+    public static let wav16 = AudioFormat(.wav, .pcm_s16le)
+    public static let wavFloat = AudioFormat(.wav, .pcm_f32le)
+    public static let flac16 = AudioFormat(.flac, .pcm_s16le)
+    public static let vorbis = AudioFormat(.ogg, nil)
+
+    var sndfileBits: Int32 {
+        switch (container, encoding) {
+        case (.ogg, _): return container.sndfileBits | Int32(SF_FORMAT_VORBIS)
+        case (.flac, let e): // FLAC stores 8, 16 or 24-bit integers; endianness does not apply.
+            let subtype = (e?.sndfileBits ?? Int32(SF_FORMAT_PCM_16)) & Int32(SF_FORMAT_SUBMASK)
+            return container.sndfileBits | subtype
+        case (_, let e): return container.sndfileBits | (e ?? .pcm_s16le).sndfileBits
+        }
+    }
+}
+
+public enum AudioFile {
+    /// Reads a whole file as mono at `sampleRate` (nil: the file's own rate).
+    public static func readMono(_ url: URL, sampleRate: Int? = nil, raw: RawFormat? = nil) throws -> MonoAudio {
+        let reader = try AudioReader(url: url, raw: raw, sampleRate: sampleRate)
+        var samples: [Float] = []
+        samples.reserveCapacity(reader.expectedSamples)
+        try reader.forEachBlock { samples.append(contentsOf: $0) }
+        return MonoAudio(samples: samples, sampleRate: reader.sampleRate)
+    }
+
+    /// Writes mono `samples` (nominally in [-1, 1]) to `url`; PCM encodings clip rather
+    /// than wrap. The file appears under its name only once complete (temp name, rename).
+    public static func write(_ samples: [Float], sampleRate: Int, to url: URL,
+                             format: AudioFormat = .wav16) throws {
+        try write(interleaved: samples, channels: 1, sampleRate: sampleRate, to: url, format: format)
+    }
+
+    /// Writes interleaved multi-channel float frames.
+    public static func write(interleaved samples: [Float], channels: Int, sampleRate: Int,
+                             to url: URL, format: AudioFormat = .wav16) throws {
+        let writer = try AudioWriter(url: url, sampleRate: sampleRate, channels: channels, format: format)
+        try writer.write(samples)
+        try writer.finish()
+    }
+
+    /// Writes interleaved integer frames, left-justified in 32 bits (a 16-bit sample s is
+    /// s << 16), so PCM files hold exactly the values given.
+    public static func write(pcm samples: [Int32], channels: Int, sampleRate: Int,
+                             to url: URL, format: AudioFormat) throws {
+        let writer = try AudioWriter(url: url, sampleRate: sampleRate, channels: channels, format: format)
+        try writer.write(pcm: samples)
+        try writer.finish()
+    }
+}

@@ -1,0 +1,209 @@
+// The work behind `rawspeech preprocess`: every manifest entry is streamed through
+// AudioReader (libsndfile blocks -> mono -> libsoxr) into its own shard, files in parallel
+// on `jobs` threads, then summary.json is written. Resumable: a shard that is complete,
+// checksum-valid, at the right rate and made from the bytes the manifest names is kept.
+// It reports progress through a callback and never prints; the CLI decides how to show it.
+import Dispatch
+import Foundation
+
+public struct PreprocessOptions: Codable, Sendable {
+    /// 16 kHz: the paper's rate, and the rate of the default corpus.
+    public var sampleRate = 16_000
+    /// The paper's framing (20 in, 10 out, hop 10); recorded in summary.json.
+    public var frame = FrameSpec.paper
+    /// One file per core keeps both cores busy; each file's work is sequential.
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// Off: a bad file stops the run; on: it is listed in summary.json and skipped.
+    public var skipBad = false
+
+    public init(sampleRate: Int = 16_000, frame: FrameSpec = .paper, jobs: Int? = nil, skipBad: Bool = false) {
+        self.sampleRate = sampleRate
+        self.frame = frame
+        if let jobs { self.jobs = jobs }
+        self.skipBad = skipBad
+    }
+}
+
+/// What happened to one manifest entry, as it happens.
+public enum PreprocessEvent: Sendable {
+    case started(files: Int, seconds: Double)
+    /// `reused`: a valid shard from an earlier run was kept.
+    case finished(name: String, line: Int, seconds: Double, reused: Bool)
+    case skipped(SkippedFile)
+}
+
+public enum Preprocessor {
+    public static let summaryFile = "summary.json"
+
+    public static func run(manifest: Manifest, output: URL, options: PreprocessOptions,
+                           progress: @escaping @Sendable (PreprocessEvent) -> Void = { _ in }) throws -> DataSummary {
+        let names = try recordingNames(manifest)
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
+        // A summary describes one complete run: drop the old one before touching shards.
+        try? fileManager.removeItem(at: output.appendingPathComponent(summaryFile))
+        progress(.started(files: manifest.entries.count, seconds: manifest.entries.reduce(0) { $0 + $1.duration }))
+
+        let entries = manifest.entries
+        let results = ResultBox(count: entries.count)
+        let jobs = max(1, min(options.jobs, entries.count))
+        // Workers pull the next entry from a shared counter, so long files do not hold up a
+        // fixed partition; the first hard error stops everyone at their next file.
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while let index = results.next() {
+                let entry = entries[index]
+                do {
+                    let result = try process(entry, name: names[index], manifest: manifest, output: output, options: options)
+                    results.set(index, .success(result))
+                    progress(.finished(name: names[index], line: entry.line,
+                                       seconds: Double(result.samples) / Double(options.sampleRate), reused: result.reused))
+                } catch {
+                    let wrapped = CorpusError.entry(manifest: manifest.url.path, line: entry.line, error: error)
+                    results.set(index, .failure(wrapped))
+                    if options.skipBad {
+                        progress(.skipped(SkippedFile(path: entry.audioFilepath, line: entry.line, error: "\(error)")))
+                    } else {
+                        results.stop()
+                    }
+                }
+            }
+        }
+
+        var splits = Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0.rawValue, SplitSummary()) })
+        var skipped = manifest.rejected
+        var recordings: [ShardEntry] = []
+        var train = ShardStatistics()
+        for (index, entry) in entries.enumerated() {
+            switch results.results[index] {
+            case .success(let r):
+                recordings.append(ShardEntry(name: names[index], split: entry.split, shard: r.shard,
+                                             samples: r.samples, sha256: r.sha256, line: entry.line))
+                splits[entry.split.rawValue, default: SplitSummary()].add(samples: r.samples, rate: options.sampleRate, frame: options.frame)
+                if entry.split == .train { train.merge(r.statistics) }
+            case .failure(let error):
+                if !options.skipBad { throw error }
+                skipped.append(SkippedFile(path: entry.audioFilepath, line: entry.line,
+                                           error: "\((error as? CorpusError).map(\.innerDescription) ?? "\(error)")"))
+            case nil:
+                break // not processed: another file failed and stopped the run (thrown above)
+            }
+        }
+
+        // Population statistics of every training sample (Double accumulators).
+        let mean = train.count > 0 ? train.sum / Double(train.count) : 0
+        let variance = train.count > 0 ? max(0, train.sumOfSquares / Double(train.count) - mean * mean) : 1
+        let summary = DataSummary(sampleRate: options.sampleRate, frame: options.frame, splits: splits,
+                                  trainMean: mean, trainStd: variance.squareRoot(), skipped: skipped,
+                                  recordings: recordings)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(summary).write(to: output.appendingPathComponent(summaryFile), options: .atomic)
+        return summary
+    }
+
+    struct FileResult: Sendable {
+        var shard: String
+        var samples: Int
+        var sha256: String
+        var statistics: ShardStatistics
+        var reused: Bool
+    }
+
+    /// One entry: reuse its shard if valid, else check the source and stream it into a new one.
+    static func process(_ entry: ManifestEntry, name: String, manifest: Manifest, output: URL,
+                        options: PreprocessOptions) throws -> FileResult {
+        let relative = "\(entry.split.rawValue)/\(name).shard"
+        let shardURL = output.appendingPathComponent(relative)
+        let source = manifest.audioURL(entry)
+        let sourceDigest = entry.sha256.map(hexBytes) ?? [UInt8](repeating: 0, count: 32)
+        if let kept = try? Shard.read(shardURL, keepSamples: false),
+           kept.header.sampleRate == options.sampleRate, kept.header.sourceSHA256 == sourceDigest {
+            return FileResult(shard: relative, samples: kept.header.sampleCount,
+                              sha256: SHA256.hex(kept.header.payloadSHA256), statistics: kept.statistics, reused: true)
+        }
+        try? FileManager.default.removeItem(at: shardURL)
+        if let expected = entry.sha256 {
+            guard FileManager.default.fileExists(atPath: source.path) else { throw AudioError.missingFile(path: source.path) }
+            let actual = try SHA256.hexDigest(ofFile: source)
+            if actual != expected { throw CorpusError.checksumMismatch(path: source.path, expected: expected, actual: actual) }
+        }
+        let reader = try AudioReader(url: source, raw: entry.raw, sampleRate: options.sampleRate)
+        try FileManager.default.createDirectory(at: shardURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let writer = try ShardWriter(url: shardURL, sampleRate: options.sampleRate, sourceSHA256: sourceDigest)
+        try reader.forEachBlock { try writer.append($0) }
+        let statistics = writer.statistics
+        let header = try writer.finish()
+        return FileResult(shard: relative, samples: header.sampleCount, sha256: SHA256.hex(header.payloadSHA256),
+                          statistics: statistics, reused: false)
+    }
+
+    /// Recording names: each path relative to the folder all the manifest's files share,
+    /// without its extension ("cards/001"); unique, or the manifest is ambiguous.
+    public static func recordingNames(_ manifest: Manifest) throws -> [String] {
+        let folders = manifest.entries.map { manifest.audioURL($0).deletingLastPathComponent().pathComponents }
+        var common = folders.first ?? []
+        for folder in folders.dropFirst() {
+            common = Array(zip(common, folder).prefix { $0 == $1 }.map(\.0))
+        }
+        var seen: Set<String> = []
+        return try manifest.entries.map { entry in
+            let parts = manifest.audioURL(entry).deletingPathExtension().pathComponents.dropFirst(common.count)
+            let name = parts.joined(separator: "/")
+            guard seen.insert(name).inserted else {
+                throw CorpusError.duplicateName(manifest: manifest.url.path, line: entry.line, name: name)
+            }
+            return name
+        }
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            bytes.append(UInt8(hex[index ..< next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+}
+
+extension SplitSummary {
+    mutating func add(samples: Int, rate: Int, frame: FrameSpec) {
+        files += 1
+        self.samples += samples
+        seconds += Double(samples) / Double(rate)
+        frames += frame.frameCount(samples: samples)
+    }
+}
+
+extension CorpusError {
+    /// The message without the manifest prefix (summary.json lists the line separately).
+    var innerDescription: String {
+        if case .entry(_, _, let error) = self { return "\(error)" }
+        return description
+    }
+}
+
+/// Results of the parallel workers, behind one lock.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cursor = 0
+    private var stopped = false
+    private(set) var results: [Result<Preprocessor.FileResult, Error>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func next() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard !stopped, cursor < results.count else { return nil }
+        cursor += 1
+        return cursor - 1
+    }
+
+    func set(_ index: Int, _ result: Result<Preprocessor.FileResult, Error>) {
+        lock.lock(); results[index] = result; lock.unlock()
+    }
+
+    func stop() { lock.lock(); stopped = true; lock.unlock() }
+}

@@ -1,0 +1,181 @@
+// A shard: one recording's samples after preprocessing, as little-endian float32 behind a
+// fixed 128-byte header (magic, format version, sample rate, sample count, SHA-256 of the
+// samples, SHA-256 of the source file). Written in blocks to a temporary name and renamed
+// when complete, so a shard under its real name is always whole; verified on every load.
+// Layout in docs/DATA.md. Not a container for several recordings: one file each keeps
+// resume and parallel writing trivial.
+import Foundation
+
+/// What a shard's header says.
+public struct ShardHeader: Equatable, Sendable {
+    public static let magic: [UInt8] = Array("RSPSHARD".utf8)
+    /// Version 1: float32 LE samples, 128-byte header.
+    public static let version: UInt32 = 1
+    public static let size = 128
+
+    public var sampleRate: Int
+    public var sampleCount: Int
+    public var payloadSHA256: [UInt8]
+    /// The source file's SHA-256 from the manifest (zeros if the manifest had none): a
+    /// rerun reuses the shard only if the manifest still names the same bytes.
+    public var sourceSHA256: [UInt8]
+
+    func encoded() -> [UInt8] {
+        var bytes = Self.magic
+        func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+        put(Self.version)
+        put(UInt32(Self.size))
+        put(UInt32(sampleRate))
+        put(UInt32(1)) // sample encoding: 1 = float32 little-endian (the only one so far)
+        put(UInt64(sampleCount))
+        bytes += payloadSHA256 + sourceSHA256
+        bytes += [UInt8](repeating: 0, count: Self.size - bytes.count)
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8], path: String) throws -> ShardHeader {
+        func fail(_ reason: String) -> CorpusError { .badShard(path: path, reason: reason) }
+        guard bytes.count == size else { throw fail("shorter than its \(size)-byte header") }
+        guard Array(bytes[0 ..< 8]) == magic else { throw fail("not a rawspeech shard (bad magic)") }
+        func get<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
+            bytes[offset ..< offset + MemoryLayout<T>.size].withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
+        }
+        let version = get(8, UInt32.self)
+        guard version == Self.version else {
+            throw fail("shard format version \(version), this build reads \(Self.version)")
+        }
+        guard get(12, UInt32.self) == UInt32(size), get(20, UInt32.self) == 1 else { throw fail("unknown header layout") }
+        return ShardHeader(sampleRate: Int(get(16, UInt32.self)), sampleCount: Int(get(24, UInt64.self)),
+                           payloadSHA256: Array(bytes[32 ..< 64]), sourceSHA256: Array(bytes[64 ..< 96]))
+    }
+}
+
+/// Sample totals gathered while writing or verifying a shard (for train_mean/std).
+public struct ShardStatistics: Sendable {
+    public var count = 0
+    public var sum = 0.0
+    public var sumOfSquares = 0.0
+
+    mutating func add(_ block: UnsafeBufferPointer<Float>) {
+        // Double per sample, so the totals do not depend on how the samples were blocked
+        // (a fresh run and a resumed one give the same train_mean and train_std).
+        var s = 0.0, s2 = 0.0
+        for x in block { let d = Double(x); s += d; s2 += d * d }
+        count += block.count
+        sum += s
+        sumOfSquares += s2
+    }
+
+    public mutating func merge(_ other: ShardStatistics) {
+        count += other.count
+        sum += other.sum
+        sumOfSquares += other.sumOfSquares
+    }
+}
+
+/// Streams samples into a new shard; `finish` publishes it, dropping the writer removes it.
+final class ShardWriter {
+    let url: URL
+    private let temp: URL
+    private var file: UnsafeMutablePointer<FILE>?
+    private let hasher = SHA256()
+    private(set) var statistics = ShardStatistics()
+    private let sampleRate: Int
+    private let sourceSHA256: [UInt8]
+
+    init(url: URL, sampleRate: Int, sourceSHA256: [UInt8]) throws {
+        self.url = url
+        self.sampleRate = sampleRate
+        self.sourceSHA256 = sourceSHA256
+        temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        guard let f = fopen(temp.path, "wb") else {
+            throw AudioError.writeFailed(path: temp.path, reason: String(cString: strerror(errno)))
+        }
+        file = f
+        let placeholder = [UInt8](repeating: 0, count: ShardHeader.size)
+        try write(placeholder.withUnsafeBytes { $0 })
+    }
+
+    deinit {
+        if let file { fclose(file); unlink(temp.path) }
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if bytes.count > 0, fwrite(bytes.baseAddress, 1, bytes.count, file) != bytes.count {
+            throw AudioError.writeFailed(path: temp.path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    func append(_ samples: [Float]) throws {
+        // Shards are little-endian; so is every machine this runs on (x86-64, arm64).
+        try samples.withUnsafeBufferPointer { block in
+            statistics.add(block)
+            hasher.update(block)
+            try write(UnsafeRawBufferPointer(block))
+        }
+    }
+
+    /// Writes the real header and renames the shard into place.
+    func finish() throws -> ShardHeader {
+        let header = ShardHeader(sampleRate: sampleRate, sampleCount: statistics.count,
+                                 payloadSHA256: hasher.finish(), sourceSHA256: sourceSHA256)
+        fseek(file, 0, SEEK_SET)
+        try write(header.encoded().withUnsafeBytes { $0 })
+        let closed = fclose(file)
+        file = nil
+        guard closed == 0, rename(temp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temp.path)
+            throw AudioError.writeFailed(path: url.path, reason: reason)
+        }
+        return header
+    }
+}
+
+public enum Shard {
+    /// Reads and checks a shard's header, and that the file is exactly as long as it says.
+    public static func header(_ url: URL) throws -> ShardHeader {
+        guard let data = FileHandle(forReadingAtPath: url.path) else {
+            throw CorpusError.badShard(path: url.path, reason: "missing")
+        }
+        defer { try? data.close() }
+        let bytes = [UInt8](data.readData(ofLength: ShardHeader.size))
+        let header = try ShardHeader.decode(bytes, path: url.path)
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? -1
+        guard size == ShardHeader.size + 4 * header.sampleCount else {
+            throw CorpusError.badShard(path: url.path, reason: "\(size) bytes, header says \(header.sampleCount) samples")
+        }
+        return header
+    }
+
+    /// Reads a whole shard in blocks, checking its SHA-256 (`keepSamples` false: only verify and sum).
+    @discardableResult
+    public static func read(_ url: URL, keepSamples: Bool = true) throws -> (header: ShardHeader, samples: [Float], statistics: ShardStatistics) {
+        let header = try self.header(url)
+        guard let file = fopen(url.path, "rb") else { throw CorpusError.badShard(path: url.path, reason: "cannot open") }
+        defer { fclose(file) }
+        fseek(file, ShardHeader.size, SEEK_SET)
+        let hasher = SHA256()
+        var statistics = ShardStatistics()
+        var samples: [Float] = []
+        if keepSamples { samples.reserveCapacity(header.sampleCount) }
+        var block = [Float](repeating: 0, count: 1 << 16)
+        var remaining = header.sampleCount
+        while remaining > 0 {
+            let want = min(remaining, block.count)
+            let got = block.withUnsafeMutableBufferPointer { fread($0.baseAddress, 4, want, file) }
+            guard got == want else { throw CorpusError.badShard(path: url.path, reason: "short read") }
+            block.withUnsafeBufferPointer {
+                let part = UnsafeBufferPointer(rebasing: $0[0 ..< got])
+                hasher.update(part)
+                statistics.add(part)
+            }
+            if keepSamples { samples.append(contentsOf: block[0 ..< got]) }
+            remaining -= got
+        }
+        guard hasher.finish() == header.payloadSHA256 else {
+            throw CorpusError.badShard(path: url.path, reason: "SHA-256 of the samples does not match the header")
+        }
+        return (header, samples, statistics)
+    }
+}
