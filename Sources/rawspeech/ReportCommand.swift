@@ -17,10 +17,10 @@ struct ReportCommand: ParsableCommand {
         Writes DIR/index.html, self-contained, and each figure as DIR/*.svg.
         """)
 
-    @Argument(help: "Run folders, one line each in the learning curves.")
+    @Argument(help: ArgumentHelp("Run folders, one line each in the learning curves.", valueName: "RUNDIR"))
     var runDirectories: [String]
 
-    @Option(name: .shortAndLong, help: "Folder to write index.html and the SVG figures into.")
+    @Option(name: .shortAndLong, help: ArgumentHelp("Folder to write index.html and the SVG figures into.", valueName: "DIR"))
     var output: String
 
     @Option(help: "The page's heading.")
