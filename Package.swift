@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // rawspeech: recurrent predictors of raw speech (Chung et al. 2014), in Swift on
-// libsndfile, libsoxr, FFTW and OpenBLAS. One library module for the pipeline
+// libsndfile, libsoxr, FFTW, OpenBLAS and zlib. One library module for the pipeline
 // (Sources/RawSpeech/{Audio,Corpus,Network,Training,Evaluation}), one command-line
 // executable, and one thin system-library target per C library.
 import PackageDescription
@@ -26,9 +26,12 @@ let package = Package(
                        providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        // zlib: deflate for the PNG spectrograms embedded in `rawspeech report`.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "RawSpeech",
-            dependencies: ["CSndfile", "CSoxr", "CCrypto", "CFFTW", "COpenBLAS"]
+            dependencies: ["CSndfile", "CSoxr", "CCrypto", "CFFTW", "COpenBLAS", "CZlib"]
         ),
         .executableTarget(
             name: "rawspeech",

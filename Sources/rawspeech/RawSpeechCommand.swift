@@ -15,6 +15,7 @@ struct RawSpeechCommand: ParsableCommand {
             ManifestCommand.self,
             PreprocessCommand.self,
             BLASInfoCommand.self,
+            ReportCommand.self,
         ]
     )
 }

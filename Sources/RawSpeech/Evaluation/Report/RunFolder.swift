@@ -1,0 +1,178 @@
+// Reads what the report shows from a run folder written by `rawspeech train` (and later
+// `score` and `generate`). It only reads; it never changes a run folder.
+//
+// What it reads:
+//   metrics.jsonl   required; one JSON object per line: {"update": Int, "seconds": Double,
+//                   "train_nll": Double?, "valid_nll": Double?} (null or absent when not
+//                   measured at that update). A cut-off last line (a run still writing) is
+//                   skipped with a note; any other bad line is an error naming the line.
+//   config.json     optional; "cell" and "units" (top level, or under "model") name the run
+//                   in legends; "sample_rate" (default 16000) is the rate of raw .f32 signals.
+//   score.json      optional; a ScoreReport (`rawspeech score --json`).
+//   spectrograms/   optional; signals to draw: NAME.f32 (raw little-endian float32, mono, at
+//                   the config's sample rate) and, when the caller passes an audio reader,
+//                   any other audio file. reference / prediction / generated come first, titled
+//                   "held-out recording", "one-step prediction", "generated sample".
+import Foundation
+
+/// One line of metrics.jsonl.
+public struct TrainingPoint: Codable, Equatable, Sendable {
+    public var update: Int
+    public var seconds: Double
+    public var trainNLL: Double?
+    public var validNLL: Double?
+
+    public init(update: Int, seconds: Double, trainNLL: Double?, validNLL: Double?) {
+        self.update = update
+        self.seconds = seconds
+        self.trainNLL = trainNLL
+        self.validNLL = validNLL
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case update, seconds, trainNLL = "train_nll", validNLL = "valid_nll"
+    }
+}
+
+/// Everything the report shows about one run.
+public struct RunRecord: Sendable {
+    /// The folder's name: the run's label.
+    public var name: String
+    public var path: String
+    /// "tanh", "gru", "lstm", "linear", ... (nil without config.json).
+    public var cell: String?
+    public var units: Int?
+    public var sampleRate: Int
+    public var points: [TrainingPoint]
+    public var score: ScoreReport?
+    public var spectrograms: [SpectrogramInput]
+    /// Things skipped while reading, for the CLI to show as warnings.
+    public var notes: [String]
+
+    /// "gru-227 (GRU, 227 units)": the legend label.
+    public var label: String {
+        guard let cell else { return name }
+        let units = self.units.map { ", \($0) units" } ?? ""
+        return "\(name) (\(cell.uppercased() == "TANH" ? "tanh" : cell.uppercased())\(units))"
+    }
+
+    public init(name: String, path: String, cell: String?, units: Int?, sampleRate: Int = 16_000,
+                points: [TrainingPoint], score: ScoreReport? = nil, spectrograms: [SpectrogramInput] = [],
+                notes: [String] = []) {
+        self.name = name
+        self.path = path
+        self.cell = cell
+        self.units = units
+        self.sampleRate = sampleRate
+        self.points = points
+        self.score = score
+        self.spectrograms = spectrograms
+        self.notes = notes
+    }
+}
+
+/// Reads an audio file other than raw .f32: mono samples and their rate.
+public typealias AudioFileReader = @Sendable (URL) throws -> (samples: [Float], sampleRate: Int)
+
+extension Report {
+    /// Reads a run folder (see the file header for what it contains).
+    public static func loadRun(at url: URL, readAudio: AudioFileReader? = nil) throws -> RunRecord {
+        let fileManager = FileManager.default
+        let metricsURL = url.appendingPathComponent("metrics.jsonl")
+        guard fileManager.fileExists(atPath: metricsURL.path) else {
+            throw ReportError.notARunFolder(path: url.path, reason: "no metrics.jsonl")
+        }
+        var notes: [String] = []
+        let points = try readMetrics(metricsURL, notes: &notes)
+
+        var cell: String?, units: Int?, sampleRate = 16_000
+        let configURL = url.appendingPathComponent("config.json")
+        if fileManager.fileExists(atPath: configURL.path) {
+            let object = try readJSONObject(configURL)
+            let model = object["model"] as? [String: Any] ?? [:]
+            cell = (object["cell"] ?? model["cell"]) as? String
+            units = (object["units"] ?? model["units"]) as? Int
+            sampleRate = (object["sample_rate"] ?? model["sample_rate"]) as? Int ?? 16_000
+        } else {
+            notes.append("\(configURL.path): missing; the run is labelled by its folder name")
+        }
+
+        var score: ScoreReport?
+        let scoreURL = url.appendingPathComponent("score.json")
+        if fileManager.fileExists(atPath: scoreURL.path) {
+            do {
+                score = try ScoreReport.decode(Data(contentsOf: scoreURL))
+            } catch {
+                throw ReportError.badFile(path: scoreURL.path, reason: "not a score report (\(error))")
+            }
+        }
+
+        let spectrograms = try readSpectrogramInputs(url.appendingPathComponent("spectrograms"),
+                                                     sampleRate: sampleRate, readAudio: readAudio, notes: &notes)
+        return RunRecord(name: url.standardizedFileURL.lastPathComponent, path: url.path, cell: cell, units: units,
+                         sampleRate: sampleRate, points: points, score: score, spectrograms: spectrograms, notes: notes)
+    }
+
+    static func readMetrics(_ url: URL, notes: inout [String]) throws -> [TrainingPoint] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let decoder = JSONDecoder()
+        var points: [TrainingPoint] = []
+        for (index, line) in lines.enumerated() where !line.allSatisfy(\.isWhitespace) {
+            do {
+                points.append(try decoder.decode(TrainingPoint.self, from: Data(line.utf8)))
+            } catch {
+                // A line without its newline is one a running trainer has not finished writing.
+                if index == lines.count - 1, !text.hasSuffix("\n") {
+                    notes.append("\(url.path): line \(index + 1) is incomplete (run still writing?), skipped")
+                } else {
+                    throw ReportError.badFile(path: url.path, reason: "line \(index + 1) is not a metrics record (\(error))")
+                }
+            }
+        }
+        return points
+    }
+
+    static func readJSONObject(_ url: URL) throws -> [String: Any] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
+            throw ReportError.badFile(path: url.path, reason: "not a JSON object")
+        }
+        return object
+    }
+
+    /// The titles of well-known signal names, in display order.
+    static let knownSignals = [("reference", "held-out recording"), ("prediction", "one-step prediction"),
+                               ("generated", "generated sample")]
+
+    static func readSpectrogramInputs(_ folder: URL, sampleRate: Int, readAudio: AudioFileReader?,
+                                      notes: inout [String]) throws -> [SpectrogramInput] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        let order = Dictionary(uniqueKeysWithValues: knownSignals.enumerated().map { ($1.0, $0) })
+        let files = names.filter { !$0.hasPrefix(".") }.sorted { a, b in
+            let (sa, sb) = ((a as NSString).deletingPathExtension, (b as NSString).deletingPathExtension)
+            return (order[sa] ?? order.count, a) < (order[sb] ?? order.count, b)
+        }
+        var inputs: [SpectrogramInput] = []
+        for name in files {
+            let url = folder.appendingPathComponent(name)
+            let stem = (name as NSString).deletingPathExtension
+            let title = knownSignals.first { $0.0 == stem }?.1 ?? stem
+            if url.pathExtension == "f32" {
+                let data = try Data(contentsOf: url)
+                guard data.count % 4 == 0 else {
+                    throw ReportError.badFile(path: url.path, reason: "\(data.count) bytes is not a whole number of float32 samples")
+                }
+                let samples = data.withUnsafeBytes { raw in
+                    (0 ..< data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+                }
+                inputs.append(SpectrogramInput(title: title, samples: samples, sampleRate: sampleRate))
+            } else if let readAudio {
+                let audio = try readAudio(url)
+                inputs.append(SpectrogramInput(title: title, samples: audio.samples, sampleRate: audio.sampleRate))
+            } else {
+                notes.append("\(url.path): no audio reader for .\(url.pathExtension) here, skipped")
+            }
+        }
+        return inputs
+    }
+}
