@@ -1,0 +1,176 @@
+// The mixture-density head's math on one frame (Bishop 1994; Graves 2013): K diagonal
+// Gaussians over the D predicted samples. Per frame the head emits O = K(1 + 2D) raw
+// numbers laid out as [K logits | K*D means | K*D log-stds], component-major (mean of
+// component k, dimension d at K + k*D + d). Mixture weights are softmax(logits); each
+// standard deviation is
+//     sigma = sigmaFloor + exp(logstd)
+// so it can never fall below the floor (a component collapsing onto one sample would make
+// the likelihood unbounded) while staying a smooth, monotone map with d sigma/d logstd =
+// sigma - sigmaFloor. The NLL uses a real log-sum-exp over components (a component whose
+// log-density underflows contributes -infinity, never a magic constant).
+//
+// `MixtureKernel` is the generic pointer version the network runs per frame;
+// `MixtureDensity` is the public Float API for evaluation and generation.
+import Foundation
+
+/// Half of log(2 pi): the Gaussian normaliser per dimension.
+private let halfLogTwoPi = 0.5 * Foundation.log(2 * Double.pi)
+
+struct MixtureKernel<Scalar: BLASScalar> {
+    let components: Int
+    let dimensions: Int
+    let sigmaFloor: Scalar
+
+    /// log of the sum of exp(values[0 ..< count]), exact for -infinity entries.
+    @inline(__always)
+    func logSumExp(_ values: UnsafePointer<Scalar>, _ count: Int) -> Scalar {
+        var maximum = -Scalar.infinity
+        for k in 0 ..< count where values[k] > maximum { maximum = values[k] }
+        if maximum == -Scalar.infinity { return maximum }
+        var sum: Scalar = 0
+        for k in 0 ..< count { sum += Scalar.exp(values[k] - maximum) }
+        return maximum + Scalar.log(sum)
+    }
+
+    /// Fills scratch[k] with log pi_k + log N(y; mu_k, sigma_k) and returns log p(y).
+    @inline(__always)
+    func logJoint(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>,
+                  scratch: UnsafeMutablePointer<Scalar>) -> Scalar {
+        let K = components, D = dimensions
+        let logNormaliser = logSumExp(outputs, K) + Scalar(Double(D) * halfLogTwoPi)
+        for k in 0 ..< K {
+            let means = outputs + K + k * D, logStds = outputs + K + K * D + k * D
+            var value = outputs[k] - logNormaliser
+            for d in 0 ..< D {
+                let sigma = sigmaFloor + Scalar.exp(logStds[d])
+                let z = (target[d] - means[d]) / sigma
+                value -= 0.5 * z * z + Scalar.log(sigma)
+            }
+            scratch[k] = value
+        }
+        return logSumExp(scratch, K)
+    }
+
+    /// - log p(y) of one frame, nats.
+    @inline(__always)
+    func nll(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>,
+             scratch: UnsafeMutablePointer<Scalar>) -> Scalar {
+        -logJoint(outputs: outputs, target: target, scratch: scratch)
+    }
+
+    /// Writes scale * d(-log p(y))/d(outputs) into `gradient` (O numbers). With gamma_k the
+    /// posterior responsibility and z = (y - mu)/sigma:
+    ///   d/d logit_k = pi_k - gamma_k,  d/d mu = -gamma z / sigma,
+    ///   d/d logstd = gamma (1 - z^2) (sigma - floor) / sigma.
+    @inline(__always)
+    func gradient(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, scale: Scalar,
+                  into gradient: UnsafeMutablePointer<Scalar>, scratch: UnsafeMutablePointer<Scalar>) {
+        let K = components, D = dimensions
+        let logP = logJoint(outputs: outputs, target: target, scratch: scratch)
+        let logNormaliser = logSumExp(outputs, K)
+        for k in 0 ..< K {
+            // An impossible frame (log p = -inf) has no finite gradient; give none rather
+            // than NaN so one bad frame cannot poison a whole update's direction silently
+            // (the loss itself still reports +inf).
+            let gamma = logP == -Scalar.infinity ? 0 : Scalar.exp(scratch[k] - logP)
+            let weight = Scalar.exp(outputs[k] - logNormaliser)
+            gradient[k] = scale * (weight - gamma)
+            let means = outputs + K + k * D, logStds = outputs + K + K * D + k * D
+            let dMeans = gradient + K + k * D, dLogStds = gradient + K + K * D + k * D
+            for d in 0 ..< D {
+                let spread = Scalar.exp(logStds[d])
+                let sigma = sigmaFloor + spread
+                let z = (target[d] - means[d]) / sigma
+                dMeans[d] = -scale * gamma * z / sigma
+                dLogStds[d] = scale * gamma * (1 - z * z) * spread / sigma
+            }
+        }
+    }
+}
+
+/// A mixture of K diagonal Gaussians over D samples, read from a head's raw outputs
+/// (`K` logits, `K*D` means, `K*D` log-stds; sigma = sigmaFloor + exp(logstd)).
+public struct MixtureDensity: Sendable {
+    public let components: Int
+    public let dimensions: Int
+    public let sigmaFloor: Float
+
+    public init(components: Int, dimensions: Int, sigmaFloor: Float) {
+        self.components = components
+        self.dimensions = dimensions
+        self.sigmaFloor = sigmaFloor
+    }
+
+    public init(config: ModelConfig) {
+        self.init(components: config.components, dimensions: config.targetSize, sigmaFloor: config.sigmaFloor)
+    }
+
+    /// Raw outputs per frame: K(1 + 2D).
+    public var outputCount: Int { components * (1 + 2 * dimensions) }
+
+    /// - log p(target) in nats (Double inside: this is the scoring path, not the hot loop).
+    public func nll<Outputs: RandomAccessCollection<Float>, Target: RandomAccessCollection<Float>>(
+        outputs: Outputs, target: Target) -> Float {
+        let o = Array(outputs).map(Double.init), y = Array(target).map(Double.init)
+        precondition(o.count == outputCount && y.count == dimensions, "outputs (K(1+2D)) and target (D)")
+        let kernel = MixtureKernel<Double>(components: components, dimensions: dimensions,
+                                           sigmaFloor: Double(sigmaFloor))
+        var scratch = [Double](repeating: 0, count: components)
+        return Float(o.withUnsafeBufferPointer { op in
+            y.withUnsafeBufferPointer { yp in
+                scratch.withUnsafeMutableBufferPointer {
+                    kernel.nll(outputs: op.baseAddress!, target: yp.baseAddress!, scratch: $0.baseAddress!)
+                }
+            }
+        })
+    }
+
+    /// Mixture weights softmax(logits / temperature) (temperature 1: the model's own).
+    public func weights<Outputs: RandomAccessCollection<Float>>(outputs: Outputs, temperature: Float = 1) -> [Float] {
+        let logits = Array(outputs.prefix(components)).map { Double($0) / Double(temperature) }
+        let maximum = logits.max() ?? 0
+        let e = logits.map { Foundation.exp($0 - maximum) }
+        let sum = e.reduce(0, +)
+        return e.map { Float($0 / sum) }
+    }
+
+    /// The mixture's mean, sum_k pi_k mu_k: the minimum-squared-error prediction.
+    public func mean<Outputs: RandomAccessCollection<Float>>(outputs: Outputs) -> [Float] {
+        let o = Array(outputs)
+        precondition(o.count == outputCount, "outputs: expected K(1+2D)")
+        let pi = weights(outputs: o)
+        var result = [Float](repeating: 0, count: dimensions)
+        for k in 0 ..< components {
+            for d in 0 ..< dimensions { result[d] += pi[k] * o[components + k * dimensions + d] }
+        }
+        return result
+    }
+
+    /// One draw. Temperature tau tempers the density as p^(1/tau) would for well-separated
+    /// components: weights softmax(logits / tau) and standard deviations sigma * sqrt(tau).
+    /// tau = 1 samples the model; tau -> 0 returns the most likely component's mean.
+    public func sample<Outputs: RandomAccessCollection<Float>>(
+        outputs: Outputs, temperature: Float = 1, rng: inout SeededGenerator) -> [Float] {
+        let o = Array(outputs)
+        precondition(o.count == outputCount, "outputs: expected K(1+2D)")
+        let K = components, D = dimensions
+        var chosen = 0
+        if temperature <= 0 {
+            for k in 1 ..< K where o[k] > o[chosen] { chosen = k }
+            return Array(o[K + chosen * D ..< K + (chosen + 1) * D])
+        }
+        let pi = weights(outputs: o, temperature: temperature)
+        var u = Float(rng.nextUniform())
+        chosen = K - 1
+        for k in 0 ..< K {
+            if u < pi[k] { chosen = k; break }
+            u -= pi[k]
+        }
+        let spreadScale = temperature.squareRoot()
+        return (0 ..< D).map { d in
+            let mu = o[K + chosen * D + d]
+            let sigma = sigmaFloor + Foundation.expf(o[K + K * D + chosen * D + d])
+            return mu + sigma * spreadScale * Float(rng.nextGaussian())
+        }
+    }
+}
