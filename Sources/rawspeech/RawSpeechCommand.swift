@@ -13,6 +13,7 @@ struct RawSpeechCommand: ParsableCommand {
         version: RawSpeechVersion.string,
         subcommands: [
             BLASInfoCommand.self,
+            BenchCommand.self,
         ]
     )
 }
