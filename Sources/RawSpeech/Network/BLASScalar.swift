@@ -16,6 +16,7 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
                      b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     static func exp(_ x: Self) -> Self
+    /// Natural log; only ever called on positive finite values (Float's is fast, not total).
     static func log(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
     static func sigmoid(_ x: Self) -> Self
@@ -50,7 +51,7 @@ extension Float: BLASScalar {
     }
 
     @inline(__always) public static func exp(_ x: Float) -> Float { FastMath.exp(x) }
-    @inline(__always) public static func log(_ x: Float) -> Float { Foundation.logf(x) }
+    @inline(__always) public static func log(_ x: Float) -> Float { FastMath.log(x) }
     @inline(__always) public static func tanh(_ x: Float) -> Float { FastMath.tanh(x) }
     @inline(__always) public static func sigmoid(_ x: Float) -> Float { FastMath.sigmoid(x) }
 }

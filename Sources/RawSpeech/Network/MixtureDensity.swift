@@ -16,76 +16,101 @@ import Foundation
 /// Half of log(2 pi): the Gaussian normaliser per dimension.
 private let halfLogTwoPi = 0.5 * Foundation.log(2 * Double.pi)
 
+/// Per-frame scratch of the mixture kernel: what the forward leaves for the gradient.
+struct MixtureFrame<Scalar: BLASScalar> {
+    var sigma: UnsafeMutablePointer<Scalar>     // (K*D) floor + exp(logstd)
+    var logJoint: UnsafeMutablePointer<Scalar>  // (K) log pi_k + log N(y; mu_k, sigma_k)
+    var terms: UnsafeMutablePointer<Scalar>     // (K*D) scratch: 0.5 z^2 + log sigma
+}
+
+/// The mixture NLL and its gradient on raw head outputs, one frame at a time. Loops are
+/// split so each elementwise pass (exp, log, divisions over K*D) has no reduction in it
+/// and vectorizes; the short sums over D and K run afterwards.
 struct MixtureKernel<Scalar: BLASScalar> {
     let components: Int
     let dimensions: Int
     let sigmaFloor: Scalar
 
-    /// log of the sum of exp(values[0 ..< count]), exact for -infinity entries.
+    /// log of the sum of exp(values[0 ..< count]), exact for -infinity entries;
+    /// `scratch` (count) receives the shifted exponentials.
     @inline(__always)
-    func logSumExp(_ values: UnsafePointer<Scalar>, _ count: Int) -> Scalar {
+    func logSumExp(_ values: UnsafePointer<Scalar>, _ count: Int, scratch: UnsafeMutablePointer<Scalar>) -> Scalar {
         var maximum = -Scalar.infinity
-        for k in 0 ..< count where values[k] > maximum { maximum = values[k] }
-        if maximum == -Scalar.infinity { return maximum }
+        for k in 0 ..< count { maximum = Swift.max(maximum, values[k]) }
+        if maximum == -Scalar.infinity || !maximum.isFinite { return maximum }
+        for k in 0 ..< count { scratch[k] = Scalar.exp(values[k] - maximum) }
         var sum: Scalar = 0
-        for k in 0 ..< count { sum += Scalar.exp(values[k] - maximum) }
-        return maximum + Scalar.log(sum)
+        for k in 0 ..< count { sum += scratch[k] }
+        // A NaN entry is skipped by the max but poisons the sum: report it as NaN (the
+        // fast Float log is not defined on NaN).
+        return sum.isNaN ? sum : maximum + Scalar.log(sum)
     }
 
-    /// Fills scratch[k] with log pi_k + log N(y; mu_k, sigma_k) and returns log p(y).
+    /// Fills `frame` (sigma, log joints) and returns (log p(y), log sum exp(logits)).
     @inline(__always)
-    func logJoint(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>,
-                  scratch: UnsafeMutablePointer<Scalar>) -> Scalar {
+    func forward(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>,
+                 frame: MixtureFrame<Scalar>) -> (logP: Scalar, logNormaliser: Scalar) {
         let K = components, D = dimensions
-        let logNormaliser = logSumExp(outputs, K) + Scalar(Double(D) * halfLogTwoPi)
+        let logNormaliser = logSumExp(outputs, K, scratch: frame.terms)
+        let means = outputs + K, logStds = outputs + K + K * D
+        let floor = sigmaFloor
         for k in 0 ..< K {
-            let means = outputs + K + k * D, logStds = outputs + K + K * D + k * D
-            var value = outputs[k] - logNormaliser
+            let base = k * D
             for d in 0 ..< D {
-                let sigma = sigmaFloor + Scalar.exp(logStds[d])
-                let z = (target[d] - means[d]) / sigma
-                value -= 0.5 * z * z + Scalar.log(sigma)
+                let sigma = floor + Scalar.exp(logStds[base + d])
+                let z = (target[d] - means[base + d]) / sigma
+                frame.sigma[base + d] = sigma
+                frame.terms[base + d] = 0.5 * z * z + Scalar.log(sigma)
             }
-            scratch[k] = value
         }
-        return logSumExp(scratch, K)
+        let constant = logNormaliser + Scalar(Double(D) * halfLogTwoPi)
+        for k in 0 ..< K {
+            var sum: Scalar = 0
+            for d in 0 ..< D { sum += frame.terms[k * D + d] }
+            frame.logJoint[k] = outputs[k] - constant - sum
+        }
+        return (logSumExp(frame.logJoint, K, scratch: frame.terms), logNormaliser)
     }
 
-    /// - log p(y) of one frame, nats.
-    @inline(__always)
-    func nll(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>,
-             scratch: UnsafeMutablePointer<Scalar>) -> Scalar {
-        -logJoint(outputs: outputs, target: target, scratch: scratch)
-    }
-
-    /// Writes scale * d(-log p(y))/d(outputs) into `gradient` (O numbers). With gamma_k the
-    /// posterior responsibility and z = (y - mu)/sigma:
+    /// Writes scale * d(-log p(y))/d(outputs) into `gradient` (O numbers), from the
+    /// `frame` a `forward` of the same outputs left. With gamma_k the posterior
+    /// responsibility and z = (y - mu)/sigma:
     ///   d/d logit_k = pi_k - gamma_k,  d/d mu = -gamma z / sigma,
     ///   d/d logstd = gamma (1 - z^2) (sigma - floor) / sigma.
     @inline(__always)
-    func gradient(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, scale: Scalar,
-                  into gradient: UnsafeMutablePointer<Scalar>, scratch: UnsafeMutablePointer<Scalar>) {
-        let K = components, D = dimensions
-        let logP = logJoint(outputs: outputs, target: target, scratch: scratch)
-        let logNormaliser = logSumExp(outputs, K)
+    func gradient(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, frame: MixtureFrame<Scalar>,
+                  logP: Scalar, logNormaliser: Scalar, scale: Scalar, into gradient: UnsafeMutablePointer<Scalar>) {
+        let K = components, D = dimensions, floor = sigmaFloor
+        // An impossible frame (log p = -inf) has no finite gradient; give none rather
+        // than NaN (the loss itself still reports +inf for the trainer to act on).
+        let finite = logP.isFinite
+        let means = outputs + K, dMeans = gradient + K, dLogStds = gradient + K + K * D
         for k in 0 ..< K {
-            // An impossible frame (log p = -inf) has no finite gradient; give none rather
-            // than NaN so one bad frame cannot poison a whole update's direction silently
-            // (the loss itself still reports +inf).
-            let gamma = logP == -Scalar.infinity ? 0 : Scalar.exp(scratch[k] - logP)
-            let weight = Scalar.exp(outputs[k] - logNormaliser)
-            gradient[k] = scale * (weight - gamma)
-            let means = outputs + K + k * D, logStds = outputs + K + K * D + k * D
-            let dMeans = gradient + K + k * D, dLogStds = gradient + K + K * D + k * D
+            let gamma = finite ? Scalar.exp(frame.logJoint[k] - logP) : 0
+            gradient[k] = scale * (Scalar.exp(outputs[k] - logNormaliser) - gamma)
+            let weight = scale * gamma, base = k * D
             for d in 0 ..< D {
-                let spread = Scalar.exp(logStds[d])
-                let sigma = sigmaFloor + spread
-                let z = (target[d] - means[d]) / sigma
-                dMeans[d] = -scale * gamma * z / sigma
-                dLogStds[d] = scale * gamma * (1 - z * z) * spread / sigma
+                let sigma = frame.sigma[base + d]
+                let zOverSigma = (target[d] - means[base + d]) / (sigma * sigma)
+                let z = zOverSigma * sigma
+                dMeans[base + d] = -weight * zOverSigma
+                dLogStds[base + d] = weight * (1 - z * z) * (sigma - floor) / sigma
             }
         }
     }
+}
+
+/// A frame's worth of kernel scratch, owned (for single-frame helpers and tests).
+final class MixtureFrameStorage<Scalar: BLASScalar> {
+    let sigma: ScratchBuffer<Scalar>, logJoint: ScratchBuffer<Scalar>, terms: ScratchBuffer<Scalar>
+
+    init(components: Int, dimensions: Int) {
+        sigma = ScratchBuffer(components * dimensions)
+        logJoint = ScratchBuffer(components)
+        terms = ScratchBuffer(components * dimensions)
+    }
+
+    var frame: MixtureFrame<Scalar> { MixtureFrame(sigma: sigma.pointer, logJoint: logJoint.pointer, terms: terms.pointer) }
 }
 
 /// A mixture of K diagonal Gaussians over D samples, read from a head's raw outputs
@@ -115,12 +140,10 @@ public struct MixtureDensity: Sendable {
         precondition(o.count == outputCount && y.count == dimensions, "outputs (K(1+2D)) and target (D)")
         let kernel = MixtureKernel<Double>(components: components, dimensions: dimensions,
                                            sigmaFloor: Double(sigmaFloor))
-        var scratch = [Double](repeating: 0, count: components)
+        let storage = MixtureFrameStorage<Double>(components: components, dimensions: dimensions)
         return Float(o.withUnsafeBufferPointer { op in
             y.withUnsafeBufferPointer { yp in
-                scratch.withUnsafeMutableBufferPointer {
-                    kernel.nll(outputs: op.baseAddress!, target: yp.baseAddress!, scratch: $0.baseAddress!)
-                }
+                -kernel.forward(outputs: op.baseAddress!, target: yp.baseAddress!, frame: storage.frame).logP
             }
         })
     }

@@ -185,11 +185,12 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
                                            sigmaFloor: Scalar(config.sigmaFloor))
         var total = 0.0
         for row in 0 ..< rows {
-            let loss = kernel.nll(outputs: workspace.outputs.pointer + row * width,
-                                  target: workspace.targets.pointer + row * dims,
-                                  scratch: workspace.mixtureScratch.pointer)
-            workspace.frameLosses.pointer[row] = loss
-            total += Double(loss)
+            let (logP, logNormaliser) = kernel.forward(
+                outputs: workspace.outputs.pointer + row * width, target: workspace.targets.pointer + row * dims,
+                frame: workspace.mixtureFrame(row, components: config.components, dimensions: dims))
+            workspace.frameLosses.pointer[row] = -logP
+            workspace.mixtureLogNormaliser.pointer[row] = logNormaliser
+            total -= Double(logP)
         }
         return total
     }
@@ -203,9 +204,11 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
         let scale = 1 / Scalar(rows)
         for row in 0 ..< rows {
             kernel.gradient(outputs: workspace.outputs.pointer + row * width,
-                            target: workspace.targets.pointer + row * dims, scale: scale,
-                            into: workspace.outputGradient.pointer + row * width,
-                            scratch: workspace.mixtureScratch.pointer)
+                            target: workspace.targets.pointer + row * dims,
+                            frame: workspace.mixtureFrame(row, components: config.components, dimensions: dims),
+                            logP: -workspace.frameLosses.pointer[row],
+                            logNormaliser: workspace.mixtureLogNormaliser.pointer[row],
+                            scale: scale, into: workspace.outputGradient.pointer + row * width)
         }
     }
 }

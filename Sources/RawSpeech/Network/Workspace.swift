@@ -79,7 +79,10 @@ extension RecurrentMDN {
         let frameLosses: ScratchBuffer<Scalar>     // (T, B) NLL per frame
         let outputGradient: ScratchBuffer<Scalar>  // (T, B, O) d mean NLL / d head outputs
         let inputGrad: ScratchBuffer<Scalar>       // (T, B, I) d mean NLL / d inputs
-        let mixtureScratch: ScratchBuffer<Scalar>  // (K) per-component log joint of one frame
+        let mixtureSigma: ScratchBuffer<Scalar>    // (T, B, K*D) sigma = floor + exp(logstd)
+        let mixtureLogJoint: ScratchBuffer<Scalar> // (T, B, K) log pi_k + log N_k
+        let mixtureLogNormaliser: ScratchBuffer<Scalar>  // (T, B) log sum exp(logits)
+        let mixtureTerms: ScratchBuffer<Scalar>    // (K*D) one frame's scratch
         let layers: [LayerBuffers<Scalar>]
 
         init(config: ModelConfig, batch: Int, steps: Int) {
@@ -93,7 +96,10 @@ extension RecurrentMDN {
             frameLosses = ScratchBuffer(rows)
             outputGradient = ScratchBuffer(rows * config.headOutputs)
             inputGrad = ScratchBuffer(rows * config.inputSize)
-            mixtureScratch = ScratchBuffer(config.components)
+            mixtureSigma = ScratchBuffer(rows * config.components * config.targetSize)
+            mixtureLogJoint = ScratchBuffer(rows * config.components)
+            mixtureLogNormaliser = ScratchBuffer(rows)
+            mixtureTerms = ScratchBuffer(config.components * config.targetSize)
             layers = (0 ..< config.layers).map { _ in LayerBuffers(config: config, batch: batch, steps: steps) }
         }
 
@@ -110,5 +116,11 @@ extension RecurrentMDN {
 
         var outputsPerFrame: Int { outputs.count / (batch * steps) }
         var inputsPerFrame: Int { inputs.count / (batch * steps) }
+
+        /// The mixture kernel's saved state for frame `row` (= t * B + b).
+        func mixtureFrame(_ row: Int, components: Int, dimensions: Int) -> MixtureFrame<Scalar> {
+            MixtureFrame(sigma: mixtureSigma.pointer + row * components * dimensions,
+                         logJoint: mixtureLogJoint.pointer + row * components, terms: mixtureTerms.pointer)
+        }
     }
 }

@@ -100,17 +100,17 @@ enum FixtureError: Error {
         let outputs = fixture["outputs"], targets = fixture["targets"]
         let kernel = MixtureKernel<Double>(components: K, dimensions: D, sigmaFloor: floor)
         var nll = [Double](repeating: 0, count: frames), gradient = [Double](repeating: 0, count: frames * O)
-        var scratch = [Double](repeating: 0, count: K)
+        let storage = MixtureFrameStorage<Double>(components: K, dimensions: D)
         for f in 0 ..< frames {
             outputs.withUnsafeBufferPointer { o in
                 targets.withUnsafeBufferPointer { y in
                     gradient.withUnsafeMutableBufferPointer { g in
-                        scratch.withUnsafeMutableBufferPointer { s in
-                            nll[f] = kernel.nll(outputs: o.baseAddress! + f * O, target: y.baseAddress! + f * D,
-                                                scratch: s.baseAddress!)
-                            kernel.gradient(outputs: o.baseAddress! + f * O, target: y.baseAddress! + f * D,
-                                            scale: 1 / Double(frames), into: g.baseAddress! + f * O, scratch: s.baseAddress!)
-                        }
+                        let (logP, logNormaliser) = kernel.forward(outputs: o.baseAddress! + f * O, target: y.baseAddress! + f * D,
+                                                                   frame: storage.frame)
+                        nll[f] = -logP
+                        kernel.gradient(outputs: o.baseAddress! + f * O, target: y.baseAddress! + f * D, frame: storage.frame,
+                                        logP: logP, logNormaliser: logNormaliser, scale: 1 / Double(frames),
+                                        into: g.baseAddress! + f * O)
                     }
                 }
             }
