@@ -21,6 +21,7 @@ struct MixtureFrame<Scalar: BLASScalar> {
     var sigma: UnsafeMutablePointer<Scalar>     // (K*D) floor + exp(logstd)
     var logJoint: UnsafeMutablePointer<Scalar>  // (K) log pi_k + log N(y; mu_k, sigma_k)
     var terms: UnsafeMutablePointer<Scalar>     // (K*D) scratch: 0.5 z^2 + log sigma
+    var tiledTarget: UnsafeMutablePointer<Scalar>  // (K*D) scratch: the target once per component
 }
 
 /// The mixture NLL and its gradient on raw head outputs, one frame at a time. Loops are
@@ -53,15 +54,15 @@ struct MixtureKernel<Scalar: BLASScalar> {
         let K = components, D = dimensions
         let logNormaliser = logSumExp(outputs, K, scratch: frame.terms)
         let means = outputs + K, logStds = outputs + K + K * D
-        let floor = sigmaFloor
-        for k in 0 ..< K {
-            let base = k * D
-            for d in 0 ..< D {
-                let sigma = floor + Scalar.exp(logStds[base + d])
-                let z = (target[d] - means[base + d]) / sigma
-                frame.sigma[base + d] = sigma
-                frame.terms[base + d] = 0.5 * z * z + Scalar.log(sigma)
-            }
+        let floor = sigmaFloor, tiled = frame.tiledTarget
+        // One flat loop over all K*D (the target repeated per component): a nested loop
+        // with D = 10 inner iterations does not vectorize, this one does.
+        for k in 0 ..< K { (tiled + k * D).update(from: target, count: D) }
+        for i in 0 ..< K * D {
+            let sigma = floor + Scalar.exp(logStds[i])
+            let z = (tiled[i] - means[i]) / sigma
+            frame.sigma[i] = sigma
+            frame.terms[i] = 0.5 * z * z + Scalar.log(sigma)
         }
         let constant = logNormaliser + Scalar(Double(D) * halfLogTwoPi)
         for k in 0 ..< K {
@@ -103,14 +104,17 @@ struct MixtureKernel<Scalar: BLASScalar> {
 /// A frame's worth of kernel scratch, owned (for single-frame helpers and tests).
 final class MixtureFrameStorage<Scalar: BLASScalar> {
     let sigma: ScratchBuffer<Scalar>, logJoint: ScratchBuffer<Scalar>, terms: ScratchBuffer<Scalar>
+    let tiledTarget: ScratchBuffer<Scalar>
 
     init(components: Int, dimensions: Int) {
         sigma = ScratchBuffer(components * dimensions)
         logJoint = ScratchBuffer(components)
         terms = ScratchBuffer(components * dimensions)
+        tiledTarget = ScratchBuffer(components * dimensions)
     }
 
-    var frame: MixtureFrame<Scalar> { MixtureFrame(sigma: sigma.pointer, logJoint: logJoint.pointer, terms: terms.pointer) }
+    var frame: MixtureFrame<Scalar> { MixtureFrame(sigma: sigma.pointer, logJoint: logJoint.pointer, terms: terms.pointer,
+                     tiledTarget: tiledTarget.pointer) }
 }
 
 /// A mixture of K diagonal Gaussians over D samples, read from a head's raw outputs

@@ -83,27 +83,22 @@ extension RecurrentMDN {
             let hPrev = buffers.hidden.pointer + t * B * H
             let gates = buffers.gates.pointer + t * B * width, dGates = buffers.gateGradient.pointer + t * B * width
             for b in 0 ..< B {
-                let row = gates + b * width, dRow = dGates + b * width
-                let offset = b * H
-                for j in 0 ..< H {
-                    let dh = dOut[offset + j] + carry[offset + j]
-                    let update = row[j], candidate = row[2 * H + j], hp = hPrev[offset + j]
-                    dRow[2 * H + j] = dh * update * (1 - candidate * candidate)
-                    dRow[j] = dh * (candidate - hp) * update * (1 - update)
-                    carry[offset + j] = dh * (1 - update)
-                }
+                let updateGate = gates + b * width, candidate = updateGate + 2 * H
+                let dUpdate = dGates + b * width, dCandidate = dUpdate + 2 * H
+                let dh = carry + b * H, dOutRow = dOut + b * H, hp = hPrev + b * H
+                for j in 0 ..< H { dh[j] += dOutRow[j] }
+                for j in 0 ..< H { dCandidate[j] = dh[j] * updateGate[j] * (1 - candidate[j] * candidate[j]) }
+                for j in 0 ..< H { dUpdate[j] = dh[j] * (candidate[j] - hp[j]) * updateGate[j] * (1 - updateGate[j]) }
+                for j in 0 ..< H { dh[j] *= 1 - updateGate[j] }  // the direct path to h_{t-1}
             }
             // d(r * h_{t-1}) = dCandidate Uc^T
             Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: H, alpha: 1,
                         a: dGates + 2 * H, lda: width, b: U + 2 * H, ldb: width, beta: 0, c: dResetHidden, ldc: H)
             for b in 0 ..< B {
-                let row = gates + b * width, dRow = dGates + b * width
-                let offset = b * H
-                for j in 0 ..< H {
-                    let reset = row[H + j], dRH = dResetHidden[offset + j]
-                    dRow[H + j] = dRH * hPrev[offset + j] * reset * (1 - reset)
-                    carry[offset + j] += dRH * reset
-                }
+                let resetGate = gates + b * width + H, dReset = dGates + b * width + H
+                let dRH = dResetHidden + b * H, dh = carry + b * H, hp = hPrev + b * H
+                for j in 0 ..< H { dReset[j] = dRH[j] * hp[j] * resetGate[j] * (1 - resetGate[j]) }
+                for j in 0 ..< H { dh[j] += dRH[j] * resetGate[j] }
             }
             // d h_{t-1} += [dUpdate | dReset] [Uz | Ur]^T
             Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: 2 * H, alpha: 1,
@@ -121,23 +116,21 @@ extension RecurrentMDN {
             let gates = buffers.gates.pointer + t * B * width, dGates = buffers.gateGradient.pointer + t * B * width
             let dRecurrent = buffers.recurrentGradient!.pointer + t * B * width
             for b in 0 ..< B {
-                let row = gates + b * width, dRow = dGates + b * width, dRec = dRecurrent + b * width
-                let offset = b * H
+                let updateGate = gates + b * width, resetGate = updateGate + H, candidate = updateGate + 2 * H
+                let dUpdate = dGates + b * width, dReset = dUpdate + H, dCandidate = dUpdate + 2 * H
+                let dRec = dRecurrent + b * width, dRecCandidate = dRec + 2 * H
+                let dh = carry + b * H, dOutRow = dOut + b * H, hp = hPrev + b * H, rc = recurrentCandidate + b * H
+                for j in 0 ..< H { dh[j] += dOutRow[j] }
+                for j in 0 ..< H { dCandidate[j] = dh[j] * (1 - updateGate[j]) * (1 - candidate[j] * candidate[j]) }
+                for j in 0 ..< H { dUpdate[j] = dh[j] * (hp[j] - candidate[j]) * updateGate[j] * (1 - updateGate[j]) }
                 for j in 0 ..< H {
-                    let dh = dOut[offset + j] + carry[offset + j]
-                    let update = row[j], reset = row[H + j], candidate = row[2 * H + j]
-                    let hp = hPrev[offset + j]
-                    let dCandidate = dh * (1 - update) * (1 - candidate * candidate)
-                    let dUpdate = dh * (hp - candidate) * update * (1 - update)
-                    let dReset = dCandidate * recurrentCandidate[offset + j] * reset * (1 - reset)
-                    dRow[j] = dUpdate
-                    dRow[H + j] = dReset
-                    dRow[2 * H + j] = dCandidate
-                    dRec[j] = dUpdate
-                    dRec[H + j] = dReset
-                    dRec[2 * H + j] = dCandidate * reset
-                    carry[offset + j] = dh * update
+                    dReset[j] = dh[j] * (1 - updateGate[j]) * (1 - candidate[j] * candidate[j])
+                        * rc[j] * resetGate[j] * (1 - resetGate[j])
                 }
+                // The recurrent pre-activations: the same for z and r, scaled by r for U_c h + b_hc.
+                for j in 0 ..< 2 * H { dRec[j] = dUpdate[j] }
+                for j in 0 ..< H { dRecCandidate[j] = dCandidate[j] * resetGate[j] }
+                for j in 0 ..< H { dh[j] *= updateGate[j] }
             }
             Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: width, alpha: 1,
                         a: dRecurrent, lda: width, b: U, ldb: width, beta: 1, c: carry, ldc: H)
@@ -149,34 +142,35 @@ extension RecurrentMDN {
                               U: UnsafePointer<Scalar>, B: Int, H: Int, steps: Int) {
         let width = 4 * H
         let carry = buffers.hiddenCarry.pointer, cellCarry = buffers.cellCarry!.pointer
+        let inputPeephole = V, forgetPeephole = V + H, outputPeephole = V + 2 * H
+        let dInputPeephole = dV, dForgetPeephole = dV + H, dOutputPeephole = dV + 2 * H
         for t in (0 ..< steps).reversed() {
             let dOut = buffers.outputGradient.pointer + t * B * H
             let cPrev = buffers.cell!.pointer + t * B * H, c = cPrev + B * H
             let cellTanh = buffers.cellTanh!.pointer + t * B * H
             let gates = buffers.gates.pointer + t * B * width, dGates = buffers.gateGradient.pointer + t * B * width
             for b in 0 ..< B {
-                let row = gates + b * width, dRow = dGates + b * width
-                let offset = b * H
+                let inputGate = gates + b * width, forgetGate = inputGate + H
+                let candidate = inputGate + 2 * H, outputGate = inputGate + 3 * H
+                let dInputGate = dGates + b * width, dForgetGate = dInputGate + H
+                let dCandidate = dInputGate + 2 * H, dOutputGate = dInputGate + 3 * H
+                let dh = carry + b * H, dCell = cellCarry + b * H, dOutRow = dOut + b * H
+                let cp = cPrev + b * H, cell = c + b * H, squashed = cellTanh + b * H
+                for j in 0 ..< H { dh[j] += dOutRow[j] }
+                for j in 0 ..< H { dOutputGate[j] = dh[j] * squashed[j] * outputGate[j] * (1 - outputGate[j]) }
+                // c_t reaches the loss through tanh(c_t), the next step (dCell), and o_t's peephole.
                 for j in 0 ..< H {
-                    let dh = dOut[offset + j] + carry[offset + j]
-                    let inputGate = row[j], forgetGate = row[H + j], candidate = row[2 * H + j]
-                    let outputGate = row[3 * H + j], squashed = cellTanh[offset + j]
-                    let cp = cPrev[offset + j], cell = c[offset + j]
-                    let dOutputGate = dh * squashed * outputGate * (1 - outputGate)
-                    // c_t reaches the loss through tanh(c_t), the next step, and o_t's peephole.
-                    let dCell = cellCarry[offset + j] + dh * outputGate * (1 - squashed * squashed)
-                        + dOutputGate * V[2 * H + j]
-                    let dInputGate = dCell * candidate * inputGate * (1 - inputGate)
-                    let dForgetGate = dCell * cp * forgetGate * (1 - forgetGate)
-                    let dCandidate = dCell * inputGate * (1 - candidate * candidate)
-                    dRow[j] = dInputGate
-                    dRow[H + j] = dForgetGate
-                    dRow[2 * H + j] = dCandidate
-                    dRow[3 * H + j] = dOutputGate
-                    cellCarry[offset + j] = dCell * forgetGate + dInputGate * V[j] + dForgetGate * V[H + j]
-                    dV[j] += dInputGate * cp
-                    dV[H + j] += dForgetGate * cp
-                    dV[2 * H + j] += dOutputGate * cell
+                    dCell[j] += dh[j] * outputGate[j] * (1 - squashed[j] * squashed[j]) + dOutputGate[j] * outputPeephole[j]
+                }
+                for j in 0 ..< H { dInputGate[j] = dCell[j] * candidate[j] * inputGate[j] * (1 - inputGate[j]) }
+                for j in 0 ..< H { dForgetGate[j] = dCell[j] * cp[j] * forgetGate[j] * (1 - forgetGate[j]) }
+                for j in 0 ..< H { dCandidate[j] = dCell[j] * inputGate[j] * (1 - candidate[j] * candidate[j]) }
+                for j in 0 ..< H { dInputPeephole[j] += dInputGate[j] * cp[j] }
+                for j in 0 ..< H { dForgetPeephole[j] += dForgetGate[j] * cp[j] }
+                for j in 0 ..< H { dOutputPeephole[j] += dOutputGate[j] * cell[j] }
+                // d c_{t-1}: through the forget gate's product and the i, f peepholes.
+                for j in 0 ..< H {
+                    dCell[j] = dCell[j] * forgetGate[j] + dInputGate[j] * inputPeephole[j] + dForgetGate[j] * forgetPeephole[j]
                 }
             }
             Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: width, alpha: 1,

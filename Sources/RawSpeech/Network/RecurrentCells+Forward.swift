@@ -8,8 +8,11 @@
 //                c~ = tanh(..), c_t = f c_{t-1} + i c~, o = sig(.. + Vo c_t), h_t = o tanh(c_t)
 // Structure: the input projection of all T*B rows is one GEMM (with the bias folded in);
 // each step adds the recurrent projection of the batch with one GEMM (two for the paper's
-// GRU, whose candidate needs r first) and then runs one fused elementwise loop. Gate
-// activations overwrite their pre-activations in `gates`; backward reads them from there.
+// GRU, whose candidate needs r first) and then runs the gate math per sequence in short
+// loops over one unit row (H floats, in L1). Each loop writes one array and never reads
+// another offset of the array it writes: one fused loop that updated several gate blocks
+// of the same row did not auto-vectorize (unknown distance between the blocks), these do.
+// Gate activations overwrite their pre-activations in `gates`; backward reads them there.
 //
 // B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
 // G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), In = the layer's inputs.
@@ -63,20 +66,19 @@ extension RecurrentMDN {
             Scalar.gemm(transposeA: false, transposeB: false, m: B, n: 2 * H, k: H, alpha: 1,
                         a: hPrev, lda: H, b: U, ldb: width, beta: 1, c: gates, ldc: width)
             for b in 0 ..< B {
-                let row = gates + b * width, hp = hPrev + b * H, rh = resetHidden + b * H
-                for j in 0 ..< 2 * H { row[j] = Scalar.sigmoid(row[j]) }
-                for j in 0 ..< H { rh[j] = row[H + j] * hp[j] }
+                let updateAndReset = gates + b * width, resetGate = updateAndReset + H
+                let hp = hPrev + b * H, rh = resetHidden + b * H
+                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.sigmoid(updateAndReset[j]) }
+                for j in 0 ..< H { rh[j] = resetGate[j] * hp[j] }
             }
             // candidate += (r * h_{t-1}) Uc: the reset acts before the recurrent matrix.
             Scalar.gemm(transposeA: false, transposeB: false, m: B, n: H, k: H, alpha: 1,
                         a: resetHidden, lda: H, b: U + 2 * H, ldb: width, beta: 1, c: gates + 2 * H, ldc: width)
             for b in 0 ..< B {
-                let row = gates + b * width, hp = hPrev + b * H, hb = h + b * H
-                for j in 0 ..< H {
-                    let update = row[j], candidate = Scalar.tanh(row[2 * H + j])
-                    row[2 * H + j] = candidate
-                    hb[j] = hp[j] + update * (candidate - hp[j])  // (1 - z) h_{t-1} + z h~
-                }
+                let updateGate = gates + b * width, candidate = updateGate + 2 * H
+                let hp = hPrev + b * H, hb = h + b * H
+                for j in 0 ..< H { candidate[j] = Scalar.tanh(candidate[j]) }
+                for j in 0 ..< H { hb[j] = hp[j] + updateGate[j] * (candidate[j] - hp[j]) }  // (1-z) h + z h~
             }
         }
     }
@@ -93,18 +95,14 @@ extension RecurrentMDN {
             Scalar.gemm(transposeA: false, transposeB: false, m: B, n: width, k: H, alpha: 1,
                         a: hPrev, lda: H, b: U, ldb: width, beta: 1, c: recurrent, ldc: width)
             for b in 0 ..< B {
-                let row = gates + b * width, rec = recurrent + b * width
+                let updateAndReset = gates + b * width, resetGate = updateAndReset + H, candidate = updateAndReset + 2 * H
+                let rec = recurrent + b * width, recCandidate = rec + 2 * H
                 let hp = hPrev + b * H, hb = h + b * H, rc = recurrentCandidate + b * H
-                for j in 0 ..< H {
-                    let update = Scalar.sigmoid(row[j] + rec[j])
-                    let reset = Scalar.sigmoid(row[H + j] + rec[H + j])
-                    let candidate = Scalar.tanh(row[2 * H + j] + reset * rec[2 * H + j])
-                    row[j] = update
-                    row[H + j] = reset
-                    row[2 * H + j] = candidate
-                    rc[j] = rec[2 * H + j]
-                    hb[j] = candidate + update * (hp[j] - candidate)  // (1 - z) h~ + z h_{t-1}
-                }
+                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.sigmoid(updateAndReset[j] + rec[j]) }
+                for j in 0 ..< H { rc[j] = recCandidate[j] }  // U_c h + b_hc, kept for backward
+                for j in 0 ..< H { recCandidate[j] *= resetGate[j] }
+                for j in 0 ..< H { candidate[j] = Scalar.tanh(candidate[j] + recCandidate[j]) }
+                for j in 0 ..< H { hb[j] = candidate[j] + updateAndReset[j] * (hp[j] - candidate[j]) }  // (1-z) h~ + z h
             }
         }
     }
@@ -112,6 +110,7 @@ extension RecurrentMDN {
     private func lstmForward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>,
                              peepholes V: UnsafePointer<Scalar>, B: Int, H: Int, steps: Int) {
         let width = 4 * H
+        let inputPeephole = V, forgetPeephole = V + H, outputPeephole = V + 2 * H
         for t in 0 ..< steps {
             let hPrev = buffers.hidden.pointer + t * B * H, h = hPrev + B * H
             let cPrev = buffers.cell!.pointer + t * B * H, c = cPrev + B * H
@@ -120,23 +119,17 @@ extension RecurrentMDN {
             Scalar.gemm(transposeA: false, transposeB: false, m: B, n: width, k: H, alpha: 1,
                         a: hPrev, lda: H, b: U, ldb: width, beta: 1, c: gates, ldc: width)
             for b in 0 ..< B {
-                let row = gates + b * width, offset = b * H
-                for j in 0 ..< H {
-                    let cp = cPrev[offset + j]
-                    let inputGate = Scalar.sigmoid(row[j] + V[j] * cp)
-                    let forgetGate = Scalar.sigmoid(row[H + j] + V[H + j] * cp)
-                    let candidate = Scalar.tanh(row[2 * H + j])
-                    let cell = forgetGate * cp + inputGate * candidate
-                    let outputGate = Scalar.sigmoid(row[3 * H + j] + V[2 * H + j] * cell)  // peeks at c_t
-                    let squashed = Scalar.tanh(cell)
-                    row[j] = inputGate
-                    row[H + j] = forgetGate
-                    row[2 * H + j] = candidate
-                    row[3 * H + j] = outputGate
-                    c[offset + j] = cell
-                    cellTanh[offset + j] = squashed
-                    h[offset + j] = outputGate * squashed
-                }
+                let inputGate = gates + b * width, forgetGate = inputGate + H
+                let candidate = inputGate + 2 * H, outputGate = inputGate + 3 * H
+                let cp = cPrev + b * H, cell = c + b * H, squashed = cellTanh + b * H, hb = h + b * H
+                for j in 0 ..< H { inputGate[j] = Scalar.sigmoid(inputGate[j] + inputPeephole[j] * cp[j]) }
+                for j in 0 ..< H { forgetGate[j] = Scalar.sigmoid(forgetGate[j] + forgetPeephole[j] * cp[j]) }
+                for j in 0 ..< H { candidate[j] = Scalar.tanh(candidate[j]) }
+                for j in 0 ..< H { cell[j] = forgetGate[j] * cp[j] + inputGate[j] * candidate[j] }
+                // The output gate peeks at the new cell c_t (Graves 2013), not c_{t-1}.
+                for j in 0 ..< H { outputGate[j] = Scalar.sigmoid(outputGate[j] + outputPeephole[j] * cell[j]) }
+                for j in 0 ..< H { squashed[j] = Scalar.tanh(cell[j]) }
+                for j in 0 ..< H { hb[j] = outputGate[j] * squashed[j] }
             }
         }
     }

@@ -83,6 +83,7 @@ extension RecurrentMDN {
         let mixtureLogJoint: ScratchBuffer<Scalar> // (T, B, K) log pi_k + log N_k
         let mixtureLogNormaliser: ScratchBuffer<Scalar>  // (T, B) log sum exp(logits)
         let mixtureTerms: ScratchBuffer<Scalar>    // (K*D) one frame's scratch
+        let mixtureTiledTarget: ScratchBuffer<Scalar>  // (K*D) one frame's scratch
         let layers: [LayerBuffers<Scalar>]
 
         init(config: ModelConfig, batch: Int, steps: Int) {
@@ -100,6 +101,7 @@ extension RecurrentMDN {
             mixtureLogJoint = ScratchBuffer(rows * config.components)
             mixtureLogNormaliser = ScratchBuffer(rows)
             mixtureTerms = ScratchBuffer(config.components * config.targetSize)
+            mixtureTiledTarget = ScratchBuffer(config.components * config.targetSize)
             layers = (0 ..< config.layers).map { _ in LayerBuffers(config: config, batch: batch, steps: steps) }
         }
 
@@ -120,7 +122,8 @@ extension RecurrentMDN {
         /// The mixture kernel's saved state for frame `row` (= t * B + b).
         func mixtureFrame(_ row: Int, components: Int, dimensions: Int) -> MixtureFrame<Scalar> {
             MixtureFrame(sigma: mixtureSigma.pointer + row * components * dimensions,
-                         logJoint: mixtureLogJoint.pointer + row * components, terms: mixtureTerms.pointer)
+                         logJoint: mixtureLogJoint.pointer + row * components, terms: mixtureTerms.pointer,
+                         tiledTarget: mixtureTiledTarget.pointer)
         }
     }
 }
