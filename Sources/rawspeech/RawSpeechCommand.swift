@@ -14,8 +14,9 @@ struct RawSpeechCommand: ParsableCommand {
         subcommands: [
             ManifestCommand.self,
             PreprocessCommand.self,
-            BLASInfoCommand.self,
             ReportCommand.self,
+            BenchCommand.self,
+            BLASInfoCommand.self,
         ]
     )
 }

@@ -1,0 +1,75 @@
+// The floating-point types the network runs in: Float on cblas_sgemm (training and
+// inference) and Double on cblas_dgemm (finite-difference gradient checks, where Float's
+// 7 digits cannot resolve a central difference). The kernels are written once, generic
+// over `BLASScalar`, so the Double check proves the very code the Float path runs.
+// This file is the only place that calls OpenBLAS directly and that picks the scalar
+// math functions (exp, tanh, ...); nothing here allocates.
+import COpenBLAS
+import Foundation
+
+/// A real type with a GEMM in OpenBLAS and the elementwise functions the cells need.
+public protocol BLASScalar: BinaryFloatingPoint, Sendable {
+    /// Row-major `C = alpha * op(A) * op(B) + beta * C` with C (m x n), op(A) (m x k),
+    /// op(B) (k x n); `lda`, `ldb`, `ldc` are the row strides of the stored matrices.
+    static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                     alpha: Self, a: UnsafePointer<Self>, lda: Int,
+                     b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    static func exp(_ x: Self) -> Self
+    /// Natural log; only ever called on positive finite values (Float's is fast, not total).
+    static func log(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+    static func sigmoid(_ x: Self) -> Self
+}
+
+@inline(__always) private func transpose(_ flag: Bool) -> CBLAS_TRANSPOSE {
+    flag ? CblasTrans : CblasNoTrans
+}
+
+extension Float: BLASScalar {
+    @inline(__always)
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                            alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 1 {
+            // One row (batch 1): a GEMV. OpenBLAS 0.3.21's sgemm pays its packing
+            // overhead even for a single row; the GEMV streams op(B) once.
+            let incX = transposeA ? lda : 1
+            if transposeB {  // B stored (n, k): c = B a
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb),
+                            a, Int32(incX), beta, c, 1)
+            } else {  // B stored (k, n): c = B^T a
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb),
+                            a, Int32(incX), beta, c, 1)
+            }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transpose(transposeA), transpose(transposeB),
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+    }
+
+    @inline(__always) public static func exp(_ x: Float) -> Float { FastMath.exp(x) }
+    @inline(__always) public static func log(_ x: Float) -> Float { FastMath.log(x) }
+    @inline(__always) public static func tanh(_ x: Float) -> Float { FastMath.tanh(x) }
+    @inline(__always) public static func sigmoid(_ x: Float) -> Float { FastMath.sigmoid(x) }
+}
+
+extension Double: BLASScalar {
+    @inline(__always)
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                            alpha: Double, a: UnsafePointer<Double>, lda: Int,
+                            b: UnsafePointer<Double>, ldb: Int,
+                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dgemm(CblasRowMajor, transpose(transposeA), transpose(transposeB),
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+    }
+
+    // Double is the checking precision: the library functions, correctly rounded.
+    @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inline(__always) public static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+}

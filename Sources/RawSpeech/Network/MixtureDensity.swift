@@ -1,0 +1,203 @@
+// The mixture-density head's math on one frame (Bishop 1994; Graves 2013): K diagonal
+// Gaussians over the D predicted samples. Per frame the head emits O = K(1 + 2D) raw
+// numbers laid out as [K logits | K*D means | K*D log-stds], component-major (mean of
+// component k, dimension d at K + k*D + d). Mixture weights are softmax(logits); each
+// standard deviation is
+//     sigma = sigmaFloor + exp(logstd)
+// so it can never fall below the floor (a component collapsing onto one sample would make
+// the likelihood unbounded) while staying a smooth, monotone map with d sigma/d logstd =
+// sigma - sigmaFloor. The NLL uses a real log-sum-exp over components (a component whose
+// log-density underflows contributes -infinity, never a magic constant).
+//
+// `MixtureKernel` is the generic pointer version the network runs per frame;
+// `MixtureDensity` is the public Float API for evaluation and generation.
+import Foundation
+
+/// Half of log(2 pi): the Gaussian normaliser per dimension.
+private let halfLogTwoPi = 0.5 * Foundation.log(2 * Double.pi)
+
+/// Per-frame scratch of the mixture kernel: what the forward leaves for the gradient.
+struct MixtureFrame<Scalar: BLASScalar> {
+    var sigma: UnsafeMutablePointer<Scalar>     // (K*D) floor + exp(logstd)
+    var logJoint: UnsafeMutablePointer<Scalar>  // (K) log pi_k + log N(y; mu_k, sigma_k)
+    var terms: UnsafeMutablePointer<Scalar>     // (K*D) scratch: 0.5 z^2 + log sigma
+    var tiledTarget: UnsafeMutablePointer<Scalar>  // (K*D) scratch: the target once per component
+}
+
+/// The mixture NLL and its gradient on raw head outputs, one frame at a time. Loops are
+/// split so each elementwise pass (exp, log, divisions over K*D) has no reduction in it
+/// and vectorizes; the short sums over D and K run afterwards.
+struct MixtureKernel<Scalar: BLASScalar> {
+    let components: Int
+    let dimensions: Int
+    let sigmaFloor: Scalar
+
+    /// log of the sum of exp(values[0 ..< count]), exact for -infinity entries;
+    /// `scratch` (count) receives the shifted exponentials.
+    @inline(__always)
+    func logSumExp(_ values: UnsafePointer<Scalar>, _ count: Int, scratch: UnsafeMutablePointer<Scalar>) -> Scalar {
+        var maximum = -Scalar.infinity
+        for k in 0 ..< count { maximum = Swift.max(maximum, values[k]) }
+        if maximum == -Scalar.infinity || !maximum.isFinite { return maximum }
+        for k in 0 ..< count { scratch[k] = Scalar.exp(values[k] - maximum) }
+        var sum: Scalar = 0
+        for k in 0 ..< count { sum += scratch[k] }
+        // A NaN entry is skipped by the max but poisons the sum: report it as NaN (the
+        // fast Float log is not defined on NaN).
+        return sum.isNaN ? sum : maximum + Scalar.log(sum)
+    }
+
+    /// Fills `frame` (sigma, log joints) and returns (log p(y), log sum exp(logits)).
+    @inline(__always)
+    func forward(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>,
+                 frame: MixtureFrame<Scalar>) -> (logP: Scalar, logNormaliser: Scalar) {
+        let K = components, D = dimensions
+        let logNormaliser = logSumExp(outputs, K, scratch: frame.terms)
+        let means = outputs + K, logStds = outputs + K + K * D
+        let floor = sigmaFloor, tiled = frame.tiledTarget
+        // One flat loop over all K*D (the target repeated per component): a nested loop
+        // with D = 10 inner iterations does not vectorize, this one does.
+        for k in 0 ..< K { (tiled + k * D).update(from: target, count: D) }
+        for i in 0 ..< K * D {
+            let sigma = floor + Scalar.exp(logStds[i])
+            let z = (tiled[i] - means[i]) / sigma
+            frame.sigma[i] = sigma
+            frame.terms[i] = 0.5 * z * z + Scalar.log(sigma)
+        }
+        let constant = logNormaliser + Scalar(Double(D) * halfLogTwoPi)
+        for k in 0 ..< K {
+            var sum: Scalar = 0
+            for d in 0 ..< D { sum += frame.terms[k * D + d] }
+            frame.logJoint[k] = outputs[k] - constant - sum
+        }
+        return (logSumExp(frame.logJoint, K, scratch: frame.terms), logNormaliser)
+    }
+
+    /// Writes scale * d(-log p(y))/d(outputs) into `gradient` (O numbers), from the
+    /// `frame` a `forward` of the same outputs left. With gamma_k the posterior
+    /// responsibility and z = (y - mu)/sigma:
+    ///   d/d logit_k = pi_k - gamma_k,  d/d mu = -gamma z / sigma,
+    ///   d/d logstd = gamma (1 - z^2) (sigma - floor) / sigma.
+    @inline(__always)
+    func gradient(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, frame: MixtureFrame<Scalar>,
+                  logP: Scalar, logNormaliser: Scalar, scale: Scalar, into gradient: UnsafeMutablePointer<Scalar>) {
+        let K = components, D = dimensions, floor = sigmaFloor
+        // An impossible frame (log p = -inf) has no finite gradient; give none rather
+        // than NaN (the loss itself still reports +inf for the trainer to act on).
+        let finite = logP.isFinite
+        let means = outputs + K, dMeans = gradient + K, dLogStds = gradient + K + K * D
+        for k in 0 ..< K {
+            let gamma = finite ? Scalar.exp(frame.logJoint[k] - logP) : 0
+            gradient[k] = scale * (Scalar.exp(outputs[k] - logNormaliser) - gamma)
+            let weight = scale * gamma, base = k * D
+            for d in 0 ..< D {
+                let sigma = frame.sigma[base + d]
+                let zOverSigma = (target[d] - means[base + d]) / (sigma * sigma)
+                let z = zOverSigma * sigma
+                dMeans[base + d] = -weight * zOverSigma
+                dLogStds[base + d] = weight * (1 - z * z) * (sigma - floor) / sigma
+            }
+        }
+    }
+}
+
+/// A frame's worth of kernel scratch, owned (for single-frame helpers and tests).
+final class MixtureFrameStorage<Scalar: BLASScalar> {
+    let sigma: ScratchBuffer<Scalar>, logJoint: ScratchBuffer<Scalar>, terms: ScratchBuffer<Scalar>
+    let tiledTarget: ScratchBuffer<Scalar>
+
+    init(components: Int, dimensions: Int) {
+        sigma = ScratchBuffer(components * dimensions)
+        logJoint = ScratchBuffer(components)
+        terms = ScratchBuffer(components * dimensions)
+        tiledTarget = ScratchBuffer(components * dimensions)
+    }
+
+    var frame: MixtureFrame<Scalar> { MixtureFrame(sigma: sigma.pointer, logJoint: logJoint.pointer, terms: terms.pointer,
+                     tiledTarget: tiledTarget.pointer) }
+}
+
+/// A mixture of K diagonal Gaussians over D samples, read from a head's raw outputs
+/// (`K` logits, `K*D` means, `K*D` log-stds; sigma = sigmaFloor + exp(logstd)).
+public struct MixtureDensity: Sendable {
+    public let components: Int
+    public let dimensions: Int
+    public let sigmaFloor: Float
+
+    public init(components: Int, dimensions: Int, sigmaFloor: Float) {
+        self.components = components
+        self.dimensions = dimensions
+        self.sigmaFloor = sigmaFloor
+    }
+
+    public init(config: ModelConfig) {
+        self.init(components: config.components, dimensions: config.targetSize, sigmaFloor: config.sigmaFloor)
+    }
+
+    /// Raw outputs per frame: K(1 + 2D).
+    public var outputCount: Int { components * (1 + 2 * dimensions) }
+
+    /// - log p(target) in nats (Double inside: this is the scoring path, not the hot loop).
+    public func nll<Outputs: RandomAccessCollection<Float>, Target: RandomAccessCollection<Float>>(
+        outputs: Outputs, target: Target) -> Float {
+        let o = Array(outputs).map(Double.init), y = Array(target).map(Double.init)
+        precondition(o.count == outputCount && y.count == dimensions, "outputs (K(1+2D)) and target (D)")
+        let kernel = MixtureKernel<Double>(components: components, dimensions: dimensions,
+                                           sigmaFloor: Double(sigmaFloor))
+        let storage = MixtureFrameStorage<Double>(components: components, dimensions: dimensions)
+        return Float(o.withUnsafeBufferPointer { op in
+            y.withUnsafeBufferPointer { yp in
+                -kernel.forward(outputs: op.baseAddress!, target: yp.baseAddress!, frame: storage.frame).logP
+            }
+        })
+    }
+
+    /// Mixture weights softmax(logits / temperature) (temperature 1: the model's own).
+    public func weights<Outputs: RandomAccessCollection<Float>>(outputs: Outputs, temperature: Float = 1) -> [Float] {
+        let logits = Array(outputs.prefix(components)).map { Double($0) / Double(temperature) }
+        let maximum = logits.max() ?? 0
+        let e = logits.map { Foundation.exp($0 - maximum) }
+        let sum = e.reduce(0, +)
+        return e.map { Float($0 / sum) }
+    }
+
+    /// The mixture's mean, sum_k pi_k mu_k: the minimum-squared-error prediction.
+    public func mean<Outputs: RandomAccessCollection<Float>>(outputs: Outputs) -> [Float] {
+        let o = Array(outputs)
+        precondition(o.count == outputCount, "outputs: expected K(1+2D)")
+        let pi = weights(outputs: o)
+        var result = [Float](repeating: 0, count: dimensions)
+        for k in 0 ..< components {
+            for d in 0 ..< dimensions { result[d] += pi[k] * o[components + k * dimensions + d] }
+        }
+        return result
+    }
+
+    /// One draw. Temperature tau tempers the density as p^(1/tau) would for well-separated
+    /// components: weights softmax(logits / tau) and standard deviations sigma * sqrt(tau).
+    /// tau = 1 samples the model; tau -> 0 returns the most likely component's mean.
+    public func sample<Outputs: RandomAccessCollection<Float>>(
+        outputs: Outputs, temperature: Float = 1, rng: inout SeededGenerator) -> [Float] {
+        let o = Array(outputs)
+        precondition(o.count == outputCount, "outputs: expected K(1+2D)")
+        let K = components, D = dimensions
+        var chosen = 0
+        if temperature <= 0 {
+            for k in 1 ..< K where o[k] > o[chosen] { chosen = k }
+            return Array(o[K + chosen * D ..< K + (chosen + 1) * D])
+        }
+        let pi = weights(outputs: o, temperature: temperature)
+        var u = Float(rng.nextUniform())
+        chosen = K - 1
+        for k in 0 ..< K {
+            if u < pi[k] { chosen = k; break }
+            u -= pi[k]
+        }
+        let spreadScale = temperature.squareRoot()
+        return (0 ..< D).map { d in
+            let mu = o[K + chosen * D + d]
+            let sigma = sigmaFloor + Foundation.expf(o[K + K * D + chosen * D + d])
+            return mu + sigma * spreadScale * Float(rng.nextGaussian())
+        }
+    }
+}

@@ -1,0 +1,136 @@
+// Forward pass of one recurrent layer over a chunk, for each unit of the paper:
+//   tanh:  h_t = tanh(W x_t + U h_{t-1} + b)
+//   GRU (paper): z = sig(Wz x + Uz h + bz), r = sig(Wr x + Ur h + br),
+//                h~ = tanh(W x + U (r * h) + b), h_t = (1 - z) h_{t-1} + z h~
+//   GRU (cuDNN): r and z as above but with U h + b_h, h~ = tanh(W x + b + r * (U h + b_hc)),
+//                h_t = (1 - z) h~ + z h_{t-1}
+//   LSTM (Graves 2013, diagonal peepholes V): i = sig(.. + Vi c_{t-1}), f = sig(.. + Vf c_{t-1}),
+//                c~ = tanh(..), c_t = f c_{t-1} + i c~, o = sig(.. + Vo c_t), h_t = o tanh(c_t)
+// Structure: the input projection of all T*B rows is one GEMM (with the bias folded in);
+// each step adds the recurrent projection of the batch with one GEMM (two for the paper's
+// GRU, whose candidate needs r first) and then runs the gate math per sequence in short
+// loops over one unit row (H floats, in L1). Each loop writes one array and never reads
+// another offset of the array it writes: one fused loop that updated several gate blocks
+// of the same row did not auto-vectorize (unknown distance between the blocks), these do.
+// Gate activations overwrite their pre-activations in `gates`; backward reads them there.
+//
+// B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
+// G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), In = the layer's inputs.
+
+extension RecurrentMDN {
+    func forwardLayer(_ index: Int, parameters p: UnsafePointer<Scalar>, workspace: Workspace, steps: Int) {
+        let layer = layout.layers[index], buffers = workspace.layers[index]
+        let B = workspace.batch, H = config.units, width = gateWidth, rows = steps * B
+        // The layer's input: the chunk's frames, or the hidden outputs (slots 1...T) below.
+        let x: UnsafePointer<Scalar> = index == 0
+            ? UnsafePointer(workspace.inputs.pointer)
+            : UnsafePointer(workspace.layers[index - 1].hidden.pointer + B * H)
+        let gates = buffers.gates.pointer  // (T, B, G*H)
+        let bias = p + layer.bias.lowerBound
+        for row in 0 ..< rows { (gates + row * width).update(from: bias, count: width) }
+        Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: width, k: layer.inputs,
+                    alpha: 1, a: x, lda: layer.inputs, b: p + layer.inputWeights.lowerBound, ldb: width,
+                    beta: 1, c: gates, ldc: width)
+        let U = p + layer.recurrentWeights.lowerBound  // (H, G*H)
+        switch config.cell {
+        case .tanh: tanhForward(buffers, U: U, B: B, H: H, steps: steps)
+        case .gru where config.gruForm == .paper: paperGRUForward(buffers, U: U, B: B, H: H, steps: steps)
+        case .gru: cudnnGRUForward(buffers, U: U, recurrentBias: p + layer.recurrentBias!.lowerBound,
+                                   B: B, H: H, steps: steps)
+        case .lstm: lstmForward(buffers, U: U, peepholes: p + layer.peepholes!.lowerBound,
+                                B: B, H: H, steps: steps)
+        }
+    }
+
+    private func tanhForward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>, B: Int, H: Int, steps: Int) {
+        for t in 0 ..< steps {
+            let hPrev = buffers.hidden.pointer + t * B * H, h = hPrev + B * H
+            let candidate = buffers.gates.pointer + t * B * H  // (B, H)
+            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: H, k: H, alpha: 1,
+                        a: hPrev, lda: H, b: U, ldb: H, beta: 1, c: candidate, ldc: H)
+            for i in 0 ..< B * H {
+                let value = Scalar.tanh(candidate[i])
+                candidate[i] = value
+                h[i] = value
+            }
+        }
+    }
+
+    private func paperGRUForward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>, B: Int, H: Int, steps: Int) {
+        let width = 3 * H
+        for t in 0 ..< steps {
+            let hPrev = buffers.hidden.pointer + t * B * H, h = hPrev + B * H
+            let gates = buffers.gates.pointer + t * B * width  // (B, 3H)
+            let resetHidden = buffers.resetHidden!.pointer + t * B * H  // (B, H)
+            // [updateGate | resetGate] += h_{t-1} [Uz | Ur]
+            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: 2 * H, k: H, alpha: 1,
+                        a: hPrev, lda: H, b: U, ldb: width, beta: 1, c: gates, ldc: width)
+            for b in 0 ..< B {
+                let updateAndReset = gates + b * width, resetGate = updateAndReset + H
+                let hp = hPrev + b * H, rh = resetHidden + b * H
+                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.sigmoid(updateAndReset[j]) }
+                for j in 0 ..< H { rh[j] = resetGate[j] * hp[j] }
+            }
+            // candidate += (r * h_{t-1}) Uc: the reset acts before the recurrent matrix.
+            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: H, k: H, alpha: 1,
+                        a: resetHidden, lda: H, b: U + 2 * H, ldb: width, beta: 1, c: gates + 2 * H, ldc: width)
+            for b in 0 ..< B {
+                let updateGate = gates + b * width, candidate = updateGate + 2 * H
+                let hp = hPrev + b * H, hb = h + b * H
+                for j in 0 ..< H { candidate[j] = Scalar.tanh(candidate[j]) }
+                for j in 0 ..< H { hb[j] = hp[j] + updateGate[j] * (candidate[j] - hp[j]) }  // (1-z) h + z h~
+            }
+        }
+    }
+
+    private func cudnnGRUForward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>,
+                                 recurrentBias: UnsafePointer<Scalar>, B: Int, H: Int, steps: Int) {
+        let width = 3 * H
+        let recurrent = buffers.recurrentScratch!.pointer  // (B, 3H): U h_{t-1} + b_h
+        for t in 0 ..< steps {
+            let hPrev = buffers.hidden.pointer + t * B * H, h = hPrev + B * H
+            let gates = buffers.gates.pointer + t * B * width
+            let recurrentCandidate = buffers.recurrentCandidate!.pointer + t * B * H
+            for b in 0 ..< B { (recurrent + b * width).update(from: recurrentBias, count: width) }
+            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: width, k: H, alpha: 1,
+                        a: hPrev, lda: H, b: U, ldb: width, beta: 1, c: recurrent, ldc: width)
+            for b in 0 ..< B {
+                let updateAndReset = gates + b * width, resetGate = updateAndReset + H, candidate = updateAndReset + 2 * H
+                let rec = recurrent + b * width, recCandidate = rec + 2 * H
+                let hp = hPrev + b * H, hb = h + b * H, rc = recurrentCandidate + b * H
+                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.sigmoid(updateAndReset[j] + rec[j]) }
+                for j in 0 ..< H { rc[j] = recCandidate[j] }  // U_c h + b_hc, kept for backward
+                for j in 0 ..< H { recCandidate[j] *= resetGate[j] }
+                for j in 0 ..< H { candidate[j] = Scalar.tanh(candidate[j] + recCandidate[j]) }
+                for j in 0 ..< H { hb[j] = candidate[j] + updateAndReset[j] * (hp[j] - candidate[j]) }  // (1-z) h~ + z h
+            }
+        }
+    }
+
+    private func lstmForward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>,
+                             peepholes V: UnsafePointer<Scalar>, B: Int, H: Int, steps: Int) {
+        let width = 4 * H
+        let inputPeephole = V, forgetPeephole = V + H, outputPeephole = V + 2 * H
+        for t in 0 ..< steps {
+            let hPrev = buffers.hidden.pointer + t * B * H, h = hPrev + B * H
+            let cPrev = buffers.cell!.pointer + t * B * H, c = cPrev + B * H
+            let cellTanh = buffers.cellTanh!.pointer + t * B * H
+            let gates = buffers.gates.pointer + t * B * width
+            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: width, k: H, alpha: 1,
+                        a: hPrev, lda: H, b: U, ldb: width, beta: 1, c: gates, ldc: width)
+            for b in 0 ..< B {
+                let inputGate = gates + b * width, forgetGate = inputGate + H
+                let candidate = inputGate + 2 * H, outputGate = inputGate + 3 * H
+                let cp = cPrev + b * H, cell = c + b * H, squashed = cellTanh + b * H, hb = h + b * H
+                for j in 0 ..< H { inputGate[j] = Scalar.sigmoid(inputGate[j] + inputPeephole[j] * cp[j]) }
+                for j in 0 ..< H { forgetGate[j] = Scalar.sigmoid(forgetGate[j] + forgetPeephole[j] * cp[j]) }
+                for j in 0 ..< H { candidate[j] = Scalar.tanh(candidate[j]) }
+                for j in 0 ..< H { cell[j] = forgetGate[j] * cp[j] + inputGate[j] * candidate[j] }
+                // The output gate peeks at the new cell c_t (Graves 2013), not c_{t-1}.
+                for j in 0 ..< H { outputGate[j] = Scalar.sigmoid(outputGate[j] + outputPeephole[j] * cell[j]) }
+                for j in 0 ..< H { squashed[j] = Scalar.tanh(cell[j]) }
+                for j in 0 ..< H { hb[j] = outputGate[j] * squashed[j] }
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+// Every buffer a forward and backward pass over one chunk needs, allocated once per
+// (model, B, T) and reused for every chunk: nothing is allocated inside the time loop.
+// Activations are time-major, (T, B, ...), so a whole chunk's rows are one GEMM operand.
+// A workspace is owned by one thread at a time; it is a class so that `forward` can fill
+// it and `backward` read it without copying megabytes.
+//
+// B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
+// G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), O = K(1 + 2D) head outputs.
+
+/// A zero-initialised buffer of `count` scalars that lives as long as its workspace.
+final class ScratchBuffer<Scalar: BLASScalar> {
+    let count: Int
+    let pointer: UnsafeMutablePointer<Scalar>
+
+    init(_ count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    func array(_ count: Int) -> [Scalar] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}
+
+/// One recurrent layer's activations and gradients for a chunk.
+final class LayerBuffers<Scalar: BLASScalar> {
+    let gates: ScratchBuffer<Scalar>         // (T, B, G*H): pre-activations, then activations in place
+    let hidden: ScratchBuffer<Scalar>        // (T+1, B, H): slot 0 is the carried-in state
+    let cell: ScratchBuffer<Scalar>?         // (T+1, B, H) LSTM cell, slot 0 carried in
+    let cellTanh: ScratchBuffer<Scalar>?     // (T, B, H) LSTM tanh(c_t)
+    let resetHidden: ScratchBuffer<Scalar>?  // (T, B, H) paper GRU r_t * h_{t-1}
+    let recurrentCandidate: ScratchBuffer<Scalar>?  // (T, B, H) cuDNN GRU U_c h_{t-1} + b_hc
+    let recurrentScratch: ScratchBuffer<Scalar>?    // (B, 3H) cuDNN GRU U h_{t-1} + b_h of one step
+    let gateGradient: ScratchBuffer<Scalar>          // (T, B, G*H) d loss / d pre-activations
+    let recurrentGradient: ScratchBuffer<Scalar>?    // (T, B, 3H) cuDNN GRU d loss / d (U h + b_h)
+    let outputGradient: ScratchBuffer<Scalar>        // (T, B, H) d loss / d h_t from above
+    let hiddenCarry: ScratchBuffer<Scalar>           // (B, H) d loss / d h_{t-1} through time
+    let cellCarry: ScratchBuffer<Scalar>?            // (B, H) LSTM d loss / d c_{t-1}
+    let resetHiddenGradient: ScratchBuffer<Scalar>?  // (B, H) paper GRU d loss / d (r * h)
+
+    init(config: ModelConfig, batch: Int, steps: Int) {
+        let units = config.units
+        let width = ModelConfig.gateCount(config.cell) * units
+        let rows = steps * batch
+        let isLSTM = config.cell == .lstm
+        let isPaperGRU = config.cell == .gru && config.gruForm == .paper
+        let isCudnnGRU = config.cell == .gru && config.gruForm == .cudnn
+        gates = ScratchBuffer(rows * width)
+        hidden = ScratchBuffer((steps + 1) * batch * units)
+        cell = isLSTM ? ScratchBuffer((steps + 1) * batch * units) : nil
+        cellTanh = isLSTM ? ScratchBuffer(rows * units) : nil
+        resetHidden = isPaperGRU ? ScratchBuffer(rows * units) : nil
+        recurrentCandidate = isCudnnGRU ? ScratchBuffer(rows * units) : nil
+        recurrentScratch = isCudnnGRU ? ScratchBuffer(batch * width) : nil
+        gateGradient = ScratchBuffer(rows * width)
+        recurrentGradient = isCudnnGRU ? ScratchBuffer(rows * width) : nil
+        outputGradient = ScratchBuffer(rows * units)
+        hiddenCarry = ScratchBuffer(batch * units)
+        cellCarry = isLSTM ? ScratchBuffer(batch * units) : nil
+        resetHiddenGradient = isPaperGRU ? ScratchBuffer(batch * units) : nil
+    }
+}
+
+extension RecurrentMDN {
+    /// Buffers for forward and backward passes over chunks of up to `steps` steps of
+    /// `batch` sequences. Make one per (model, B, T) with `RecurrentMDN.makeWorkspace`.
+    public final class Workspace {
+        /// Sequences per chunk (B).
+        public let batch: Int
+        /// The most steps a chunk may have (T).
+        public let steps: Int
+        /// Steps of the last `forward` (<= `steps`); `backward` works on these.
+        public internal(set) var stepsUsed = 0
+
+        let inputs: ScratchBuffer<Scalar>          // (T, B, I) copy: backward needs x for dW
+        let targets: ScratchBuffer<Scalar>         // (T, B, D) copy: backward needs y for the head
+        let outputs: ScratchBuffer<Scalar>         // (T, B, O) raw head outputs
+        let frameLosses: ScratchBuffer<Scalar>     // (T, B) NLL per frame
+        let outputGradient: ScratchBuffer<Scalar>  // (T, B, O) d mean NLL / d head outputs
+        let inputGrad: ScratchBuffer<Scalar>       // (T, B, I) d mean NLL / d inputs
+        let mixtureSigma: ScratchBuffer<Scalar>    // (T, B, K*D) sigma = floor + exp(logstd)
+        let mixtureLogJoint: ScratchBuffer<Scalar> // (T, B, K) log pi_k + log N_k
+        let mixtureLogNormaliser: ScratchBuffer<Scalar>  // (T, B) log sum exp(logits)
+        let mixtureTerms: ScratchBuffer<Scalar>    // (K*D) one frame's scratch
+        let mixtureTiledTarget: ScratchBuffer<Scalar>  // (K*D) one frame's scratch
+        let layers: [LayerBuffers<Scalar>]
+
+        init(config: ModelConfig, batch: Int, steps: Int) {
+            precondition(batch > 0 && steps > 0, "a workspace needs batch > 0 and steps > 0")
+            self.batch = batch
+            self.steps = steps
+            let rows = batch * steps
+            inputs = ScratchBuffer(rows * config.inputSize)
+            targets = ScratchBuffer(rows * config.targetSize)
+            outputs = ScratchBuffer(rows * config.headOutputs)
+            frameLosses = ScratchBuffer(rows)
+            outputGradient = ScratchBuffer(rows * config.headOutputs)
+            inputGrad = ScratchBuffer(rows * config.inputSize)
+            mixtureSigma = ScratchBuffer(rows * config.components * config.targetSize)
+            mixtureLogJoint = ScratchBuffer(rows * config.components)
+            mixtureLogNormaliser = ScratchBuffer(rows)
+            mixtureTerms = ScratchBuffer(config.components * config.targetSize)
+            mixtureTiledTarget = ScratchBuffer(config.components * config.targetSize)
+            layers = (0 ..< config.layers).map { _ in LayerBuffers(config: config, batch: batch, steps: steps) }
+        }
+
+        /// NLL of each frame of the last forward, in nats, (stepsUsed, B).
+        public var frameNLL: [Scalar] { frameLosses.array(stepsUsed * batch) }
+
+        /// The head's raw outputs of the last forward, (stepsUsed, B, K(1+2D)): per frame
+        /// K logits, K*D means, K*D log standard deviations (see `MixtureDensity`).
+        public var headOutputs: [Scalar] { outputs.array(stepsUsed * batch * outputsPerFrame) }
+
+        /// d(mean NLL)/d(inputs) of the last backward, (stepsUsed, B, I): for gradient
+        /// checks and saliency; overwritten (not accumulated) by each backward.
+        public var inputGradient: [Scalar] { inputGrad.array(stepsUsed * batch * inputsPerFrame) }
+
+        var outputsPerFrame: Int { outputs.count / (batch * steps) }
+        var inputsPerFrame: Int { inputs.count / (batch * steps) }
+
+        /// The mixture kernel's saved state for frame `row` (= t * B + b).
+        func mixtureFrame(_ row: Int, components: Int, dimensions: Int) -> MixtureFrame<Scalar> {
+            MixtureFrame(sigma: mixtureSigma.pointer + row * components * dimensions,
+                         logJoint: mixtureLogJoint.pointer + row * components, terms: mixtureTerms.pointer,
+                         tiledTarget: mixtureTiledTarget.pointer)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+// `rawspeech bench train`: how many time steps per second this build trains and runs a
+// recurrent MDN, on synthetic input (no data folder), against the machine's own sgemm rate
+// on the same matrix shapes. A training update here is the real one minus data loading:
+// forward + backward (BPTT) + gradient-norm clipping + an RMSProp-style step, all on the
+// same flat arrays the trainer uses. The update rule below is a stand-in kept in this file
+// for timing only; the trainer's RMSProp lives in Sources/RawSpeech/Training.
+import ArgumentParser
+import Foundation
+import RawSpeech
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure this build's speed.",
+        subcommands: [BenchTrainCommand.self])
+}
+
+/// A parameter count such as 169000, 169k or 1.2M.
+struct ParameterBudget: ExpressibleByArgument {
+    let value: Int
+
+    init?(argument: String) {
+        let text = argument.lowercased()
+        let scale: Double = text.hasSuffix("k") ? 1e3 : text.hasSuffix("m") ? 1e6 : 1
+        guard let number = Double(scale == 1 ? text : String(text.dropLast())), number > 0 else { return nil }
+        value = Int((number * scale).rounded())
+    }
+}
+
+extension Cell: ExpressibleByArgument {}
+extension GRUForm: ExpressibleByArgument {}
+
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Time training updates and inference of a recurrent MDN on synthetic input.",
+        discussion: """
+        Prints train_steps_per_second and inference_steps_per_second (time steps x batch per \
+        second), the OpenBLAS kernels in use and the fraction of the sgemm bound: the rate the \
+        same GEMM shapes alone reach on this machine.
+        """)
+
+    @Option(help: "Recurrent unit: tanh, gru or lstm.") var cell: Cell = .gru
+    @Option(help: "Hidden units per layer.") var units: Int?
+    @Option(help: "Recurrent-parameter budget instead of --units, e.g. 169k (the paper's).") var params: ParameterBudget?
+    @Option(help: "Stacked recurrent layers.") var layers = 1
+    @Option(help: "Mixture components (the paper's 20).") var components = 20
+    @Option(help: "GRU equations: paper or cudnn.") var gruForm: GRUForm = .paper
+    @Option(help: "Sequences per batch.") var batch = 32
+    @Option(help: "Time steps per chunk (truncated BPTT length).") var steps = 100
+    @Option(help: "Seconds to time each of training and inference (after one warm-up).") var seconds = 3.0
+    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).") var threads: Int?
+    @Flag(help: "Print one JSON object instead of text.") var json = false
+
+    func validate() throws {
+        guard (units == nil) != (params == nil) else { throw ValidationError("give exactly one of --units or --params") }
+        if let units, units < 1 { throw ValidationError("--units must be at least 1") }
+        guard layers >= 1, components >= 1 else { throw ValidationError("--layers and --components must be at least 1") }
+        guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be at least 1") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { BLASRuntime.setThreads(threads) }
+        let resolvedUnits = units ?? ModelConfig.units(for: cell, budget: params!.value, layers: layers, gruForm: gruForm)
+        let config = ModelConfig(cell: cell, units: resolvedUnits, layers: layers, components: components, gruForm: gruForm)
+        let result = BenchTrainRun(config: config, batch: batch, steps: steps).measure(seconds: seconds)
+        let fields: [(String, String)] = [
+            ("cell", "\"\(cell.rawValue)\""), ("gru_form", "\"\(gruForm.rawValue)\""),
+            ("units", "\(resolvedUnits)"), ("layers", "\(layers)"), ("components", "\(components)"),
+            ("batch", "\(batch)"), ("steps", "\(steps)"),
+            ("recurrent_parameters", "\(config.recurrentParameterCount)"), ("parameters", "\(config.parameterCount)"),
+            ("blas_core", "\"\(BLASRuntime.coreName)\""), ("blas_threads", "\(BLASRuntime.threads)"),
+            ("train_steps_per_second", format(result.trainStepsPerSecond)),
+            ("inference_steps_per_second", format(result.inferenceStepsPerSecond)),
+            ("train_sgemm_bound_steps_per_second", format(result.trainBound)),
+            ("inference_sgemm_bound_steps_per_second", format(result.inferenceBound)),
+            ("train_fraction_of_sgemm_bound", String(format: "%.3f", result.trainStepsPerSecond / result.trainBound)),
+            ("inference_fraction_of_sgemm_bound", String(format: "%.3f", result.inferenceStepsPerSecond / result.inferenceBound)),
+            ("train_updates_timed", "\(result.updates)"), ("final_loss", String(format: "%.4f", result.finalLoss)),
+        ]
+        if json {
+            print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+        } else {
+            for (key, value) in fields { print("\(key): \(value.replacingOccurrences(of: "\"", with: ""))") }
+        }
+    }
+
+    private func format(_ x: Double) -> String { String(format: "%.1f", x) }
+}
+
+/// Synthetic training and inference on one model, timed.
+struct BenchTrainRun {
+    let config: ModelConfig
+    let batch: Int
+    let steps: Int
+
+    struct Result {
+        var trainStepsPerSecond: Double, inferenceStepsPerSecond: Double
+        var trainBound: Double, inferenceBound: Double
+        var updates: Int, finalLoss: Double
+    }
+
+    func measure(seconds: Double) -> Result {
+        let model = RecurrentMDN<Float>(config: config)
+        var rng = SeededGenerator(seed: 1)
+        var parameters: [Float] = []
+        model.initializeParameters(&parameters, using: &rng)
+        let rows = batch * steps
+        // A noisy sinusoid, framed as the data would be: input 20 samples, target the next 10.
+        let inputs = (0 ..< rows * config.inputSize).map { Float(sin(Double($0) * 0.07) + 0.1 * rng.nextGaussian()) }
+        let targets = (0 ..< rows * config.targetSize).map { Float(sin(Double($0) * 0.07 + 1) + 0.1 * rng.nextGaussian()) }
+        var state = [Float](repeating: 0, count: batch * model.stateSize)
+        let workspace = model.makeWorkspace(batch: batch, steps: steps)
+        var optimizer = BenchRMSProp(count: parameters.count)
+        var gradient = [Float](repeating: 0, count: parameters.count)
+
+        func update() -> Float {
+            let loss = model.forward(parameters: parameters, inputs: inputs, targets: targets,
+                                     state: &state, workspace: workspace, steps: steps)
+            for i in gradient.indices { gradient[i] = 0 }
+            model.backward(parameters: parameters, gradient: &gradient, workspace: workspace)
+            optimizer.step(&parameters, gradient: gradient)
+            return loss
+        }
+        func timed(_ body: () -> Void) -> (count: Int, seconds: Double) {
+            body()  // warm-up: first-touch page faults, BLAS buffers
+            let start = DispatchTime.now().uptimeNanoseconds
+            var count = 0, elapsed = 0.0
+            repeat {
+                body()
+                count += 1
+                elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            } while elapsed < seconds || count < 3
+            return (count, elapsed)
+        }
+        var lastLoss: Float = 0
+        let train = timed { lastLoss = update() }
+        let inference = timed {
+            _ = model.forward(parameters: parameters, inputs: inputs, targets: targets,
+                              state: &state, workspace: workspace, steps: steps)
+        }
+        let trainBound = Double(rows) / GEMMTimer.seconds(for: model.gemmPlan(batch: batch, steps: steps, backward: true))
+        let inferenceBound = Double(rows) / GEMMTimer.seconds(for: model.gemmPlan(batch: batch, steps: steps, backward: false))
+        return Result(trainStepsPerSecond: Double(train.count * rows) / train.seconds,
+                      inferenceStepsPerSecond: Double(inference.count * rows) / inference.seconds,
+                      trainBound: trainBound, inferenceBound: inferenceBound,
+                      updates: train.count, finalLoss: Double(lastLoss))
+    }
+}
+
+/// For timing only: clip the gradient norm to 1, then an RMSProp step (decay 0.9) —
+/// the same passes over memory as the trainer's update, not its exact rule.
+struct BenchRMSProp {
+    var meanSquare: [Float]
+    let learningRate: Float = 1e-4, decay: Float = 0.9, epsilon: Float = 1e-6
+
+    init(count: Int) { meanSquare = [Float](repeating: 0, count: count) }
+
+    mutating func step(_ parameters: inout [Float], gradient: [Float]) {
+        var squaredNorm: Float = 0
+        for g in gradient { squaredNorm += g * g }
+        let scale = squaredNorm > 1 ? 1 / squaredNorm.squareRoot() : 1
+        let (learningRate, decay, epsilon) = (learningRate, decay, epsilon)
+        meanSquare.withUnsafeMutableBufferPointer { ms in
+            parameters.withUnsafeMutableBufferPointer { p in
+                gradient.withUnsafeBufferPointer { g in
+                    for i in 0 ..< p.count {
+                        let clipped = g[i] * scale
+                        ms[i] = decay * ms[i] + (1 - decay) * clipped * clipped
+                        p[i] -= learningRate * clipped / (ms[i].squareRoot() + epsilon)
+                    }
+                }
+            }
+        }
+    }
+}
