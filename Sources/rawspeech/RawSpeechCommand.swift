@@ -14,6 +14,7 @@ struct RawSpeechCommand: ParsableCommand {
         subcommands: [
             ManifestCommand.self,
             PreprocessCommand.self,
+            TrainCommand.self,
             ReportCommand.self,
             BenchCommand.self,
             BLASInfoCommand.self,

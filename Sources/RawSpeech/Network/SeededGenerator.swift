@@ -4,7 +4,12 @@
 
 /// A small, fast, seedable generator (xoshiro256**, Blackman & Vigna), state saveable.
 public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendable {
-    public var state: [UInt64]
+    /// The four state words, saved in checkpoints.
+    public var state: [UInt64] {
+        get { [s0, s1, s2, s3] }
+        set { (s0, s1, s2, s3) = (newValue[0], newValue[1], newValue[2], newValue[3]) }
+    }
+    private var s0: UInt64 = 0, s1: UInt64 = 0, s2: UInt64 = 0, s3: UInt64 = 0
 
     /// Seeds the four state words from `seed` with SplitMix64, as the authors recommend.
     public init(seed: UInt64) {
@@ -19,19 +24,35 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         state = [splitMix(), splitMix(), splitMix(), splitMix()]
     }
 
+    enum CodingKeys: String, CodingKey { case state }
+
+    public init(from decoder: Decoder) throws {
+        let words = try decoder.container(keyedBy: CodingKeys.self).decode([UInt64].self, forKey: .state)
+        guard words.count == 4 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "generator state needs 4 words"))
+        }
+        state = words
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
+    }
+
     public mutating func next() -> UInt64 {
-        let result = rotate(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = rotate(state[3], 45)
+        let result = Self.rotate(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = Self.rotate(s3, 45)
         return result
     }
 
-    private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    private static func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// A uniform draw in [0, 1) with 53 random bits.
     public mutating func nextUniform() -> Double {

@@ -1,0 +1,108 @@
+// Runs a trained recurrent model over whole recordings, several side by side in one batch,
+// each from a zero state, and collects every frame's NLL (and optionally the mixture's mean,
+// the one-step prediction). Validation during training and `rawspeech score` both use it,
+// so the figures they report are the same computation.
+
+/// Per-frame results for one recording.
+public struct FrameResults: Sendable {
+    /// NLL of each frame in nats, normalized units.
+    public var nll: [Float]
+    /// The mixture mean of each frame's D targets, laid end to end (frames x D), normalized
+    /// units; empty unless asked for.
+    public var means: [Float]
+}
+
+/// Batched, chunked inference over recordings of any length.
+public final class SequenceScorer {
+    public let model: RecurrentMDN<Float>
+    public let spec: FrameSpec
+    private let workspace: RecurrentMDN<Float>.Workspace
+    private let mixture: MixtureDensity
+    private let batch: Int
+    private let steps: Int
+    // Chunk buffers, allocated once: inputs (T, B, I), targets (T, B, D), state (B, S).
+    private var inputs: [Float]
+    private var targets: [Float]
+    private var state: [Float]
+
+    public init(model: RecurrentMDN<Float>, spec: FrameSpec,
+                batch: Int = 16, steps: Int = 100) {
+        precondition(spec.input == model.config.inputSize && spec.target == model.config.targetSize)
+        self.model = model
+        self.spec = spec
+        self.batch = batch
+        self.steps = steps
+        workspace = model.makeWorkspace(batch: batch, steps: steps)
+        mixture = MixtureDensity(config: model.config)
+        inputs = [Float](repeating: 0, count: steps * batch * spec.input)
+        targets = [Float](repeating: 0, count: steps * batch * spec.target)
+        state = [Float](repeating: 0, count: batch * model.stateSize)
+    }
+
+    /// Every frame's NLL (and mixture mean if `means`) for each recording of normalized
+    /// samples, under `parameters`.
+    public func run(_ recordings: [[Float]], parameters: [Float], means wantMeans: Bool = false) -> [FrameResults] {
+        var results = recordings.map { recording -> FrameResults in
+            let frames = spec.frameCount(samples: recording.count)
+            return FrameResults(nll: [Float](repeating: 0, count: frames),
+                                means: wantMeans ? [Float](repeating: 0, count: frames * spec.target) : [])
+        }
+        // Longest first, so recordings of similar length share a batch and little is padding.
+        let order = recordings.indices.sorted { recordings[$0].count > recordings[$1].count }
+        var start = 0
+        while start < order.count {
+            let group = Array(order[start ..< min(start + batch, order.count)])
+            runGroup(group, recordings: recordings, parameters: parameters, results: &results,
+                     wantMeans: wantMeans)
+            start += batch
+        }
+        return results
+    }
+
+    private func runGroup(_ group: [Int], recordings: [[Float]], parameters: [Float],
+                          results: inout [FrameResults], wantMeans: Bool) {
+        let (I, D, hop) = (spec.input, spec.target, spec.hop)
+        let frameCounts = group.map { results[$0].nll.count }
+        let longest = frameCounts.max() ?? 0
+        for i in state.indices { state[i] = 0 }
+        var first = 0
+        while first < longest {
+            let chunk = min(steps, longest - first)
+            for t in 0 ..< chunk {
+                for b in 0 ..< batch {
+                    let row = t * batch + b
+                    let frame = first + t
+                    if b < group.count && frame < frameCounts[b] {
+                        recordings[group[b]].withUnsafeBufferPointer { s in
+                            let at = hop * frame
+                            for i in 0 ..< I { inputs[row * I + i] = s[at + i] }
+                            for d in 0 ..< D { targets[row * D + d] = s[at + I + d] }
+                        }
+                    } else {
+                        // Padding: a finished (or absent) stream sees zeros; its NLL is ignored.
+                        for i in 0 ..< I { inputs[row * I + i] = 0 }
+                        for d in 0 ..< D { targets[row * D + d] = 0 }
+                    }
+                }
+            }
+            _ = model.forward(parameters: parameters, inputs: inputs, targets: targets,
+                              state: &state, workspace: workspace, steps: chunk)
+            let nll = workspace.frameNLL  // (chunk, B)
+            let outputs = wantMeans ? workspace.headOutputs : []  // (chunk, B, O)
+            let O = model.config.headOutputs
+            for b in 0 ..< group.count {
+                let r = group[b]
+                for t in 0 ..< chunk where first + t < frameCounts[b] {
+                    let frame = first + t
+                    let row = t * batch + b
+                    results[r].nll[frame] = nll[row]
+                    if wantMeans {
+                        let mean = mixture.mean(outputs: outputs[row * O ..< (row + 1) * O])
+                        for d in 0 ..< D { results[r].means[frame * D + d] = mean[d] }
+                    }
+                }
+            }
+            first += chunk
+        }
+    }
+}

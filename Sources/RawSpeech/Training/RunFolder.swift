@@ -1,0 +1,97 @@
+// A run folder: config.json (the resolved configuration), metrics.jsonl (one line per
+// evaluation: the data of the paper's learning-curve figures), checkpoint.ckpt (resume) and
+// model.ckpt (the best weights, what `score` and `generate` load).
+import Foundation
+
+/// One evaluation: field names are a contract with `report` and other tools.
+public struct MetricsLine: Codable, Equatable, Sendable {
+    public var update: Int
+    /// Wall-clock seconds of training since the run started (summed across resumes).
+    public var seconds: Double
+    /// Mean training loss (NLL per frame, normalized units, with weight noise) since the
+    /// previous line.
+    public var trainNLL: Double
+    /// Validation NLL per frame, normalized units, clean weights.
+    public var validNLL: Double
+    /// The same in the waveform's own units (samples in [-1, 1]).
+    public var validNLLWaveform: Double
+    public var learningRate: Double
+
+    enum CodingKeys: String, CodingKey {
+        case update, seconds, trainNLL = "train_nll", validNLL = "valid_nll"
+        case validNLLWaveform = "valid_nll_waveform", learningRate = "learning_rate"
+    }
+
+    public init(update: Int, seconds: Double, trainNLL: Double, validNLL: Double,
+                validNLLWaveform: Double, learningRate: Double) {
+        self.update = update
+        self.seconds = seconds
+        self.trainNLL = trainNLL
+        self.validNLL = validNLL
+        self.validNLLWaveform = validNLLWaveform
+        self.learningRate = learningRate
+    }
+}
+
+/// The files of one training run.
+public struct RunFolder: Sendable {
+    public let url: URL
+
+    public init(url: URL) { self.url = url }
+
+    public var config: URL { url.appendingPathComponent("config.json") }
+    public var metrics: URL { url.appendingPathComponent("metrics.jsonl") }
+    public var checkpoint: URL { url.appendingPathComponent("checkpoint.ckpt") }
+    public var model: URL { url.appendingPathComponent("model.ckpt") }
+
+    public func create() throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// Writes a JSON document atomically (sorted keys, so diffs of configs read well).
+    public static func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(try encoder.encode(value), to: url)
+    }
+
+    public func appendMetrics(_ line: MetricsLine) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        var data = try encoder.encode(line)
+        data.append(0x0A)
+        if !FileManager.default.fileExists(atPath: metrics.path) {
+            FileManager.default.createFile(atPath: metrics.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: metrics)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: data)
+    }
+
+    /// The evaluations recorded so far.
+    public func readMetrics() throws -> [MetricsLine] {
+        guard let text = try? String(contentsOf: metrics, encoding: .utf8) else { return [] }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try text.split(separator: "\n").map { try decoder.decode(MetricsLine.self, from: Data($0.utf8)) }
+    }
+
+    /// On resume: drops lines written after the checkpoint, which the resumed run redoes.
+    public func truncateMetrics(after update: Int) throws {
+        let kept = try readMetrics().filter { $0.update <= update }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        var data = Data()
+        for line in kept {
+            data.append(try encoder.encode(line))
+            data.append(0x0A)
+        }
+        try AtomicFile.write(data, to: metrics)
+    }
+}

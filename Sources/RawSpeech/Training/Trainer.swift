@@ -1,0 +1,246 @@
+// The training loop of paper.md: truncated BPTT over chunks, weight noise, gradient-norm
+// clipping, RMSProp, validation NLL every so often, early stopping with the best weights
+// kept, checkpoints that resume bit for bit, and a rollback when the loss stops being finite.
+// It reports through events; the CLI turns them into progress bars and log lines.
+import Foundation
+
+/// What the loop tells its caller.
+public enum TrainingEvent: Sendable {
+    /// After an update, at most a few times a second.
+    case progress(update: Int, loss: Double, stepsPerSecond: Double, seconds: Double)
+    case evaluation(MetricsLine)
+    case rollback(update: Int, newLearningRate: Double)
+    case checkpoint(update: Int)
+}
+
+/// Why the loop ended.
+public enum StopReason: String, Codable, Sendable {
+    case updates, minutes, earlyStopping = "early_stopping", interrupted
+}
+
+/// The result of a run.
+public struct TrainingOutcome: Sendable {
+    public var reason: StopReason
+    public var progress: TrainingProgress
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case noChunks(steps: Int)
+    case mismatch(String)
+    case diverged(String)
+
+    public var description: String {
+        switch self {
+        case .noChunks(let steps): "no training recording has \(steps) frames for one chunk: lower --steps"
+        case .mismatch(let message): message
+        case .diverged(let message): message
+        }
+    }
+}
+
+/// Trains one recurrent model into a run folder.
+public final class Trainer {
+    public let run: RunFolder
+    public let data: TrainingData
+    public private(set) var state: TrainingState
+    private let network: RecurrentMDN<Float>
+    private let workspace: RecurrentMDN<Float>.Workspace
+    private let scorer: SequenceScorer
+    private let startWeights: [Int]
+    // Per-update buffers, allocated once: inputs (T, B, I), targets (T, B, D),
+    // gradient and noisy weights (P).
+    private var inputs: [Float]
+    private var targets: [Float]
+    private var gradient: [Float]
+    private var noisy: [Float]
+
+    /// A new run (or, with `resume`, the run saved in `run`'s checkpoint).
+    public init(config: TrainingConfig, data: TrainingData, run: RunFolder, resume: Bool) throws {
+        self.run = run
+        self.data = data
+        guard config.model.inputSize == data.frame.input, config.model.targetSize == data.frame.target else {
+            throw TrainingError.mismatch("model frames \(config.model.inputSize)->\(config.model.targetSize) do not match the data's \(data.frame.input)->\(data.frame.target)")
+        }
+        network = RecurrentMDN<Float>(config: config.model)
+        if resume, FileManager.default.fileExists(atPath: run.checkpoint.path) {
+            state = try Checkpoint.readState(from: run.checkpoint)
+            try Self.checkCompatible(saved: state, data: data, path: run.checkpoint.path)
+            try run.truncateMetrics(after: state.progress.update)
+        } else {
+            var rng = SeededGenerator(seed: config.seed)
+            var parameters = [Float](repeating: 0, count: network.parameterCount)
+            network.initializeParameters(&parameters, using: &rng)
+            let model = TrainedModel(kind: .recurrent, config: config.model, parameters: parameters,
+                                     normalization: data.normalization, sampleRate: data.sampleRate,
+                                     frame: data.frame)
+            state = TrainingState(
+                config: config, model: model, bestParameters: parameters,
+                optimizer: RMSProp(parameterCount: parameters.count), rng: rng,
+                sampler: BatchSampler(batch: config.batch, steps: config.steps, spec: data.frame),
+                carriedState: [Float](repeating: 0, count: config.batch * network.stateSize),
+                progress: TrainingProgress(learningRate: config.learningRate))
+        }
+        let (B, T) = (state.config.batch, state.config.steps)
+        workspace = network.makeWorkspace(batch: B, steps: T)
+        scorer = SequenceScorer(model: network, spec: data.frame,
+                                batch: max(1, min(B, data.valid.count)), steps: T)
+        startWeights = data.train.map { BatchSampler.usableStarts($0, spec: data.frame, steps: T) }
+        guard startWeights.contains(where: { $0 > 0 }) else { throw TrainingError.noChunks(steps: T) }
+        inputs = [Float](repeating: 0, count: T * B * data.frame.input)
+        targets = [Float](repeating: 0, count: T * B * data.frame.target)
+        gradient = [Float](repeating: 0, count: network.parameterCount)
+        noisy = gradient
+    }
+
+    static func checkCompatible(saved: TrainingState, data: TrainingData, path: String) throws {
+        if saved.model.sampleRate != data.sampleRate || saved.model.frame != data.frame {
+            throw TrainingError.mismatch("\(path): this run was trained at \(saved.model.sampleRate) Hz with frames \(saved.model.frame.input)/\(saved.model.frame.target)/\(saved.model.frame.hop), the data folder has \(data.sampleRate) Hz and \(data.frame.input)/\(data.frame.target)/\(data.frame.hop): use the data folder the run started with")
+        }
+    }
+
+    /// Mean validation NLL per frame (normalized units) of `parameters`.
+    public func validationNLL(_ parameters: [Float]) -> Double {
+        let results = scorer.run(data.valid, parameters: parameters)
+        var sum = 0.0
+        var count = 0
+        for result in results {
+            for value in result.nll { sum += Double(value) }
+            count += result.nll.count
+        }
+        return count > 0 ? sum / Double(count) : .nan
+    }
+
+    /// Trains until a stop condition; checks `shouldStop` between updates (Ctrl-C).
+    public func train(shouldStop: () -> Bool = { false },
+                      onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingOutcome {
+        let config = state.config
+        let clock = ContinuousClock()
+        let sessionStart = clock.now
+        let secondsBefore = state.progress.seconds
+        var lastReport = clock.now
+        var stepsSinceReport = 0
+        var good = state // the last state with finite losses, for rollback
+        func elapsed() -> Double {
+            let d = clock.now - sessionStart
+            return secondsBefore + Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+
+        while true {
+            if let limit = config.updates, state.progress.update >= limit { return try finish(.updates, elapsed()) }
+            if let minutes = config.minutes, elapsed() >= minutes * 60 { return try finish(.minutes, elapsed()) }
+            if shouldStop() { return try finish(.interrupted, elapsed()) }
+
+            let loss = step()
+            if !loss.isFinite {
+                let previous = state.progress
+                state = good
+                state.progress.learningRate = previous.learningRate * config.rollbackLearningRateFactor
+                state.progress.rollbacks = previous.rollbacks + 1
+                // Fresh chunks from zero state: the cursors' carried state was rolled back.
+                state.sampler = BatchSampler(batch: config.batch, steps: config.steps, spec: data.frame)
+                state.rng = SeededGenerator(seed: config.seed &+ UInt64(state.progress.rollbacks))
+                onEvent(.rollback(update: previous.update, newLearningRate: state.progress.learningRate))
+                if state.progress.rollbacks > 20 {
+                    throw TrainingError.diverged("the loss stayed non-finite after 20 rollbacks; lower --learning-rate")
+                }
+                continue
+            }
+            state.progress.update += 1
+            state.progress.trainLossSum += loss
+            state.progress.trainLossCount += 1
+            stepsSinceReport += config.batch * config.steps
+
+            if clock.now - lastReport > .milliseconds(500) {
+                let seconds = Double((clock.now - lastReport).components.attoseconds) * 1e-18
+                    + Double((clock.now - lastReport).components.seconds)
+                onEvent(.progress(update: state.progress.update, loss: loss,
+                                  stepsPerSecond: Double(stepsSinceReport) / seconds, seconds: elapsed()))
+                lastReport = clock.now
+                stepsSinceReport = 0
+            }
+            if state.progress.update % config.evalEvery == 0 {
+                let line = evaluate(seconds: elapsed())
+                try run.appendMetrics(line)
+                onEvent(.evaluation(line))
+                good = state
+                if config.patience > 0 && state.progress.evaluationsSinceBest >= config.patience {
+                    return try finish(.earlyStopping, elapsed())
+                }
+            }
+            if state.progress.update % config.checkpointEvery == 0 {
+                state.progress.seconds = elapsed()
+                try save()
+                onEvent(.checkpoint(update: state.progress.update))
+            }
+        }
+    }
+
+    /// One update: draw a chunk, perturb the weights, BPTT, clip, RMSProp. Returns the loss
+    /// (mean NLL per frame, normalized units); a non-finite loss or gradient changes nothing.
+    func step() -> Double {
+        let config = state.config
+        // The sampler, generator and carried state are separate parts of `state`; take them
+        // out for the call so that the accesses do not overlap.
+        var sampler = state.sampler
+        var rng = state.rng
+        sampler.fill(inputs: &inputs, targets: &targets, state: &state.carriedState,
+                     stateSize: network.stateSize, recordings: data.train,
+                     startWeights: startWeights, rng: &rng)
+        state.sampler = sampler
+        WeightNoise.perturb(state.model.parameters, into: &noisy, std: config.weightNoise, rng: &rng)
+        state.rng = rng
+        let loss = Double(network.forward(parameters: noisy, inputs: inputs, targets: targets,
+                                          state: &state.carriedState, workspace: workspace,
+                                          steps: config.steps))
+        guard loss.isFinite else { return loss }
+        for i in gradient.indices { gradient[i] = 0 }
+        network.backward(parameters: noisy, gradient: &gradient, workspace: workspace)
+        guard RMSProp.norm(gradient).isFinite else { return .nan }
+        var parameters: [Float] = []
+        swap(&parameters, &state.model.parameters)  // a move, not a copy of the weights
+        state.optimizer.update(parameters: &parameters, gradient: gradient,
+                               learningRate: state.progress.learningRate, decay: config.rmsDecay,
+                               epsilon: config.rmsEpsilon, clip: config.clip)
+        swap(&parameters, &state.model.parameters)
+        return loss
+    }
+
+    /// Validation NLL, the best-so-far bookkeeping, and the metrics line.
+    func evaluate(seconds: Double) -> MetricsLine {
+        let valid = validationNLL(state.model.parameters)
+        var progress = state.progress
+        let train = progress.trainLossCount > 0 ? progress.trainLossSum / Double(progress.trainLossCount) : .nan
+        progress.trainLossSum = 0
+        progress.trainLossCount = 0
+        if valid < progress.bestValidNLL {
+            progress.bestValidNLL = valid
+            progress.bestUpdate = progress.update
+            progress.evaluationsSinceBest = 0
+            state.bestParameters = state.model.parameters
+        } else {
+            progress.evaluationsSinceBest += 1
+        }
+        state.progress = progress
+        let offset = data.normalization.nllOffset(dimensions: data.frame.target)
+        return MetricsLine(update: progress.update, seconds: seconds, trainNLL: train, validNLL: valid,
+                           validNLLWaveform: valid + offset, learningRate: progress.learningRate)
+    }
+
+    private func finish(_ reason: StopReason, _ seconds: Double) throws -> TrainingOutcome {
+        if reason != .interrupted, state.progress.trainLossCount > 0 || state.progress.update == 0 {
+            let line = evaluate(seconds: seconds)
+            try run.appendMetrics(line)
+        }
+        state.progress.seconds = seconds
+        try save()
+        return TrainingOutcome(reason: reason, progress: state.progress)
+    }
+
+    /// Writes the resumable checkpoint and the best model so far.
+    func save() throws {
+        try Checkpoint.writeState(state, to: run.checkpoint)
+        var best = state.model
+        best.parameters = state.bestParameters
+        try Checkpoint.writeModel(best, to: run.model)
+    }
+}

@@ -1,0 +1,176 @@
+// `rawspeech train DATADIR --cell C --output RUNDIR`: fits one predictor on a preprocessed
+// data folder and leaves config.json, metrics.jsonl, checkpoint.ckpt and model.ckpt in RUNDIR.
+import ArgumentParser
+import Foundation
+import RawSpeech
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a tanh / GRU / LSTM predictor with a mixture-density output (or the linear baseline).",
+        discussion: """
+        The paper's recipe by default: RMSProp, gradient norm clipped to 1, weight noise 0.075, \
+        early stopping on validation NLL. Ctrl-C saves a checkpoint; --resume continues it.
+        """)
+
+    @Argument(help: "A data folder made by `rawspeech preprocess`.")
+    var dataFolder: String
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(name: .shortAndLong, help: "Run folder to write (config.json, metrics.jsonl, checkpoints).")
+    var output: String
+
+    @Option(name: .customLong("learning-rate"), help: "RMSProp step size.")
+    var learningRate: Double = 1e-3
+
+    @Option(help: "Rescale the gradient to this norm when it is larger (0: never).")
+    var clip: Double = 1
+
+    @Option(name: .customLong("weight-noise"), help: "Std of Gaussian noise on the weights at each update (0: off).")
+    var weightNoise: Double = 0.075
+
+    @Option(help: "Sequences per batch (B).")
+    var batch: Int = 32
+
+    @Option(help: "Time steps per truncated-BPTT chunk (T).")
+    var steps: Int = 100
+
+    @Option(help: "Stop after this many updates.")
+    var updates: Int?
+
+    @Option(help: "Stop after this many minutes of training.")
+    var minutes: Double?
+
+    @Option(name: .customLong("eval-every"), help: "Updates between validation evaluations.")
+    var evalEvery: Int = 100
+
+    @Option(help: "Evaluations without improvement before stopping early (0: never).")
+    var patience: Int = 10
+
+    @Option(name: .customLong("checkpoint-every"), help: "Updates between checkpoints.")
+    var checkpointEvery: Int = 500
+
+    @Option(help: "Seed of initialization, batch order and weight noise.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Continue the run saved in the output folder.")
+    var resume = false
+
+    func validate() throws {
+        if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive (got \(learningRate))") }
+        if clip < 0 { throw ValidationError("--clip must be 0 (off) or positive (got \(clip))") }
+        if weightNoise < 0 { throw ValidationError("--weight-noise must be 0 (off) or positive (got \(weightNoise))") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch))") }
+        if steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps))") }
+        if let updates, updates < 0 { throw ValidationError("--updates must be 0 or more (got \(updates))") }
+        if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
+        if evalEvery < 1 { throw ValidationError("--eval-every must be at least 1 (got \(evalEvery))") }
+        if patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
+        if checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1 (got \(checkpointEvery))") }
+    }
+
+    func trainingConfig(frame: FrameSpec) -> TrainingConfig {
+        var config = TrainingConfig(model: model.modelConfig(inputSize: frame.input, targetSize: frame.target))
+        config.linear = model.cell == .linear
+        config.learningRate = learningRate
+        config.clip = clip
+        config.weightNoise = weightNoise
+        config.batch = batch
+        config.steps = steps
+        config.updates = updates
+        config.minutes = minutes
+        config.evalEvery = evalEvery
+        config.patience = patience
+        config.checkpointEvery = checkpointEvery
+        config.seed = seed
+        return config
+    }
+
+    func run() throws {
+        do {
+            try train()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            printError("rawspeech train: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    func train() throws {
+        let folder = try DataFolder(url: URL(fileURLWithPath: dataFolder))
+        let data = try TrainingData.load(folder)
+        let config = trainingConfig(frame: data.frame)
+        let run = RunFolder(url: URL(fileURLWithPath: output))
+        if !resume, FileManager.default.fileExists(atPath: run.checkpoint.path) {
+            throw ValidationError("\(output) already holds a run: pass --resume to continue it, or choose another --output")
+        }
+        try run.create()
+        if config.linear {
+            let model = try LinearBaseline.fit(data: data)
+            try Checkpoint.writeModel(model.trained, to: run.model)
+            try RunFolder.writeJSON(description(config, data, folder, parameters: model.trained.parameters.count, recurrent: 0), to: run.config)
+            try run.appendMetrics(model.metrics)
+            print(String(format: "linear baseline: valid NLL %.3f nats/frame (normalized), %.3f (waveform)",
+                         model.metrics.validNLL, model.metrics.validNLLWaveform))
+            return
+        }
+        let trainer = try Trainer(config: config, data: data, run: run, resume: resume)
+        let resolved = trainer.state.config
+        try RunFolder.writeJSON(description(resolved, data, folder,
+                                            parameters: resolved.model.parameterCount,
+                                            recurrent: resolved.model.recurrentParameterCount),
+                                to: run.config)
+        printError("training \(resolved.model.cell.rawValue)-\(resolved.model.units) "
+            + "(\(resolved.model.recurrentParameterCount) recurrent / \(resolved.model.parameterCount) total parameters) "
+            + "on \(data.train.count) recordings, BLAS kernels \(BLASRuntime.coreName)"
+            + (resume ? ", resuming at update \(trainer.state.progress.update)" : ""))
+        let interrupt = InterruptFlag()
+        interrupt.install()
+        let progress = ProgressLine()
+        let outcome = try trainer.train(shouldStop: { interrupt.isRequested }) { event in
+            switch event {
+            case let .progress(update, loss, stepsPerSecond, seconds):
+                progress.update(Self.progressText(update: update, total: resolved.updates, loss: loss,
+                                                  stepsPerSecond: stepsPerSecond, seconds: seconds,
+                                                  minutes: resolved.minutes))
+            case let .evaluation(line):
+                progress.log(String(format: "update %6d  %7.1fs  train %8.3f  valid %8.3f  (waveform %8.3f)",
+                                    line.update, line.seconds, line.trainNLL, line.validNLL, line.validNLLWaveform))
+            case let .rollback(update, rate):
+                progress.log("update \(update): non-finite loss; rolled back to the last good state, learning rate now \(rate)")
+            case .checkpoint:
+                break
+            }
+        }
+        progress.finish()
+        let p = outcome.progress
+        print(String(format: "stopped (%@) after %d updates, %.1f s; best valid NLL %.3f at update %d; model: %@",
+                     outcome.reason.rawValue, p.update, p.seconds, p.bestValidNLL, p.bestUpdate, run.model.path))
+        if outcome.reason == .interrupted {
+            printError("checkpoint saved: continue with --resume")
+            throw ExitCode(130)
+        }
+    }
+
+    func description(_ config: TrainingConfig, _ data: TrainingData, _ folder: DataFolder,
+                     parameters: Int, recurrent: Int) -> RunDescription {
+        RunDescription(config: config, parameterCount: parameters, recurrentParameterCount: recurrent,
+                       normalization: data.normalization, sampleRate: data.sampleRate, frame: data.frame,
+                       data: folder.url.path, summary: folder.summary,
+                       gitRevision: RunDescription.gitRevision())
+    }
+
+    static func progressText(update: Int, total: Int?, loss: Double, stepsPerSecond: Double,
+                             seconds: Double, minutes: Double?) -> String {
+        var text = String(format: "update %d", update)
+        if let total { text += "/\(total)" }
+        text += String(format: "  nll %.3f  %.0f steps/s  %@", loss, stepsPerSecond, formatDuration(seconds))
+        var remaining: Double?
+        if let total, update > 0 { remaining = seconds / Double(update) * Double(total - update) }
+        if let minutes { remaining = min(remaining ?? .infinity, minutes * 60 - seconds) }
+        if let remaining, remaining.isFinite { text += "  eta \(formatDuration(max(0, remaining)))" }
+        return text
+    }
+}
