@@ -15,6 +15,7 @@ struct RawSpeechCommand: ParsableCommand {
             ManifestCommand.self,
             PreprocessCommand.self,
             TrainCommand.self,
+            CompareCommand.self,
             ReportCommand.self,
             BenchCommand.self,
             BLASInfoCommand.self,
