@@ -215,7 +215,8 @@ public final class Trainer {
                      stateSize: network.stateSize, recordings: data.train,
                      startWeights: startWeights, rng: &rng)
         state.sampler = sampler
-        WeightNoise.perturb(state.model.parameters, into: &noisy, std: config.weightNoise, rng: &rng)
+        WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
+                            std: config.weightNoise, rng: &rng)
         state.rng = rng
         let loss = Double(network.forward(parameters: noisy, inputs: inputs, targets: targets,
                                           state: &state.carriedState, workspace: workspace,
