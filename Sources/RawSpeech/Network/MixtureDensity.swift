@@ -86,16 +86,23 @@ struct MixtureKernel<Scalar: BLASScalar> {
         // than NaN (the loss itself still reports +inf for the trainer to act on).
         let finite = logP.isFinite
         let means = outputs + K, dMeans = gradient + K, dLogStds = gradient + K + K * D
+        // Responsibilities and weights below 1e-30 are flushed to exact zeros: they change
+        // nothing at the loss's scale but would become subnormal once scaled by 1/(T*B),
+        // and subnormals crawl through the head's GEMMs (see DenormalFlush.swift).
+        let negligible = Scalar(1e-30)
         for k in 0 ..< K {
-            let gamma = finite ? Scalar.exp(frame.logJoint[k] - logP) : 0
-            gradient[k] = scale * (Scalar.exp(outputs[k] - logNormaliser) - gamma)
-            let weight = scale * gamma, base = k * D
+            var gamma = finite ? Scalar.exp(frame.logJoint[k] - logP) : 0
+            var weight = Scalar.exp(outputs[k] - logNormaliser)
+            if gamma < negligible { gamma = 0 }
+            if weight < negligible { weight = 0 }
+            gradient[k] = scale * (weight - gamma)
+            let scaledGamma = scale * gamma, base = k * D
             for d in 0 ..< D {
                 let sigma = frame.sigma[base + d]
                 let zOverSigma = (target[d] - means[base + d]) / (sigma * sigma)
                 let z = zOverSigma * sigma
-                dMeans[base + d] = -weight * zOverSigma
-                dLogStds[base + d] = weight * (1 - z * z) * (sigma - floor) / sigma
+                dMeans[base + d] = -scaledGamma * zOverSigma
+                dLogStds[base + d] = scaledGamma * (1 - z * z) * (sigma - floor) / sigma
             }
         }
     }

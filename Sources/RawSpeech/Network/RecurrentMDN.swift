@@ -89,11 +89,13 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
         }
         state.withUnsafeBufferPointer { loadState($0.baseAddress!, workspace) }
 
-        let total: Double = parameters.withUnsafeBufferPointer { buffer in
-            let p = buffer.baseAddress!
-            for index in 0 ..< config.layers { forwardLayer(index, parameters: p, workspace: workspace, steps: steps) }
-            headForward(parameters: p, workspace: workspace, steps: steps)
-            return mixtureLoss(workspace: workspace, steps: steps)
+        let total: Double = DenormalFlush.run {
+            parameters.withUnsafeBufferPointer { buffer in
+                let p = buffer.baseAddress!
+                for index in 0 ..< config.layers { forwardLayer(index, parameters: p, workspace: workspace, steps: steps) }
+                headForward(parameters: p, workspace: workspace, steps: steps)
+                return mixtureLoss(workspace: workspace, steps: steps)
+            }
         }
         state.withUnsafeMutableBufferPointer { storeState($0.baseAddress!, workspace, steps: steps) }
         return Scalar(total / Double(rows))
@@ -108,13 +110,15 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
         let steps = workspace.stepsUsed
         precondition(steps > 0, "backward needs a forward first")
         precondition(gradient.count == parameterCount, "gradient: expected \(parameterCount)")
-        mixtureGradient(workspace: workspace, steps: steps)
-        parameters.withUnsafeBufferPointer { pBuffer in
-            gradient.withUnsafeMutableBufferPointer { gBuffer in
-                let p = pBuffer.baseAddress!, g = gBuffer.baseAddress!
-                headBackward(parameters: p, gradient: g, workspace: workspace, steps: steps)
-                for index in (0 ..< config.layers).reversed() {
-                    backwardLayer(index, parameters: p, gradient: g, workspace: workspace, steps: steps)
+        DenormalFlush.run {
+            mixtureGradient(workspace: workspace, steps: steps)
+            parameters.withUnsafeBufferPointer { pBuffer in
+                gradient.withUnsafeMutableBufferPointer { gBuffer in
+                    let p = pBuffer.baseAddress!, g = gBuffer.baseAddress!
+                    headBackward(parameters: p, gradient: g, workspace: workspace, steps: steps)
+                    for index in (0 ..< config.layers).reversed() {
+                        backwardLayer(index, parameters: p, gradient: g, workspace: workspace, steps: steps)
+                    }
                 }
             }
         }

@@ -100,3 +100,34 @@ import Testing
         #expect(loss > 10 && loss < 25, "initial loss \(loss)")
     }
 }
+
+/// Batch 1 takes another BLAS route in Float (GEMV instead of GEMM for the per-step
+/// products): check it against the naive reference and against Double.
+@Suite struct NetworkBatchOneTests {
+    @Test(arguments: SmallShapes.all.map(\.name))
+    func batchOneFloatMatchesReferenceAndDouble(name: String) {
+        let config = SmallShapes.all.first { $0.name == name }!.config
+        let float = RandomProblem<Float>(config: config, batch: 1, steps: 6)
+        let double = RandomProblem<Double>(config: config, batch: 1, steps: 6)
+        let floatWorkspace = float.model.makeWorkspace(batch: 1, steps: 6)
+        let doubleWorkspace = double.model.makeWorkspace(batch: 1, steps: 6)
+        var state = float.state
+        let loss = float.model.forward(parameters: float.parameters, inputs: float.inputs, targets: float.targets,
+                                       state: &state, workspace: floatWorkspace, steps: 6)
+        let reference = double.model.naiveForward(parameters: double.parameters, inputs: double.inputs,
+                                                  targets: double.targets, state: double.state, batch: 1, steps: 6)
+        #expect(abs(Double(loss) - reference.meanNLL) < 1e-5 * max(1, abs(reference.meanNLL)))
+        #expect(Discrepancy(state, reference.finalState, floor: 1).worst < 1e-5)
+        #expect(Discrepancy(floatWorkspace.headOutputs, reference.headOutputs, floor: 1).worst < 1e-5)
+        _ = double.loss(workspace: doubleWorkspace)
+        var floatGradient = [Float](repeating: 0, count: float.model.parameterCount)
+        var doubleGradient = [Double](repeating: 0, count: double.model.parameterCount)
+        float.model.backward(parameters: float.parameters, gradient: &floatGradient, workspace: floatWorkspace)
+        double.model.backward(parameters: double.parameters, gradient: &doubleGradient, workspace: doubleWorkspace)
+        let check = Discrepancy(floatGradient, doubleGradient, floor: doubleGradient.map(abs).max()!)
+        #expect(check.worst < 1e-5, "\(name): \(check)")
+        let inputCheck = Discrepancy(floatWorkspace.inputGradient, doubleWorkspace.inputGradient,
+                                     floor: doubleWorkspace.inputGradient.map(abs).max()!)
+        #expect(inputCheck.worst < 1e-5, "\(name) inputs: \(inputCheck)")
+    }
+}
