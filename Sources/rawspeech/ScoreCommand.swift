@@ -40,12 +40,16 @@ struct ScoreCommand: ParsableCommand {
           help: "Save score.json and spectrogram signals into MODEL when it is a run folder.")
     var save = true
 
+    @Option(name: .customLong("stream-above"), help: ArgumentHelp("Recordings longer than this many seconds are scored block by block in constant memory (one at a time, not batched).", valueName: "SECONDS"))
+    var streamAbove: Double = 300
+
     @Option(help: "Files read in parallel (default: one per core).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one audio file or manifest to score") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if !(streamAbove >= 0) { throw ValidationError("--stream-above must be 0 or more seconds (got \(streamAbove))") }
     }
 
     func run() throws {
@@ -65,14 +69,12 @@ struct ScoreCommand: ParsableCommand {
         let scorer = ModelScorer(model: trained, baseline: resolveBaseline(source))
         scorer.modelName = model
         let started = Date()
-        let recordings = ScoringInputs.read(sources, sampleRate: trained.sampleRate, jobs: jobs)
-        let seconds = recordings.reduce(0.0) { total, input in
-            guard case .recording(let r) = input else { return total }
-            return total + Double(r.samples.count) / Double(trained.sampleRate)
-        }
-        printError(String(format: "scoring %d files (%.1f s of audio at %d Hz) with %@%@", sources.count, seconds,
-                          trained.sampleRate, ModelScorer.describe(trained),
-                          scorer.baseline == nil ? "" : " and the linear baseline"))
+        let recordings = ScoringInputs.read(sources, sampleRate: trained.sampleRate,
+                                            streamAbove: Int(streamAbove * Double(trained.sampleRate)), jobs: jobs)
+        let streamed = recordings.filter { if case .stream = $0 { return true } else { return false } }.count
+        printError("scoring \(sources.count) files with \(ModelScorer.describe(trained))"
+                   + (scorer.baseline == nil ? "" : " and the linear baseline")
+                   + (streamed > 0 ? " (\(streamed) streamed: longer than \(streamAbove) s)" : ""))
         let report: ScoreReport
         do {
             report = try scorer.score(inputs: recordings)
@@ -81,9 +83,10 @@ struct ScoreCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let elapsed = Date().timeIntervalSince(started)
+        let seconds = Double((report.total?.frames ?? 0) * trained.frame.hop) / Double(trained.sampleRate)
         print(ScoreTable.render(report), terminator: "")
         for file in report.files { if case let .failed(path, error) = file { printError("error: \(path): \(error)") } }
-        printError(String(format: "scored in %.2f s (%.0fx real time)", elapsed, seconds / max(elapsed, 1e-9)))
+        printError(String(format: "scored %.1f s of audio in %.2f s (%.0fx real time)", seconds, elapsed, seconds / max(elapsed, 1e-9)))
 
         if let json { try write(report, to: URL(fileURLWithPath: json)) }
         if save, let run = source.runFolder {

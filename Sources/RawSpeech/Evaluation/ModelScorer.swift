@@ -36,6 +36,8 @@ public struct ScoredRecording: Sendable {
 public enum ScoreInput: Sendable {
     case recording(ScoredRecording)
     case failed(path: String, error: String)
+    /// A recording too long to hold: read block by block and scored by StreamingScorer.
+    case stream(AudioSource)
 }
 
 /// Why a model cannot be scored at all (per-file problems become failed files instead).
@@ -109,9 +111,31 @@ public final class ModelScorer {
     public func score(inputs: [ScoreInput]) throws -> ScoreReport {
         try Self.check(model, role: "model")
         if let baseline { try Self.check(baseline, role: "baseline") }
-        let files = try evaluate(model, inputs)
-        let baselineScores = try baseline.map { BaselineScores(model: Self.describe($0), files: try evaluate($0, inputs)) }
+        var streamed: [Int: (model: FileScore, baseline: FileScore?)] = [:]
+        for (index, input) in inputs.enumerated() {
+            if case .stream(let source) = input { streamed[index] = try stream(source) }
+        }
+        let files = try evaluate(model, inputs, streamed: streamed.mapValues(\.model))
+        let baselineScores = try baseline.map {
+            BaselineScores(model: Self.describe($0), files: try evaluate($0, inputs, streamed: streamed.compactMapValues(\.baseline)))
+        }
         return ScoreReport(model: modelName, files: files, baseline: baselineScores)
+    }
+
+    /// One long recording through StreamingScorers for the model and the baseline, read once.
+    private func stream(_ source: AudioSource) throws -> (model: FileScore, baseline: FileScore?) {
+        let scorer = try StreamingScorer(model: model, steps: steps)
+        let baselineScorer = try baseline.map { try StreamingScorer(model: $0, steps: steps) }
+        do {
+            try ScoringInputs.forEachBlock(source, sampleRate: model.sampleRate) { block in
+                scorer.append(block)
+                baselineScorer?.append(block)
+            }
+        } catch {
+            let failed = FileScore.failed(path: source.path, error: ScoringInputs.reason(error, path: source.url.path))
+            return (failed, baseline == nil ? nil : failed)
+        }
+        return (scorer.finish(path: source.path), baselineScorer?.finish(path: source.path))
     }
 
     /// The aligned reference and one-step prediction of `recording` (waveform units), for
@@ -125,13 +149,14 @@ public final class ModelScorer {
     // MARK: Per model
 
     /// Figures of `model` on every input, in order.
-    private func evaluate(_ model: TrainedModel, _ inputs: [ScoreInput]) throws -> [FileScore] {
+    private func evaluate(_ model: TrainedModel, _ inputs: [ScoreInput], streamed: [Int: FileScore]) throws -> [FileScore] {
         var recordings: [[Float]] = []
         var slot: [Int: Int] = [:]   // input index -> recordings index
         var results = [FileScore?](repeating: nil, count: inputs.count)
         for (index, input) in inputs.enumerated() {
             switch input {
             case .failed(let path, let error): results[index] = .failed(path: path, error: error)
+            case .stream: results[index] = streamed[index]
             case .recording(let r):
                 let needed = model.frame.span
                 if r.samples.count < needed {

@@ -2,7 +2,8 @@
 // and rate, and manifests) into ScoreInputs at a model's sample rate: every file streamed
 // through AudioReader (libsndfile, then libsoxr to the model's rate), files read in parallel.
 // A file that cannot be used becomes a failed input carrying a reason (the scorer lists it
-// and scores the rest); only an unreadable manifest stops the whole call. No printing.
+// and scores the rest); only an unreadable manifest stops the whole call. Recordings too long
+// to hold can be left to be streamed by the scorer instead. No printing.
 import Dispatch
 import Foundation
 
@@ -58,8 +59,10 @@ public enum ScoringInputs {
         return sources
     }
 
-    /// Reads every source as mono at `sampleRate`, `jobs` files at a time; order kept.
-    public static func read(_ sources: [AudioSource], sampleRate: Int,
+    /// Reads every source as mono at `sampleRate`, `jobs` files at a time; order kept. A
+    /// recording longer than `streamAbove` samples is not read but left as `.stream` for the
+    /// scorer to read block by block (constant memory).
+    public static func read(_ sources: [AudioSource], sampleRate: Int, streamAbove: Int? = nil,
                             jobs: Int = ProcessInfo.processInfo.activeProcessorCount) -> [ScoreInput] {
         let slots = Slots<ScoreInput>(count: sources.count)
         let next = Counter()
@@ -67,7 +70,11 @@ public enum ScoringInputs {
             while let i = next.take(below: sources.count) {
                 let source = sources[i]
                 do {
-                    slots.set(i, .recording(ScoredRecording(path: source.path, samples: try read(source, sampleRate: sampleRate))))
+                    if let streamAbove, try AudioReader(url: source.url, raw: source.raw, sampleRate: sampleRate).expectedSamples > streamAbove {
+                        slots.set(i, .stream(source))
+                    } else {
+                        slots.set(i, .recording(ScoredRecording(path: source.path, samples: try read(source, sampleRate: sampleRate))))
+                    }
                 } catch {
                     slots.set(i, .failed(path: source.path, error: reason(error, path: source.url.path)))
                 }
@@ -78,6 +85,13 @@ public enum ScoringInputs {
 
     /// One file's samples at `sampleRate`, after its checksum and rate are checked.
     public static func read(_ source: AudioSource, sampleRate: Int) throws -> [Float] {
+        var samples: [Float] = []
+        try forEachBlock(source, sampleRate: sampleRate) { samples.append(contentsOf: $0) }
+        return samples
+    }
+
+    /// Streams one file at `sampleRate` block by block, after its checksum and rate are checked.
+    public static func forEachBlock(_ source: AudioSource, sampleRate: Int, _ body: ([Float]) throws -> Void) throws {
         if let expected = source.sha256 {
             guard FileManager.default.fileExists(atPath: source.url.path) else { throw AudioError.missingFile(path: source.url.path) }
             let actual = try SHA256.hexDigest(ofFile: source.url)
@@ -87,10 +101,7 @@ public enum ScoringInputs {
         guard reader.sourceSampleRate >= sampleRate else {
             throw ScoringInputError.rateBelowModel(path: source.url.path, fileRate: reader.sourceSampleRate, modelRate: sampleRate)
         }
-        var samples: [Float] = []
-        samples.reserveCapacity(reader.expectedSamples)
-        try reader.forEachBlock { samples.append(contentsOf: $0) }
-        return samples
+        try reader.forEachBlock(body)
     }
 
     /// An error's text without a leading "path: " (the report names the file separately).

@@ -100,7 +100,8 @@ public final class SequenceScorer {
                     if wantMeans {
                         outputs.withUnsafeBufferPointer { o in
                             results[r].means.withUnsafeMutableBufferPointer { m in
-                                mixtureMean(o.baseAddress! + row * O, into: m.baseAddress! + frame * D)
+                                Self.mixtureMean(o.baseAddress! + row * O, components: mixture.components,
+                                                 dimensions: D, into: m.baseAddress! + frame * D)
                             }
                         }
                     }
@@ -112,8 +113,8 @@ public final class SequenceScorer {
 
     /// sum_k pi_k mu_k of one frame's raw head outputs, as `MixtureDensity.mean` computes it
     /// but without its per-call arrays: scoring asks for it at every frame.
-    private func mixtureMean(_ outputs: UnsafePointer<Float>, into mean: UnsafeMutablePointer<Float>) {
-        let K = mixture.components, D = mixture.dimensions
+    static func mixtureMean(_ outputs: UnsafePointer<Float>, components K: Int, dimensions D: Int,
+                            into mean: UnsafeMutablePointer<Float>) {
         var maximum = -Double.infinity
         for k in 0 ..< K { maximum = Swift.max(maximum, Double(outputs[k])) }
         var total = 0.0

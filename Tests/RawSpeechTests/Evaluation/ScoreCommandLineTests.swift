@@ -56,9 +56,17 @@ extension EvaluationTests {
             #expect(reference.count == 4 * (8_000 - 20), "0.5 s minus the first 20 samples")
             #expect(try ScoreReport.decode(Data(contentsOf: run.appendingPathComponent("score.json"))) == report)
 
-            let again = try cli.run(["score", run.path, test.path, "--baseline", "none", "--no-save"])
+            // Streamed (constant memory) instead of held: the same figures.
+            let streamedJSON = scratch.file("streamed.json")
+            let again = try cli.run(["score", run.path, test.path, "--baseline", "none", "--no-save",
+                                     "--stream-above", "0.1", "--json", streamedJSON.path])
             #expect(again.status == 0, "\(again.stderr)")
-            #expect(!again.stdout.contains("baseline"))
+            #expect(!again.stdout.contains("baseline") && again.stderr.contains("1 streamed"), "\(again.stderr)")
+            let streamed = try #require(try ScoreReport.decode(Data(contentsOf: streamedJSON)).files[0].scores)
+            let held = try #require(report.files[0].scores)
+            #expect(streamed.frames == held.frames)
+            #expect(EvalCheck.close(streamed.likelihood.nllPerFrame, held.likelihood.nllPerFrame, relative: 1e-5))
+            #expect(EvalCheck.close(streamed.lsdDB, held.lsdDB, relative: 1e-5))
         }
 
         @Test func unusableModelsExitNonZeroNamingThem() throws {
