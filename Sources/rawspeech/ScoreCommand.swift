@@ -130,11 +130,21 @@ struct ScoreCommand: ParsableCommand {
     /// RUNDIR/spectrograms/reference.f32 and prediction.f32: the first scored file's waveform
     /// and one-step prediction (its first 10 s), for the report's spectrograms.
     func saveSignals(_ scorer: ModelScorer, _ inputs: [ScoreInput], into folder: URL) throws {
-        guard let first = inputs.lazy.compactMap({ input -> [Float]? in
-            if case .recording(let r) = input { return r.samples } else { return nil }
-        }).first else { return }
-        let head = Array(first.prefix(10 * scorer.model.sampleRate + scorer.model.frame.input))
-        guard let signals = try scorer.onePrediction(head) else { return }
+        let rate = scorer.model.sampleRate, wanted = 10 * rate + scorer.model.frame.input
+        var head: [Float]?
+        for input in inputs where head == nil {
+            switch input {
+            case .recording(let r): head = Array(r.samples.prefix(wanted))
+            case .stream(let source):   // only its first seconds are read
+                var samples: [Float] = []
+                let reader = try AudioReader(url: source.url, raw: source.raw, sampleRate: rate)
+                var block: [Float] = []
+                while samples.count < wanted, try reader.read(into: &block) { samples += block }
+                head = Array(samples.prefix(wanted))
+            case .failed: continue
+            }
+        }
+        guard let head, let signals = try scorer.onePrediction(head) else { return }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try AtomicFile.write(float32Data(signals.reference), to: folder.appendingPathComponent("reference.f32"))
         try AtomicFile.write(float32Data(signals.prediction), to: folder.appendingPathComponent("prediction.f32"))

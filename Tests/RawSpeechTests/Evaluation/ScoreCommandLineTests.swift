@@ -58,7 +58,8 @@ extension EvaluationTests {
 
             // Streamed (constant memory) instead of held: the same figures.
             let streamedJSON = scratch.file("streamed.json")
-            let again = try cli.run(["score", run.path, test.path, "--baseline", "none", "--no-save",
+            try FileManager.default.removeItem(at: run.appendingPathComponent("spectrograms"))
+            let again = try cli.run(["score", run.path, test.path, "--baseline", "none",
                                      "--stream-above", "0.1", "--json", streamedJSON.path])
             #expect(again.status == 0, "\(again.stderr)")
             #expect(!again.stdout.contains("baseline") && again.stderr.contains("1 streamed"), "\(again.stderr)")
@@ -67,6 +68,8 @@ extension EvaluationTests {
             #expect(streamed.frames == held.frames)
             #expect(EvalCheck.close(streamed.likelihood.nllPerFrame, held.likelihood.nllPerFrame, relative: 1e-5))
             #expect(EvalCheck.close(streamed.lsdDB, held.lsdDB, relative: 1e-5))
+            let streamedReference = try Data(contentsOf: run.appendingPathComponent("spectrograms/reference.f32"))
+            #expect(streamedReference == reference, "the signals of a streamed first file")
         }
 
         @Test func unusableModelsExitNonZeroNamingThem() throws {
