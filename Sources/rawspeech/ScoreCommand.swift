@@ -66,7 +66,7 @@ struct ScoreCommand: ParsableCommand {
             printError("error: nothing to score: the manifests have no \(split.rawValue) entries")
             throw ExitCode.failure
         }
-        let scorer = ModelScorer(model: trained, baseline: resolveBaseline(source))
+        let scorer = ModelScorer(model: trained, baseline: try resolveBaseline(source))
         scorer.modelName = model
         let started = Date()
         let recordings = ScoringInputs.read(sources, sampleRate: trained.sampleRate,
@@ -96,8 +96,9 @@ struct ScoreCommand: ParsableCommand {
         if report.hasFailures || report.total == nil { throw ExitCode.failure }
     }
 
-    /// The baseline model, or nil with a note saying why there is none.
-    func resolveBaseline(_ source: ModelSource) -> TrainedModel? {
+    /// The baseline model, or nil with a note saying why there is none; an explicit
+    /// --baseline that cannot be used is an error (exit 1) rather than a silent omission.
+    func resolveBaseline(_ source: ModelSource) throws -> TrainedModel? {
         switch baseline {
         case "none":
             return nil
@@ -111,13 +112,19 @@ struct ScoreCommand: ParsableCommand {
         default:
             do {
                 let model = try Checkpoint.loadModel(from: URL(fileURLWithPath: baseline))
+                if model.sampleRate != source.model.sampleRate {
+                    printError("error: baseline \(baseline): trained at \(model.sampleRate) Hz, the model at \(source.model.sampleRate) Hz")
+                    throw ExitCode.failure
+                }
                 if !source.matches(model) {
-                    printError("note: the baseline \(baseline) was fitted at another rate, framing or normalization than the model; its figures still compare waveforms")
+                    printError("note: the baseline \(baseline) has another framing or normalization than the model; its figures are still in waveform units on the same recordings")
                 }
                 return model
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 printError("error: baseline: \(error)")
-                return nil
+                throw ExitCode.failure
             }
         }
     }

@@ -51,7 +51,7 @@ public enum ModelScorerError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// A file-independent per-file error: the recording is too short for the measures.
+/// Why one recording cannot be scored: too short for a model frame or an STFT frame.
 enum RecordingTooShort: Error, CustomStringConvertible {
     case frames(samples: Int, needed: Int)
     case spectral(samples: Int, needed: Int)
@@ -110,7 +110,13 @@ public final class ModelScorer {
     /// scored. Throws only when the model (or baseline) itself is unusable.
     public func score(inputs: [ScoreInput]) throws -> ScoreReport {
         try Self.check(model, role: "model")
-        if let baseline { try Self.check(baseline, role: "baseline") }
+        if let baseline {
+            try Self.check(baseline, role: "baseline")
+            // Both read the same samples, at the model's rate.
+            guard baseline.sampleRate == model.sampleRate else {
+                throw ModelScorerError.unusableModel("baseline: at \(baseline.sampleRate) Hz, the model at \(model.sampleRate) Hz")
+            }
+        }
         var streamed: [Int: (model: FileScore, baseline: FileScore?)] = [:]
         for (index, input) in inputs.enumerated() {
             if case .stream(let source) = input { streamed[index] = try stream(source) }
@@ -156,7 +162,8 @@ public final class ModelScorer {
         for (index, input) in inputs.enumerated() {
             switch input {
             case .failed(let path, let error): results[index] = .failed(path: path, error: error)
-            case .stream: results[index] = streamed[index]
+            case .stream(let source):
+                results[index] = streamed[index] ?? .failed(path: source.path, error: "not streamed (internal error)")
             case .recording(let r):
                 let needed = model.frame.span
                 if r.samples.count < needed {

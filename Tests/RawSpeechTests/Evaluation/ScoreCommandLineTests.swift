@@ -86,6 +86,12 @@ extension EvaluationTests {
             try bytes.write(to: corrupt)
             let damaged = try cli.run(["score", corrupt.path, test.path])
             #expect(damaged.status != 0 && damaged.stderr.contains("\(corrupt.path): model file checksum mismatch"), "\(damaged.stderr)")
+            let missingBaseline = try cli.run(["score", run.path, test.path, "--baseline", scratch.file("nope").path])
+            #expect(missingBaseline.status != 0 && missingBaseline.stderr.contains("error: baseline:"), "\(missingBaseline.stderr)")
+            let linear = scratch.file("linear.ckpt")
+            try Checkpoint.writeModel(ScoringModels.linear, to: linear)
+            let explicit = try cli.run(["score", run.path, test.path, "--baseline", linear.path, "--no-save"])
+            #expect(explicit.status == 0 && explicit.stdout.contains("baseline: linear"), "\(explicit.stderr)")
             let generate = try cli.run(["generate", corrupt.path, "--seconds", "0.1", "--output", scratch.file("g.wav").path])
             #expect(generate.status != 0 && generate.stderr.contains("checksum"), "\(generate.stderr)")
         }
