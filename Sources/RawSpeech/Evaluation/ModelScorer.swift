@@ -7,6 +7,8 @@
 // Recurrent models run through Network's SequenceScorer (the same computation as the
 // trainer's validation, batched across files, each from a zero state); the linear model
 // through LinearPredictor. The spectral measures run on all cores, one file per task.
+// Inputs marked `.stream` (too long to hold) go through StreamingScorer instead, one at a
+// time in constant memory, read once for model and baseline.
 //
 // Alignment of the one-step prediction (I = input 20, D = target 10, hop 10): frame t sees
 // s[hop t ..< hop t + I] and predicts s[hop t + I ..< hop t + I + D]. The prediction of each
