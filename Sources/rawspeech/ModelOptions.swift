@@ -12,7 +12,7 @@ enum CellChoice: String, ExpressibleByArgument, CaseIterable {
 // ParameterBudget and the GRUForm argument conformance live in BenchTrainCommand.swift.
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Recurrent unit: \(CellChoice.allCases.map(\.rawValue).joined(separator: ", ")) (linear: the closed-form baseline).")
+    @Option(help: "Recurrent unit, or linear: the closed-form linear-prediction baseline.")
     var cell: CellChoice = .gru
 
     @Option(help: "Hidden units per layer (default: from --params).")

@@ -62,6 +62,13 @@ public struct ParameterLayout: Equatable, Sendable {
         count = offset
     }
 
+    /// The weight matrices (W, U, the LSTM's diagonal peepholes V, and the head's weights),
+    /// without biases: what weight noise perturbs.
+    public var weightRanges: [Range<Int>] {
+        layers.flatMap { [$0.inputWeights, $0.recurrentWeights] + ($0.peepholes.map { [$0] } ?? []) }
+            + [headWeights]
+    }
+
     /// Every tensor with a readable name ("layer0.inputWeights", ..., "head.bias"), in
     /// storage order: for per-tensor reports, gradient checks and debugging.
     public var namedRanges: [(name: String, range: Range<Int>)] {

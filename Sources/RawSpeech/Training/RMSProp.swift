@@ -46,14 +46,17 @@ public struct RMSProp: Codable, Equatable, Sendable {
 }
 
 /// Weight noise (Graves 2011): the gradient is taken at weights perturbed by Gaussian noise
-/// of standard deviation `std`, and applied to the clean weights.
+/// of standard deviation `std`, and applied to the clean weights. Only the weight matrices
+/// in `ranges` are perturbed (paper.md: "noise added to the weights"); biases stay clean.
 public enum WeightNoise {
-    /// Writes `clean + noise` into `noisy`, drawing from `rng`.
-    public static func perturb(_ clean: [Float], into noisy: inout [Float], std: Double,
-                               rng: inout SeededGenerator) {
+    /// Writes `clean` into `noisy`, plus noise drawn from `rng` inside `ranges`.
+    public static func perturb(_ clean: [Float], into noisy: inout [Float], ranges: [Range<Int>],
+                               std: Double, rng: inout SeededGenerator) {
         precondition(clean.count == noisy.count)
-        for i in 0 ..< clean.count {
-            noisy[i] = std > 0 ? clean[i] + Float(std * rng.nextGaussian()) : clean[i]
+        for i in 0 ..< clean.count { noisy[i] = clean[i] }
+        guard std > 0 else { return }
+        for range in ranges {
+            for i in range { noisy[i] = clean[i] + Float(std * rng.nextGaussian()) }
         }
     }
 }

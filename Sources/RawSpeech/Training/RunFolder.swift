@@ -1,6 +1,7 @@
 // A run folder: config.json (the resolved configuration), metrics.jsonl (one line per
 // evaluation: the data of the paper's learning-curve figures), checkpoint.ckpt (resume) and
-// model.ckpt (the best weights, what `score` and `generate` load).
+// model.ckpt (the best weights, what `score` and `generate` load), and outcome.json once
+// the run has finished.
 import Foundation
 
 /// One evaluation: field names are a contract with `report` and other tools.
@@ -43,6 +44,16 @@ public struct RunFolder: Sendable {
     public var metrics: URL { url.appendingPathComponent("metrics.jsonl") }
     public var checkpoint: URL { url.appendingPathComponent("checkpoint.ckpt") }
     public var model: URL { url.appendingPathComponent("model.ckpt") }
+    /// Present once the run has finished (not after an interruption).
+    public var outcome: URL { url.appendingPathComponent("outcome.json") }
+
+    public func readOutcome() throws -> RunOutcome? {
+        guard let data = try? Data(contentsOf: outcome) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try decoder.decode(RunOutcome.self, from: data)
+    }
 
     public func create() throws {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -52,6 +63,8 @@ public struct RunFolder: Sendable {
     public static func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         try AtomicFile.write(try encoder.encode(value), to: url)
     }
 

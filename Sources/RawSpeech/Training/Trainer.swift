@@ -24,6 +24,34 @@ public struct TrainingOutcome: Sendable {
     public var progress: TrainingProgress
 }
 
+/// RUNDIR/outcome.json: how a finished run ended, and how fast it trained.
+public struct RunOutcome: Codable, Sendable {
+    public var reason: StopReason
+    public var updates: Int
+    public var seconds: Double
+    public var bestValidNLL: Double
+    public var bestUpdate: Int
+    public var rollbacks: Int
+    /// Time steps x batch per wall-clock second, validation passes included.
+    public var trainStepsPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case reason, updates, seconds, bestValidNLL = "best_valid_nll", bestUpdate = "best_update"
+        case rollbacks, trainStepsPerSecond = "train_steps_per_second"
+    }
+
+    public init(_ outcome: TrainingOutcome, config: TrainingConfig) {
+        let p = outcome.progress
+        reason = outcome.reason
+        updates = p.update
+        seconds = p.seconds
+        bestValidNLL = p.bestValidNLL
+        bestUpdate = p.bestUpdate
+        rollbacks = p.rollbacks
+        trainStepsPerSecond = p.seconds > 0 ? Double(p.update * config.batch * config.steps) / p.seconds : 0
+    }
+}
+
 public enum TrainingError: Error, CustomStringConvertible {
     case noChunks(steps: Int)
     case mismatch(String)
@@ -187,7 +215,8 @@ public final class Trainer {
                      stateSize: network.stateSize, recordings: data.train,
                      startWeights: startWeights, rng: &rng)
         state.sampler = sampler
-        WeightNoise.perturb(state.model.parameters, into: &noisy, std: config.weightNoise, rng: &rng)
+        WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
+                            std: config.weightNoise, rng: &rng)
         state.rng = rng
         let loss = Double(network.forward(parameters: noisy, inputs: inputs, targets: targets,
                                           state: &state.carriedState, workspace: workspace,
@@ -233,7 +262,12 @@ public final class Trainer {
         }
         state.progress.seconds = seconds
         try save()
-        return TrainingOutcome(reason: reason, progress: state.progress)
+        let outcome = TrainingOutcome(reason: reason, progress: state.progress)
+        if reason != .interrupted {
+            // Written last: its presence says the run is finished (compare skips such runs).
+            try RunFolder.writeJSON(RunOutcome(outcome, config: state.config), to: run.outcome)
+        }
+        return outcome
     }
 
     /// Writes the resumable checkpoint and the best model so far.

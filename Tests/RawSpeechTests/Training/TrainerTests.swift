@@ -91,8 +91,8 @@ func temporaryRunFolder(_ name: String) -> RunFolder {
         let a = try Checkpoint.readState(from: whole.checkpoint)
         let b = try Checkpoint.readState(from: split.checkpoint)
         #expect(a.progress.update == 120 && b.progress.update == 120)
-        #expect(a.model.parameters == b.model.parameters)
-        #expect(a.optimizer == b.optimizer)
+        #expect(Signals.mismatch(a.model.parameters, b.model.parameters) == nil)
+        #expect(Signals.mismatch(a.optimizer.meanSquare, b.optimizer.meanSquare) == nil)
         #expect(try whole.readMetrics().map(\.validNLL) == split.readMetrics().map(\.validNLL))
     }
 }

@@ -1,0 +1,232 @@
+// `rawspeech compare DATADIR --cells tanh,gru,lstm --output DIR`: the paper's experiment.
+// Plans the runs (Experiment/ComparisonPlan), trains them as parallel child processes
+// (RunScheduler), measures the kept ones (Experiment/RunMeasurer) and writes results.json,
+// results.md and the report. Rerunning the same command resumes: finished runs are kept.
+import ArgumentParser
+import Foundation
+import RawSpeech
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare tanh, GRU and LSTM at an equal parameter budget (the paper's experiment).",
+        discussion: """
+        For each cell: a learning-rate search (--trials values with log(lr) uniform in [-12, -6], \
+        the same for every cell), the best rate retrained with --seeds seeds, and the linear \
+        baseline alongside. --quick is a short preset: one learning rate (1e-3), no weight \
+        noise, 3 minutes per run. Writes DIR/results.md, DIR/results.json and DIR/report/.
+        """)
+
+    @Argument(help: "A data folder made by `rawspeech preprocess`.")
+    var dataFolder: String
+
+    @Option(help: "Cells to compare, comma-separated.")
+    var cells = "tanh,gru,lstm"
+
+    @Option(help: "Recurrent-parameter budget shared by every cell (the paper's 169k).")
+    var params = ParameterBudget(argument: "169k")!
+
+    @Option(help: "Learning rates tried per cell, drawn log-uniformly (the paper's 10).")
+    var trials = 10
+
+    @Option(name: .customLong("learning-rates"), help: "Explicit learning rates, comma-separated (instead of --trials draws).")
+    var learningRates: String?
+
+    @Option(help: "Seeds of the best learning rate, for the spread between runs.")
+    var seeds = 1
+
+    @Option(help: "Minutes of training per run (default 5; 3 with --quick).")
+    var minutes: Double?
+
+    @Option(name: .customLong("weight-noise"), help: "Weight noise std (the paper's 0.075; 0 with --quick).")
+    var weightNoise: Double?
+
+    @Option(help: "Sequences per batch.") var batch = 32
+    @Option(help: "Time steps per chunk.") var steps = 100
+    @Option(help: "Evaluations without improvement before a run stops early.") var patience = 10
+    @Option(name: .customLong("eval-every"), help: "Updates between validation evaluations.") var evalEvery = 100
+
+    @Option(help: "Training runs at once (default: one per core).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Seed of the learning-rate draws.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Short preset for demos: lr 1e-3 only, no weight noise, 3 minutes per run.")
+    var quick = false
+
+    @Option(name: .shortAndLong, help: "Folder for the runs, results and report.")
+    var output: String
+
+    func parsedCells() throws -> [Cell] {
+        try cells.split(separator: ",").map { name in
+            guard let cell = Cell(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--cells: '\(name)' is not one of tanh, gru, lstm")
+            }
+            return cell
+        }
+    }
+
+    func parsedRates() throws -> [Double]? {
+        guard let learningRates else { return quick ? [1e-3] : nil }
+        return try learningRates.split(separator: ",").map {
+            guard let rate = Double($0.trimmingCharacters(in: .whitespaces)), rate > 0 else {
+                throw ValidationError("--learning-rates: '\($0)' is not a positive number")
+            }
+            return rate
+        }
+    }
+
+    func validate() throws {
+        if try parsedCells().isEmpty { throw ValidationError("--cells: give at least one cell") }
+        _ = try parsedRates()
+        if trials < 1 { throw ValidationError("--trials must be at least 1 (got \(trials))") }
+        if seeds < 1 { throw ValidationError("--seeds must be at least 1 (got \(seeds))") }
+        if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
+        if let weightNoise, weightNoise < 0 { throw ValidationError("--weight-noise must be 0 or more") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+    }
+
+    func plan() throws -> ComparisonPlan {
+        let rates = try parsedRates() ?? ComparisonPlan.sampleLearningRates(count: trials, seed: seed)
+        return ComparisonPlan(
+            data: URL(fileURLWithPath: dataFolder).standardizedFileURL.path, cells: try parsedCells(),
+            budget: params.value, learningRates: rates, seeds: seeds,
+            minutes: minutes ?? (quick ? 3 : 5), weightNoise: weightNoise ?? (quick ? 0 : 0.075),
+            batch: batch, steps: steps, patience: patience, evalEvery: evalEvery,
+            preset: quick ? "quick" : nil)
+    }
+
+    func run() throws {
+        do {
+            try compare()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            printError("rawspeech compare: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    func compare() throws {
+        let plan = try plan()
+        let folder = try DataFolder(url: URL(fileURLWithPath: plan.data))
+        let out = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let planURL = out.appendingPathComponent("plan.json")
+        if let saved = try? JSONDecoder().decode(ComparisonPlan.self, from: Data(contentsOf: planURL)), saved != plan {
+            throw ValidationError("\(output) holds a comparison with another plan (\(planURL.path)): choose another --output, or repeat its flags")
+        }
+        try RunFolder.writeJSON(plan, to: planURL)
+
+        let interrupt = InterruptFlag()
+        interrupt.install()
+        let scheduler = RunScheduler(jobs: jobs, interrupt: interrupt)
+        let units = plan.cells.map { "\($0.rawValue)-\(plan.units(for: $0))" }.joined(separator: ", ")
+        printError("comparing \(units) on \(plan.data): \(plan.learningRates.count) learning rate(s), "
+            + "\(plan.seeds) seed(s), \(plan.minutes) min per run, \(jobs) at a time")
+
+        // Phase 1: the linear baseline and the learning-rate search.
+        let linear = out.appendingPathComponent("linear")
+        var queue: [RunScheduler.Job] = []
+        if !FileManager.default.fileExists(atPath: linear.appendingPathComponent("model.ckpt").path) {
+            queue.append(.init(label: "linear", arguments: ["train", plan.data, "--cell", "linear", "--output", linear.path],
+                               log: linear.appendingPathComponent("train.log")))
+        }
+        queue += jobsFor(plan.trialRuns, plan: plan, out: out)
+        try runAll(queue, scheduler: scheduler)
+        if interrupt.isRequested { throw stopped() }
+
+        // Phase 2: more seeds at each cell's best rate.
+        let trials = try plan.trialRuns.map { run -> (PlannedRun, RunOutcome) in
+            let folder = RunFolder(url: out.appendingPathComponent(run.folder))
+            guard let outcome = try folder.readOutcome() else {
+                throw ValidationError("\(folder.url.path) did not finish; see its train.log")
+            }
+            return (run, outcome)
+        }
+        var bestRates: [Cell: Double] = [:]
+        var bestTrial: [Cell: PlannedRun] = [:]
+        for cell in plan.cells {
+            let candidates = trials.filter { $0.0.cell == cell && $0.1.bestValidNLL.isFinite }
+            guard let best = candidates.min(by: { $0.1.bestValidNLL < $1.1.bestValidNLL }) else {
+                throw ValidationError("no \(cell.rawValue) run reached a finite validation NLL")
+            }
+            bestRates[cell] = best.0.learningRate
+            bestTrial[cell] = best.0
+        }
+        let seedRuns = plan.seedRuns(bestRates: bestRates)
+        try runAll(jobsFor(seedRuns, plan: plan, out: out), scheduler: scheduler)
+        if interrupt.isRequested { throw stopped() }
+
+        // Measure the kept runs and write the table and the report.
+        printError("measuring the kept runs on train, valid and test")
+        let measurer = try RunMeasurer(folder: folder)
+        var summaries: [CellSummary] = []
+        for cell in plan.cells {
+            let kept = [bestTrial[cell]!] + seedRuns.filter { $0.cell == cell }
+            let measured = try kept.map {
+                try measurer.measure(runFolder: out.appendingPathComponent($0.folder), name: $0.folder,
+                                     learningRate: $0.learningRate, seed: $0.seed)
+            }
+            summaries.append(CellSummary(cell: cell.rawValue, units: plan.units(for: cell),
+                                         recurrentParams: ModelConfig(cell: cell, units: plan.units(for: cell)).recurrentParameterCount,
+                                         runs: measured))
+        }
+        let linearMeasured = try measurer.measure(runFolder: linear, name: "linear", learningRate: 0, seed: 0)
+        summaries.append(CellSummary(cell: "linear", units: 0, recurrentParams: 0, runs: [linearMeasured]))
+        let trialRows = trials.map { run, outcome -> RunMeasurement in
+            var row = RunMeasurement(folder: run.folder, cell: run.cell.rawValue, learningRate: run.learningRate,
+                                     seed: run.seed, trainNLL: .nan, validNLL: outcome.bestValidNLL, testNLL: .nan)
+            row.updates = outcome.updates
+            row.trainStepsPerSecond = outcome.trainStepsPerSecond
+            return row
+        }
+        let offset = Normalization(mean: folder.summary.trainMean, std: folder.summary.trainStd)
+            .nllOffset(dimensions: folder.summary.frame.target)
+        let results = ComparisonResults(cells: summaries, plan: plan, waveformOffset: offset, trials: trialRows)
+        try results.write(to: out)
+
+        var records: [RunRecord] = []
+        for cell in plan.cells {
+            var record = try Report.loadRun(at: out.appendingPathComponent(bestTrial[cell]!.folder))
+            record.name = cell.rawValue
+            records.append(record)
+        }
+        let reportFiles = try Report.write(Report.document(runs: records, title: "rawspeech compare"),
+                                           to: out.appendingPathComponent("report"))
+        print(results.markdown())
+        print("results: \(out.appendingPathComponent("results.md").path)")
+        if let page = reportFiles.first(where: { $0.pathExtension == "html" }) { print("report: \(page.path)") }
+    }
+
+    func jobsFor(_ runs: [PlannedRun], plan: ComparisonPlan, out: URL) -> [RunScheduler.Job] {
+        runs.compactMap { run in
+            let folder = RunFolder(url: out.appendingPathComponent(run.folder))
+            if (try? folder.readOutcome()) != nil { return nil }  // finished earlier: kept
+            var arguments = ["train"] + plan.trainArguments(run, output: out)
+            if FileManager.default.fileExists(atPath: folder.checkpoint.path) { arguments.append("--resume") }
+            let label = "\(run.cell.rawValue) lr \(String(format: "%.2e", run.learningRate)) seed \(run.seed)"
+            return .init(label: label, arguments: arguments, log: folder.url.appendingPathComponent("train.log"))
+        }
+    }
+
+    func runAll(_ queue: [RunScheduler.Job], scheduler: RunScheduler) throws {
+        guard !queue.isEmpty else { return }
+        let finished = try scheduler.run(queue, onStart: { job, index in
+            printError("[\(index)/\(queue.count)] started \(job.label)")
+        }, onFinish: { done, index in
+            let state = done.status == 0 ? "finished" : "FAILED (exit \(done.status); see \(done.job.log.path))"
+            printError("[\(index)/\(queue.count)] \(state) \(done.job.label) in \(formatDuration(done.seconds))")
+        })
+        let failures = finished.filter { $0.status != 0 && $0.status != 130 }
+        if !failures.isEmpty {
+            throw ValidationError("\(failures.count) run(s) failed: " + failures.map { $0.job.log.path }.joined(separator: ", "))
+        }
+    }
+
+    func stopped() -> ExitCode {
+        printError("interrupted: finished runs are kept and running ones checkpointed; rerun the same command to resume")
+        return ExitCode(130)
+    }
+}

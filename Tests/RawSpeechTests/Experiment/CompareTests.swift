@@ -1,0 +1,64 @@
+// The comparison: its learning-rate draws follow the paper's range, its plan names every
+// run, and `rawspeech compare` end to end writes results.json with the contract's fields,
+// then resumes without redoing finished runs.
+import Foundation
+import Testing
+@testable import RawSpeech
+
+@Suite struct CompareTests {
+    @Test func learningRatesAreLogUniformInThePapersRange() {
+        let rates = ComparisonPlan.sampleLearningRates(count: 2000, seed: 4)
+        #expect(rates == ComparisonPlan.sampleLearningRates(count: 2000, seed: 4))
+        #expect(rates != ComparisonPlan.sampleLearningRates(count: 2000, seed: 5))
+        #expect(rates.allSatisfy { $0 >= exp(-12) && $0 <= exp(-6) })
+        // Log-uniform: each third of [-12, -6] in log space holds about a third of the draws.
+        let thirds = [-12.0, -10, -8, -6]
+        for i in 0 ..< 3 {
+            let share = Double(rates.filter { log($0) >= thirds[i] && log($0) < thirds[i + 1] }.count) / 2000
+            #expect(abs(share - 1.0 / 3) < 0.05, "share \(share) in [\(thirds[i]), \(thirds[i + 1]))")
+        }
+    }
+
+    @Test func planNamesEveryRunAtTheSharedBudget() {
+        let plan = ComparisonPlan(data: "/d", cells: [.tanh, .gru, .lstm], budget: 169_000,
+                                  learningRates: [1e-4, 1e-3], seeds: 3, minutes: 1, weightNoise: 0.075)
+        #expect(plan.trialRuns.map(\.folder) == ["tanh/trial-1", "tanh/trial-2", "gru/trial-1",
+                                                 "gru/trial-2", "lstm/trial-1", "lstm/trial-2"])
+        #expect(plan.trialRuns.map(\.units) == [400, 400, 227, 227, 195, 195])
+        let seeds = plan.seedRuns(bestRates: [.tanh: 1e-4, .gru: 1e-3, .lstm: 1e-3])
+        #expect(seeds.map(\.folder) == ["tanh/seed-2", "tanh/seed-3", "gru/seed-2", "gru/seed-3",
+                                        "lstm/seed-2", "lstm/seed-3"])
+        #expect(seeds.first?.learningRate == 1e-4)
+        let arguments = plan.trainArguments(plan.trialRuns[2], output: URL(fileURLWithPath: "/out"))
+        #expect(arguments.starts(with: ["/d", "--output", "/out/gru/trial-1", "--cell", "gru", "--units", "227"]))
+    }
+
+    @Test func compareEndToEndAndResume() throws {
+        let scratch = ScratchFolder()
+        let data = try TrainCommandTests.makeData(scratch, name: "data")
+        let out = scratch.file("cmp").path
+        let arguments = ["compare", data, "--cells", "tanh,gru", "--params", "3k", "--learning-rates", "1e-3,3e-3",
+                         "--seeds", "2", "--minutes", "0.01", "--batch", "4", "--steps", "10",
+                         "--eval-every", "10", "--jobs", "2", "--output", out]
+        let first = try TrainCommandTests.command(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))) as! [String: Any]
+        let cells = json["cells"] as! [[String: Any]]
+        #expect(cells.map { $0["cell"] as! String } == ["tanh", "gru", "linear"])
+        for key in ["cell", "units", "recurrent_params", "learning_rate", "train_nll", "valid_nll", "test_nll",
+                    "test_bits_per_sample", "train_steps_per_second", "seeds"] {
+            #expect(cells[0][key] != nil, "results.json lacks \(key)")
+        }
+        #expect(cells[0]["seeds"] as? Int == 2)
+        #expect(FileManager.default.fileExists(atPath: out + "/results.md"))
+        #expect(FileManager.default.fileExists(atPath: out + "/report/index.html"))
+
+        // Same command again: every run is finished, none is started.
+        let second = try TrainCommandTests.command(arguments)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(!second.stderr.contains("started"), "\(second.stderr)")
+        // Another plan in the same folder is refused.
+        let other = try TrainCommandTests.command(arguments.map { $0 == "3k" ? "4k" : $0 })
+        #expect(other.status != 0 && other.stderr.contains("another plan"))
+    }
+}
