@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure this build's speed.",
-        subcommands: [BenchTrainCommand.self])
+        subcommands: [BenchTrainCommand.self, BenchScoreCommand.self])
 }
 
 /// A parameter count such as 169000, 169k or 1.2M.

@@ -8,13 +8,16 @@ struct RawSpeechCommand: ParsableCommand {
         abstract: "Recurrent predictors of raw speech waveforms (tanh, GRU, LSTM with a mixture-density output).",
         discussion: """
         The pipeline: `manifest` lists recordings, `preprocess` turns them into sample \
-        shards, `train` fits a predictor, `score` measures it on held-out audio.
+        shards, `train` fits a predictor, `score` measures it on held-out audio, `generate` \
+        lets it speak, `compare` runs the paper's experiment.
         """,
         version: RawSpeechVersion.string,
         subcommands: [
             ManifestCommand.self,
             PreprocessCommand.self,
             TrainCommand.self,
+            ScoreCommand.self,
+            GenerateCommand.self,
             CompareCommand.self,
             ReportCommand.self,
             BenchCommand.self,

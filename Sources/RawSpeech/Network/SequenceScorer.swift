@@ -2,6 +2,7 @@
 // each from a zero state, and collects every frame's NLL (and optionally the mixture's mean,
 // the one-step prediction). Validation during training and `rawspeech score` both use it,
 // so the figures they report are the same computation.
+import Foundation
 
 /// Per-frame results for one recording.
 public struct FrameResults: Sendable {
@@ -97,12 +98,32 @@ public final class SequenceScorer {
                     let row = t * batch + b
                     results[r].nll[frame] = nll[row]
                     if wantMeans {
-                        let mean = mixture.mean(outputs: outputs[row * O ..< (row + 1) * O])
-                        for d in 0 ..< D { results[r].means[frame * D + d] = mean[d] }
+                        outputs.withUnsafeBufferPointer { o in
+                            results[r].means.withUnsafeMutableBufferPointer { m in
+                                Self.mixtureMean(o.baseAddress! + row * O, components: mixture.components,
+                                                 dimensions: D, into: m.baseAddress! + frame * D)
+                            }
+                        }
                     }
                 }
             }
             first += chunk
+        }
+    }
+
+    /// sum_k pi_k mu_k of one frame's raw head outputs, as `MixtureDensity.mean` computes it
+    /// but without its per-call arrays: scoring asks for it at every frame.
+    static func mixtureMean(_ outputs: UnsafePointer<Float>, components K: Int, dimensions D: Int,
+                            into mean: UnsafeMutablePointer<Float>) {
+        var maximum = -Double.infinity
+        for k in 0 ..< K { maximum = Swift.max(maximum, Double(outputs[k])) }
+        var total = 0.0
+        for d in 0 ..< D { mean[d] = 0 }
+        for k in 0 ..< K { total += Foundation.exp(Double(outputs[k]) - maximum) }
+        for k in 0 ..< K {
+            let weight = Float(Foundation.exp(Double(outputs[k]) - maximum) / total)
+            let mu = outputs + K + k * D
+            for d in 0 ..< D { mean[d] += weight * mu[d] }
         }
     }
 }

@@ -1,0 +1,125 @@
+// `rawspeech generate MODEL --seconds S --output FILE.wav [--prime FILE] [--temperature T]
+// [--seed N]`: free-running synthesis from a trained model (Evaluation/Generator), written as
+// 16-bit WAV, with the distance of its long-term average spectrum from the model's training
+// data. This file parses flags, reads and writes files and prints; the sampling is the library's.
+import ArgumentParser
+import Foundation
+import RawSpeech
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Let a trained model speak: sample audio step by step, feeding each draw back.",
+        discussion: """
+        Without --prime the model starts from silence; with it, the model first runs over that \
+        recording (any format, resampled to the model's rate) and continues it; the output holds \
+        only the continuation. Prints the long-term average spectrum distance (dB) between the \
+        output and the model's training data (the train split of the data folder in the run's \
+        config.json, or --data). When MODEL is a run folder the output is also saved as \
+        RUNDIR/spectrograms/generated.f32 for `rawspeech report`.
+        """)
+
+    @Argument(help: ArgumentHelp("A run folder from `rawspeech train`, or a model file.", valueName: "MODEL"))
+    var model: String
+
+    @Option(help: "Seconds of audio to generate.")
+    var seconds: Double
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The WAV file to write (16-bit PCM).", valueName: "FILE.wav"))
+    var output: String
+
+    @Option(help: ArgumentHelp("A recording to continue.", valueName: "FILE"))
+    var prime: String?
+
+    @Option(help: "Sampling temperature: 1 samples the model's density, lower is more conservative, 0 takes the likeliest component's mean.")
+    var temperature: Float = 1
+
+    @Option(help: "Seed of the draws (same seed, same audio).")
+    var seed: UInt64 = 1
+
+    @Option(help: ArgumentHelp("Data folder to compare the spectrum with (default: the run's training data).", valueName: "DATADIR"))
+    var data: String?
+
+    func validate() throws {
+        guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be in (0, 3600] (got \(seconds))") }
+        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more (got \(temperature))") }
+    }
+
+    func run() throws {
+        let source: ModelSource
+        do {
+            source = try ModelSource(url: URL(fileURLWithPath: model))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        let trained = source.model
+        var primer: [Float]?
+        if let prime {
+            do {
+                primer = try ScoringInputs.read(AudioSource(path: prime, url: URL(fileURLWithPath: prime)),
+                                                sampleRate: trained.sampleRate)
+            } catch {
+                printError("error: --prime: \(error)")
+                throw ExitCode.failure
+            }
+            if primer!.count < trained.frame.input {
+                printError("error: --prime: \(prime): \(primer!.count) samples, the model needs at least \(trained.frame.input) of context")
+                throw ExitCode.failure
+            }
+        }
+        let generator: Generator
+        do { generator = try Generator(model: trained) } catch {
+            printError("error: \(model): \(error)")
+            throw ExitCode.failure
+        }
+        let count = Int((seconds * Double(trained.sampleRate)).rounded())
+        let started = Date()
+        let audio = generator.generate(samples: count, prime: primer, temperature: temperature, seed: seed)
+        let elapsed = Date().timeIntervalSince(started)
+        let outputURL = URL(fileURLWithPath: output)
+        try AudioFile.write(audio, sampleRate: trained.sampleRate, to: outputURL, format: .wav16)
+        print(String(format: "wrote %@: %.2f s at %d Hz (%@, temperature %g, seed %llu%@), generated in %.2f s",
+                     output, seconds, trained.sampleRate, ModelScorer.describe(trained), Double(temperature), seed,
+                     prime.map { ", continuing \($0)" } ?? "", elapsed))
+        if let run = source.runFolder {
+            let folder = run.url.appendingPathComponent("spectrograms")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try AtomicFile.write(float32Data(audio), to: folder.appendingPathComponent("generated.f32"))
+        }
+        reportSpectrumDistance(audio, source: source)
+    }
+
+    /// Prints the LTAS distance to the training data, or why it cannot be measured.
+    func reportSpectrumDistance(_ audio: [Float], source: ModelSource) {
+        let folder: DataFolder
+        if let data {
+            do { folder = try DataFolder(url: URL(fileURLWithPath: data)) } catch {
+                printError("note: no spectrum distance: \(error)")
+                return
+            }
+        } else {
+            switch source.dataFolder() {
+            case .success(let f): folder = f
+            case .failure(let error):
+                printError("note: no spectrum distance: \(error) (pass --data DATADIR)")
+                return
+            }
+        }
+        do {
+            let rate = source.model.sampleRate
+            guard folder.summary.sampleRate == rate else {
+                printError("note: no spectrum distance: \(folder.url.path) is at \(folder.summary.sampleRate) Hz, the model at \(rate) Hz")
+                return
+            }
+            let real = LongTermSpectrum(sampleRate: rate)
+            for recording in try folder.recordings(split: .train) { real.add(recording: recording.samples) }
+            let generated = LongTermSpectrum(sampleRate: rate)
+            generated.add(recording: audio)
+            let distance = try LongTermSpectrum.distanceDB(generated, real)
+            print(String(format: "long-term spectrum distance to %@ (train split): %.2f dB", folder.url.path, distance))
+        } catch {
+            printError("note: no spectrum distance: \(error)")
+        }
+    }
+}

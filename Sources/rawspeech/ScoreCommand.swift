@@ -1,0 +1,168 @@
+// `rawspeech score MODEL INPUT... [--json FILE] [--split S] [--baseline auto|none|RUNDIR]`:
+// likelihood and one-step spectral error of a trained model on audio files and manifests,
+// next to the linear baseline fitted on the model's own training data. Reading inputs,
+// finding the baseline and scoring live in the library (ScoringInputs, ModelSource,
+// ModelScorer); this file turns arguments into calls and results into text, files and an
+// exit code (non-zero when any input could not be scored).
+import ArgumentParser
+import Foundation
+import RawSpeech
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score a trained model on held-out recordings: NLL, bits per sample, LSD, SNR.",
+        discussion: """
+        INPUT is any mix of audio files (any format and rate libsndfile reads; resampled to the \
+        model's rate) and manifests (.jsonl: their --split entries). A file that cannot be scored \
+        is reported with the reason and the others are still scored; the exit code is then 1. \
+        When MODEL is a run folder the report is also saved as RUNDIR/score.json, with the first \
+        file's waveform and one-step prediction in RUNDIR/spectrograms/ for `rawspeech report`. \
+        Definitions of every figure: docs/EVALUATION.md.
+        """)
+
+    @Argument(help: ArgumentHelp("A run folder from `rawspeech train`, or a model file.", valueName: "MODEL"))
+    var model: String
+
+    @Argument(help: ArgumentHelp("Audio files and manifests to score.", valueName: "INPUT"))
+    var inputs: [String]
+
+    @Option(help: ArgumentHelp("Write the figures as JSON to this file.", valueName: "FILE"))
+    var json: String?
+
+    @Option(help: "The manifests' split to score: train, valid or test.")
+    var split: Split = .test
+
+    @Option(help: ArgumentHelp("The linear baseline: auto (fitted on the model's training data, cached as RUNDIR/baseline.ckpt), none, or a linear run folder or model file.", valueName: "auto|none|RUNDIR"))
+    var baseline = "auto"
+
+    @Flag(name: .customLong("save"), inversion: .prefixedNo,
+          help: "Save score.json and spectrogram signals into MODEL when it is a run folder.")
+    var save = true
+
+    @Option(name: .customLong("stream-above"), help: ArgumentHelp("Recordings longer than this many seconds are scored block by block in constant memory (one at a time, not batched).", valueName: "SECONDS"))
+    var streamAbove: Double = 300
+
+    @Option(help: "Files read in parallel (default: one per core).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give at least one audio file or manifest to score") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if !(streamAbove >= 0) { throw ValidationError("--stream-above must be 0 or more seconds (got \(streamAbove))") }
+    }
+
+    func run() throws {
+        let source: ModelSource
+        do {
+            source = try ModelSource(url: URL(fileURLWithPath: model))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        let trained = source.model
+        let sources = try ScoringInputs.sources(inputs, split: split)
+        if sources.isEmpty {
+            printError("error: nothing to score: the manifests have no \(split.rawValue) entries")
+            throw ExitCode.failure
+        }
+        let scorer = ModelScorer(model: trained, baseline: try resolveBaseline(source))
+        scorer.modelName = model
+        let started = Date()
+        let recordings = ScoringInputs.read(sources, sampleRate: trained.sampleRate,
+                                            streamAbove: Int(streamAbove * Double(trained.sampleRate)), jobs: jobs)
+        let streamed = recordings.filter { if case .stream = $0 { return true } else { return false } }.count
+        printError("scoring \(sources.count) files with \(ModelScorer.describe(trained))"
+                   + (scorer.baseline == nil ? "" : " and the linear baseline")
+                   + (streamed > 0 ? " (\(streamed) streamed: longer than \(streamAbove) s)" : ""))
+        let report: ScoreReport
+        do {
+            report = try scorer.score(inputs: recordings)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let seconds = Double((report.total?.frames ?? 0) * trained.frame.hop) / Double(trained.sampleRate)
+        print(ScoreTable.render(report), terminator: "")
+        for file in report.files { if case let .failed(path, error) = file { printError("error: \(path): \(error)") } }
+        printError(String(format: "scored %.1f s of audio in %.2f s (%.0fx real time)", seconds, elapsed, seconds / max(elapsed, 1e-9)))
+
+        if let json { try write(report, to: URL(fileURLWithPath: json)) }
+        if save, let run = source.runFolder {
+            try write(report, to: run.url.appendingPathComponent("score.json"))
+            try saveSignals(scorer, recordings, into: run.url.appendingPathComponent("spectrograms"))
+        }
+        if report.hasFailures || report.total == nil { throw ExitCode.failure }
+    }
+
+    /// The baseline model, or nil with a note saying why there is none; an explicit
+    /// --baseline that cannot be used is an error (exit 1) rather than a silent omission.
+    func resolveBaseline(_ source: ModelSource) throws -> TrainedModel? {
+        switch baseline {
+        case "none":
+            return nil
+        case "auto":
+            switch source.baseline() {
+            case .success(let model): return model
+            case .failure(let error):
+                printError("note: no baseline: \(error)")
+                return nil
+            }
+        default:
+            do {
+                let model = try Checkpoint.loadModel(from: URL(fileURLWithPath: baseline))
+                if model.sampleRate != source.model.sampleRate {
+                    printError("error: baseline \(baseline): trained at \(model.sampleRate) Hz, the model at \(source.model.sampleRate) Hz")
+                    throw ExitCode.failure
+                }
+                if !source.matches(model) {
+                    printError("note: the baseline \(baseline) has another framing or normalization than the model; its figures are still in waveform units on the same recordings")
+                }
+                return model
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                printError("error: baseline: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    func write(_ report: ScoreReport, to url: URL) throws {
+        try AtomicFile.write(try report.jsonData(), to: url)
+        printError("wrote \(url.path)")
+    }
+
+    /// RUNDIR/spectrograms/reference.f32 and prediction.f32: the first scored file's waveform
+    /// and one-step prediction (its first 10 s), for the report's spectrograms.
+    func saveSignals(_ scorer: ModelScorer, _ inputs: [ScoreInput], into folder: URL) throws {
+        let rate = scorer.model.sampleRate, wanted = 10 * rate + scorer.model.frame.input
+        var head: [Float]?
+        for input in inputs where head == nil {
+            switch input {
+            case .recording(let r): head = Array(r.samples.prefix(wanted))
+            case .stream(let source):   // only its first seconds are read
+                var samples: [Float] = []
+                let reader = try AudioReader(url: source.url, raw: source.raw, sampleRate: rate)
+                var block: [Float] = []
+                while samples.count < wanted, try reader.read(into: &block) { samples += block }
+                head = Array(samples.prefix(wanted))
+            case .failed: continue
+            }
+        }
+        guard let head, let signals = try scorer.onePrediction(head) else { return }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try AtomicFile.write(float32Data(signals.reference), to: folder.appendingPathComponent("reference.f32"))
+        try AtomicFile.write(float32Data(signals.prediction), to: folder.appendingPathComponent("prediction.f32"))
+    }
+}
+
+/// Raw little-endian float32: what the report reads from RUNDIR/spectrograms/*.f32.
+func float32Data(_ samples: [Float]) -> Data {
+    var data = Data(capacity: samples.count * 4)
+    for sample in samples { withUnsafeBytes(of: sample.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+    return data
+}
+
+extension Split: ExpressibleByArgument {}
