@@ -162,18 +162,25 @@ struct CompareCommand: ParsableCommand {
         // Measure the kept runs and write the table and the report.
         printError("measuring the kept runs on train, valid and test")
         let measurer = try RunMeasurer(folder: folder)
+        let test = try folder.recordings(split: .test)
+        let linearModel = try Checkpoint.loadModel(from: linear)
+        func measure(_ name: String, learningRate: Double, seed: UInt64) throws -> RunMeasurement {
+            let runURL = out.appendingPathComponent(name)
+            var measured = try measurer.measure(runFolder: runURL, name: name, learningRate: learningRate, seed: seed)
+            try scoreTestSplit(runURL, test, baseline: linearModel, into: &measured)
+            return measured
+        }
         var summaries: [CellSummary] = []
         for cell in plan.cells {
             let kept = [bestTrial[cell]!] + seedRuns.filter { $0.cell == cell }
-            let measured = try kept.map {
-                try measurer.measure(runFolder: out.appendingPathComponent($0.folder), name: $0.folder,
-                                     learningRate: $0.learningRate, seed: $0.seed)
-            }
+            let measured = try kept.map { try measure($0.folder, learningRate: $0.learningRate, seed: $0.seed) }
             summaries.append(CellSummary(cell: cell.rawValue, units: plan.units(for: cell),
                                          recurrentParams: ModelConfig(cell: cell, units: plan.units(for: cell)).recurrentParameterCount,
                                          runs: measured))
+            try generateSample(out.appendingPathComponent(bestTrial[cell]!.folder),
+                               wav: out.appendingPathComponent("\(cell.rawValue)-generated.wav"))
         }
-        let linearMeasured = try measurer.measure(runFolder: linear, name: "linear", learningRate: 0, seed: 0)
+        let linearMeasured = try measure("linear", learningRate: 0, seed: 0)
         summaries.append(CellSummary(cell: "linear", units: 0, recurrentParams: 0, runs: [linearMeasured]))
         let trialRows = trials.map { run, outcome -> RunMeasurement in
             var row = RunMeasurement(folder: run.folder, cell: run.cell.rawValue, learningRate: run.learningRate,
@@ -198,6 +205,37 @@ struct CompareCommand: ParsableCommand {
         print(results.markdown())
         print("results: \(out.appendingPathComponent("results.md").path)")
         if let page = reportFiles.first(where: { $0.pathExtension == "html" }) { print("report: \(page.path)") }
+    }
+
+    /// The evaluator on the test split: score.json and the report's spectrogram signals in
+    /// the run folder, and the test columns of the table.
+    func scoreTestSplit(_ runURL: URL, _ test: [Recording], baseline: TrainedModel,
+                        into measured: inout RunMeasurement) throws {
+        let model = try Checkpoint.loadModel(from: runURL)
+        let scorer = ModelScorer(model: model, baseline: model.kind == .linear ? nil : baseline)
+        scorer.modelName = runURL.lastPathComponent
+        let report = try scorer.score(test.map { (name: $0.name, samples: $0.samples) })
+        try AtomicFile.write(try report.jsonData(), to: runURL.appendingPathComponent("score.json"))
+        if let first = test.first {
+            let input = ScoreInput.recording(ScoredRecording(path: first.name, samples: first.samples))
+            try ScoreCommand.saveSignals(scorer, [input], into: runURL.appendingPathComponent("spectrograms"))
+        }
+        if let total = report.total {
+            measured.testBitsPerSample = total.likelihood.bitsPerSample
+            measured.testLSD = total.lsdDB
+            measured.testSNR = total.snrDB
+        }
+    }
+
+    /// Three seconds of free-running speech from a run's model: a WAV beside the results
+    /// and the signal the report draws.
+    func generateSample(_ runURL: URL, wav: URL) throws {
+        let model = try Checkpoint.loadModel(from: runURL)
+        let audio = try Generator(model: model).generate(samples: 3 * model.sampleRate, seed: 1)
+        try AudioFile.write(audio, sampleRate: model.sampleRate, to: wav)
+        let folder = runURL.appendingPathComponent("spectrograms")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try AtomicFile.write(float32Data(audio), to: folder.appendingPathComponent("generated.f32"))
     }
 
     func jobsFor(_ runs: [PlannedRun], plan: ComparisonPlan, out: URL) -> [RunScheduler.Job] {

@@ -91,7 +91,7 @@ struct ScoreCommand: ParsableCommand {
         if let json { try write(report, to: URL(fileURLWithPath: json)) }
         if save, let run = source.runFolder {
             try write(report, to: run.url.appendingPathComponent("score.json"))
-            try saveSignals(scorer, recordings, into: run.url.appendingPathComponent("spectrograms"))
+            try Self.saveSignals(scorer, recordings, into: run.url.appendingPathComponent("spectrograms"))
         }
         if report.hasFailures || report.total == nil { throw ExitCode.failure }
     }
@@ -136,7 +136,7 @@ struct ScoreCommand: ParsableCommand {
 
     /// RUNDIR/spectrograms/reference.f32 and prediction.f32: the first scored file's waveform
     /// and one-step prediction (its first 10 s), for the report's spectrograms.
-    func saveSignals(_ scorer: ModelScorer, _ inputs: [ScoreInput], into folder: URL) throws {
+    static func saveSignals(_ scorer: ModelScorer, _ inputs: [ScoreInput], into folder: URL) throws {
         let rate = scorer.model.sampleRate, wanted = 10 * rate + scorer.model.frame.input
         var head: [Float]?
         for input in inputs where head == nil {
