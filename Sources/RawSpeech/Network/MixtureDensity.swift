@@ -39,12 +39,12 @@ struct MixtureKernel<Scalar: BLASScalar> {
         var maximum = -Scalar.infinity
         for k in 0 ..< count { maximum = Swift.max(maximum, values[k]) }
         if maximum == -Scalar.infinity || !maximum.isFinite { return maximum }
-        for k in 0 ..< count { scratch[k] = Scalar.exp(values[k] - maximum) }
+        for k in 0 ..< count { scratch[k] = Scalar.kernelExp(values[k] - maximum) }
         var sum: Scalar = 0
         for k in 0 ..< count { sum += scratch[k] }
         // A NaN entry is skipped by the max but poisons the sum: report it as NaN (the
         // fast Float log is not defined on NaN).
-        return sum.isNaN ? sum : maximum + Scalar.log(sum)
+        return sum.isNaN ? sum : maximum + Scalar.kernelLog(sum)
     }
 
     /// Fills `frame` (sigma, log joints) and returns (log p(y), log sum exp(logits)).
@@ -59,10 +59,10 @@ struct MixtureKernel<Scalar: BLASScalar> {
         // with D = 10 inner iterations does not vectorize, this one does.
         for k in 0 ..< K { (tiled + k * D).update(from: target, count: D) }
         for i in 0 ..< K * D {
-            let sigma = floor + Scalar.exp(logStds[i])
+            let sigma = floor + Scalar.kernelExp(logStds[i])
             let z = (tiled[i] - means[i]) / sigma
             frame.sigma[i] = sigma
-            frame.terms[i] = 0.5 * z * z + Scalar.log(sigma)
+            frame.terms[i] = 0.5 * z * z + Scalar.kernelLog(sigma)
         }
         let constant = logNormaliser + Scalar(Double(D) * halfLogTwoPi)
         for k in 0 ..< K {
@@ -91,8 +91,8 @@ struct MixtureKernel<Scalar: BLASScalar> {
         // and subnormals crawl through the head's GEMMs (see DenormalFlush.swift).
         let negligible = Scalar(1e-30)
         for k in 0 ..< K {
-            var gamma = finite ? Scalar.exp(frame.logJoint[k] - logP) : 0
-            var weight = Scalar.exp(outputs[k] - logNormaliser)
+            var gamma = finite ? Scalar.kernelExp(frame.logJoint[k] - logP) : 0
+            var weight = Scalar.kernelExp(outputs[k] - logNormaliser)
             if gamma < negligible { gamma = 0 }
             if weight < negligible { weight = 0 }
             gradient[k] = scale * (weight - gamma)
