@@ -36,15 +36,19 @@ struct MixtureKernel<Scalar: BLASScalar> {
     /// `scratch` (count) receives the shifted exponentials.
     @inline(__always)
     func logSumExp(_ values: UnsafePointer<Scalar>, _ count: Int, scratch: UnsafeMutablePointer<Scalar>) -> Scalar {
-        var maximum = -Scalar.infinity
-        for k in 0 ..< count { maximum = Swift.max(maximum, values[k]) }
-        if maximum == -Scalar.infinity || !maximum.isFinite { return maximum }
+        var maximum = -Scalar.infinity, sawNaN = false
+        for k in 0 ..< count {
+            if values[k] > maximum { maximum = values[k] }
+            if values[k].isNaN { sawNaN = true }
+        }
+        // NaN in, NaN out (so the trainer sees a poisoned model as NaN, not as +inf);
+        // the fast Float log is not defined on NaN, so this is decided here.
+        if sawNaN { return .nan }
+        if !maximum.isFinite { return maximum }  // all -inf, or an +inf entry
         for k in 0 ..< count { scratch[k] = Scalar.kernelExp(values[k] - maximum) }
         var sum: Scalar = 0
         for k in 0 ..< count { sum += scratch[k] }
-        // A NaN entry is skipped by the max but poisons the sum: report it as NaN (the
-        // fast Float log is not defined on NaN).
-        return sum.isNaN ? sum : maximum + Scalar.kernelLog(sum)
+        return maximum + Scalar.kernelLog(sum)
     }
 
     /// Fills `frame` (sigma, log joints) and returns (log p(y), log sum exp(logits)).
