@@ -148,7 +148,9 @@ public struct MixtureDensity: Sendable {
     /// Raw outputs per frame: K(1 + 2D).
     public var outputCount: Int { components * (1 + 2 * dimensions) }
 
-    /// - log p(target) in nats (Double inside: this is the scoring path, not the hot loop).
+    /// - log p(target) in nats, for one frame (in Double; it allocates a little per call).
+    /// Whole chunks are scored by `RecurrentMDN.forward`, whose `Workspace.frameNLL` has
+    /// the same numbers without the per-call cost.
     public func nll<Outputs: RandomAccessCollection<Float>, Target: RandomAccessCollection<Float>>(
         outputs: Outputs, target: Target) -> Float {
         let o = Array(outputs).map(Double.init), y = Array(target).map(Double.init)
