@@ -15,11 +15,14 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
                      alpha: Self, a: UnsafePointer<Self>, lda: Int,
                      b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
-    static func exp(_ x: Self) -> Self
+    // The kernels' elementwise functions. Prefixed so they never shadow or clash with
+    // Float.exp-style functions from other modules (swift-numerics): Float's are fast
+    // approximations (FastMath.swift), not general-purpose replacements.
+    static func kernelExp(_ x: Self) -> Self
     /// Natural log; only ever called on positive finite values (Float's is fast, not total).
-    static func log(_ x: Self) -> Self
-    static func tanh(_ x: Self) -> Self
-    static func sigmoid(_ x: Self) -> Self
+    static func kernelLog(_ x: Self) -> Self
+    static func kernelTanh(_ x: Self) -> Self
+    static func kernelSigmoid(_ x: Self) -> Self
 }
 
 @inline(__always) private func transpose(_ flag: Bool) -> CBLAS_TRANSPOSE {
@@ -50,10 +53,10 @@ extension Float: BLASScalar {
                     beta, c, Int32(ldc))
     }
 
-    @inline(__always) public static func exp(_ x: Float) -> Float { FastMath.exp(x) }
-    @inline(__always) public static func log(_ x: Float) -> Float { FastMath.log(x) }
-    @inline(__always) public static func tanh(_ x: Float) -> Float { FastMath.tanh(x) }
-    @inline(__always) public static func sigmoid(_ x: Float) -> Float { FastMath.sigmoid(x) }
+    @inline(__always) public static func kernelExp(_ x: Float) -> Float { FastMath.exp(x) }
+    @inline(__always) public static func kernelLog(_ x: Float) -> Float { FastMath.log(x) }
+    @inline(__always) public static func kernelTanh(_ x: Float) -> Float { FastMath.tanh(x) }
+    @inline(__always) public static func kernelSigmoid(_ x: Float) -> Float { FastMath.sigmoid(x) }
 }
 
 extension Double: BLASScalar {
@@ -68,8 +71,8 @@ extension Double: BLASScalar {
     }
 
     // Double is the checking precision: the library functions, correctly rounded.
-    @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
-    @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
-    @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
-    @inline(__always) public static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+    @inline(__always) public static func kernelExp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inline(__always) public static func kernelLog(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) public static func kernelTanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inline(__always) public static func kernelSigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
 }

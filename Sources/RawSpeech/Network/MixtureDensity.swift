@@ -36,15 +36,19 @@ struct MixtureKernel<Scalar: BLASScalar> {
     /// `scratch` (count) receives the shifted exponentials.
     @inline(__always)
     func logSumExp(_ values: UnsafePointer<Scalar>, _ count: Int, scratch: UnsafeMutablePointer<Scalar>) -> Scalar {
-        var maximum = -Scalar.infinity
-        for k in 0 ..< count { maximum = Swift.max(maximum, values[k]) }
-        if maximum == -Scalar.infinity || !maximum.isFinite { return maximum }
-        for k in 0 ..< count { scratch[k] = Scalar.exp(values[k] - maximum) }
+        var maximum = -Scalar.infinity, sawNaN = false
+        for k in 0 ..< count {
+            if values[k] > maximum { maximum = values[k] }
+            if values[k].isNaN { sawNaN = true }
+        }
+        // NaN in, NaN out (so the trainer sees a poisoned model as NaN, not as +inf);
+        // the fast Float log is not defined on NaN, so this is decided here.
+        if sawNaN { return .nan }
+        if !maximum.isFinite { return maximum }  // all -inf, or an +inf entry
+        for k in 0 ..< count { scratch[k] = Scalar.kernelExp(values[k] - maximum) }
         var sum: Scalar = 0
         for k in 0 ..< count { sum += scratch[k] }
-        // A NaN entry is skipped by the max but poisons the sum: report it as NaN (the
-        // fast Float log is not defined on NaN).
-        return sum.isNaN ? sum : maximum + Scalar.log(sum)
+        return maximum + Scalar.kernelLog(sum)
     }
 
     /// Fills `frame` (sigma, log joints) and returns (log p(y), log sum exp(logits)).
@@ -59,10 +63,10 @@ struct MixtureKernel<Scalar: BLASScalar> {
         // with D = 10 inner iterations does not vectorize, this one does.
         for k in 0 ..< K { (tiled + k * D).update(from: target, count: D) }
         for i in 0 ..< K * D {
-            let sigma = floor + Scalar.exp(logStds[i])
+            let sigma = floor + Scalar.kernelExp(logStds[i])
             let z = (tiled[i] - means[i]) / sigma
             frame.sigma[i] = sigma
-            frame.terms[i] = 0.5 * z * z + Scalar.log(sigma)
+            frame.terms[i] = 0.5 * z * z + Scalar.kernelLog(sigma)
         }
         let constant = logNormaliser + Scalar(Double(D) * halfLogTwoPi)
         for k in 0 ..< K {
@@ -91,8 +95,8 @@ struct MixtureKernel<Scalar: BLASScalar> {
         // and subnormals crawl through the head's GEMMs (see DenormalFlush.swift).
         let negligible = Scalar(1e-30)
         for k in 0 ..< K {
-            var gamma = finite ? Scalar.exp(frame.logJoint[k] - logP) : 0
-            var weight = Scalar.exp(outputs[k] - logNormaliser)
+            var gamma = finite ? Scalar.kernelExp(frame.logJoint[k] - logP) : 0
+            var weight = Scalar.kernelExp(outputs[k] - logNormaliser)
             if gamma < negligible { gamma = 0 }
             if weight < negligible { weight = 0 }
             gradient[k] = scale * (weight - gamma)
@@ -144,7 +148,9 @@ public struct MixtureDensity: Sendable {
     /// Raw outputs per frame: K(1 + 2D).
     public var outputCount: Int { components * (1 + 2 * dimensions) }
 
-    /// - log p(target) in nats (Double inside: this is the scoring path, not the hot loop).
+    /// - log p(target) in nats, for one frame (in Double; it allocates a little per call).
+    /// Whole chunks are scored by `RecurrentMDN.forward`, whose `Workspace.frameNLL` has
+    /// the same numbers without the per-call cost.
     public func nll<Outputs: RandomAccessCollection<Float>, Target: RandomAccessCollection<Float>>(
         outputs: Outputs, target: Target) -> Float {
         let o = Array(outputs).map(Double.init), y = Array(target).map(Double.init)

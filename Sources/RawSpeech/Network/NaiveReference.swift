@@ -19,7 +19,7 @@ extension RecurrentMDN {
                       state: [Scalar], batch B: Int, steps T: Int) -> NaiveForwardResult<Scalar> {
         let H = config.units, K = config.components, D = config.targetSize, O = config.headOutputs
         let G = ModelConfig.gateCount(config.cell)
-        func sigmoid(_ x: Scalar) -> Scalar { 1 / (1 + Scalar.exp(-x)) }
+        func sigmoid(_ x: Scalar) -> Scalar { 1 / (1 + Scalar.kernelExp(-x)) }
         // Weight of input `i` into gate block `gate`, unit `j`, for a (fan-in, G*H) matrix.
         func weight(_ range: Range<Int>, _ i: Int, _ gate: Int, _ j: Int) -> Scalar {
             p[range.lowerBound + i * G * H + gate * H + j]
@@ -44,12 +44,12 @@ extension RecurrentMDN {
                     var h = [Scalar](repeating: 0, count: H)
                     switch config.cell {
                     case .tanh:
-                        for j in 0 ..< H { h[j] = Scalar.tanh(affine(0, j, hPrev)) }
+                        for j in 0 ..< H { h[j] = Scalar.kernelTanh(affine(0, j, hPrev)) }
                     case .gru where config.gruForm == .paper:
                         let z = (0 ..< H).map { sigmoid(affine(0, $0, hPrev)) }
                         let r = (0 ..< H).map { sigmoid(affine(1, $0, hPrev)) }
                         let rh = (0 ..< H).map { r[$0] * hPrev[$0] }
-                        for j in 0 ..< H { h[j] = (1 - z[j]) * hPrev[j] + z[j] * Scalar.tanh(affine(2, j, rh)) }
+                        for j in 0 ..< H { h[j] = (1 - z[j]) * hPrev[j] + z[j] * Scalar.kernelTanh(affine(2, j, rh)) }
                     case .gru:
                         let zero = [Scalar](repeating: 0, count: H)
                         // U h + b_h, per gate block
@@ -61,7 +61,7 @@ extension RecurrentMDN {
                         for j in 0 ..< H {
                             let z = sigmoid(affine(0, j, zero) + recurrent(0, j))
                             let r = sigmoid(affine(1, j, zero) + recurrent(1, j))
-                            let n = Scalar.tanh(affine(2, j, zero) + r * recurrent(2, j))
+                            let n = Scalar.kernelTanh(affine(2, j, zero) + r * recurrent(2, j))
                             h[j] = (1 - z) * n + z * hPrev[j]
                         }
                     case .lstm:
@@ -70,10 +70,10 @@ extension RecurrentMDN {
                         for j in 0 ..< H {
                             let i = sigmoid(affine(0, j, hPrev) + p[V + j] * cPrev[j])
                             let f = sigmoid(affine(1, j, hPrev) + p[V + H + j] * cPrev[j])
-                            let candidate = Scalar.tanh(affine(2, j, hPrev))
+                            let candidate = Scalar.kernelTanh(affine(2, j, hPrev))
                             c[j] = f * cPrev[j] + i * candidate
                             let o = sigmoid(affine(3, j, hPrev) + p[V + 2 * H + j] * c[j])
-                            h[j] = o * Scalar.tanh(c[j])
+                            h[j] = o * Scalar.kernelTanh(c[j])
                         }
                         for j in 0 ..< H { state[base + H + j] = c[j] }
                     }
@@ -91,22 +91,22 @@ extension RecurrentMDN {
                 var maxLogit = -Scalar.infinity
                 for k in 0 ..< K { maxLogit = max(maxLogit, outputs[row + k]) }
                 var weightSum: Scalar = 0
-                for k in 0 ..< K { weightSum += Scalar.exp(outputs[row + k] - maxLogit) }
+                for k in 0 ..< K { weightSum += Scalar.kernelExp(outputs[row + k] - maxLogit) }
                 var density: Scalar = 0  // sum_k pi_k N(y; mu_k, sigma_k), relative to exp(shift)
                 var logJoints = [Scalar](repeating: 0, count: K)
                 for k in 0 ..< K {
-                    var logJoint = outputs[row + k] - maxLogit - Scalar.log(weightSum)
+                    var logJoint = outputs[row + k] - maxLogit - Scalar.kernelLog(weightSum)
                     for d in 0 ..< D {
                         let mu = outputs[row + K + k * D + d]
-                        let sigma = Scalar(config.sigmaFloor) + Scalar.exp(outputs[row + K + K * D + k * D + d])
-                        logJoint += -Scalar.log(sigma) - Scalar.log(2 * Scalar.pi) / 2
+                        let sigma = Scalar(config.sigmaFloor) + Scalar.kernelExp(outputs[row + K + K * D + k * D + d])
+                        logJoint += -Scalar.kernelLog(sigma) - Scalar.kernelLog(2 * Scalar.pi) / 2
                             - (y[d] - mu) * (y[d] - mu) / (2 * sigma * sigma)
                     }
                     logJoints[k] = logJoint
                 }
                 let shift = logJoints.max()!
-                for k in 0 ..< K { density += Scalar.exp(logJoints[k] - shift) }
-                let nll = -(shift + Scalar.log(density))
+                for k in 0 ..< K { density += Scalar.kernelExp(logJoints[k] - shift) }
+                let nll = -(shift + Scalar.kernelLog(density))
                 frameNLL[t * B + b] = nll
                 total += Double(nll)
             }

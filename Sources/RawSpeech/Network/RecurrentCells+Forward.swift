@@ -49,7 +49,7 @@ extension RecurrentMDN {
             Scalar.gemm(transposeA: false, transposeB: false, m: B, n: H, k: H, alpha: 1,
                         a: hPrev, lda: H, b: U, ldb: H, beta: 1, c: candidate, ldc: H)
             for i in 0 ..< B * H {
-                let value = Scalar.tanh(candidate[i])
+                let value = Scalar.kernelTanh(candidate[i])
                 candidate[i] = value
                 h[i] = value
             }
@@ -68,7 +68,7 @@ extension RecurrentMDN {
             for b in 0 ..< B {
                 let updateAndReset = gates + b * width, resetGate = updateAndReset + H
                 let hp = hPrev + b * H, rh = resetHidden + b * H
-                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.sigmoid(updateAndReset[j]) }
+                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.kernelSigmoid(updateAndReset[j]) }
                 for j in 0 ..< H { rh[j] = resetGate[j] * hp[j] }
             }
             // candidate += (r * h_{t-1}) Uc: the reset acts before the recurrent matrix.
@@ -77,7 +77,7 @@ extension RecurrentMDN {
             for b in 0 ..< B {
                 let updateGate = gates + b * width, candidate = updateGate + 2 * H
                 let hp = hPrev + b * H, hb = h + b * H
-                for j in 0 ..< H { candidate[j] = Scalar.tanh(candidate[j]) }
+                for j in 0 ..< H { candidate[j] = Scalar.kernelTanh(candidate[j]) }
                 for j in 0 ..< H { hb[j] = hp[j] + updateGate[j] * (candidate[j] - hp[j]) }  // (1-z) h + z h~
             }
         }
@@ -98,10 +98,10 @@ extension RecurrentMDN {
                 let updateAndReset = gates + b * width, resetGate = updateAndReset + H, candidate = updateAndReset + 2 * H
                 let rec = recurrent + b * width, recCandidate = rec + 2 * H
                 let hp = hPrev + b * H, hb = h + b * H, rc = recurrentCandidate + b * H
-                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.sigmoid(updateAndReset[j] + rec[j]) }
+                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.kernelSigmoid(updateAndReset[j] + rec[j]) }
                 for j in 0 ..< H { rc[j] = recCandidate[j] }  // U_c h + b_hc, kept for backward
                 for j in 0 ..< H { recCandidate[j] *= resetGate[j] }
-                for j in 0 ..< H { candidate[j] = Scalar.tanh(candidate[j] + recCandidate[j]) }
+                for j in 0 ..< H { candidate[j] = Scalar.kernelTanh(candidate[j] + recCandidate[j]) }
                 for j in 0 ..< H { hb[j] = candidate[j] + updateAndReset[j] * (hp[j] - candidate[j]) }  // (1-z) h~ + z h
             }
         }
@@ -122,13 +122,13 @@ extension RecurrentMDN {
                 let inputGate = gates + b * width, forgetGate = inputGate + H
                 let candidate = inputGate + 2 * H, outputGate = inputGate + 3 * H
                 let cp = cPrev + b * H, cell = c + b * H, squashed = cellTanh + b * H, hb = h + b * H
-                for j in 0 ..< H { inputGate[j] = Scalar.sigmoid(inputGate[j] + inputPeephole[j] * cp[j]) }
-                for j in 0 ..< H { forgetGate[j] = Scalar.sigmoid(forgetGate[j] + forgetPeephole[j] * cp[j]) }
-                for j in 0 ..< H { candidate[j] = Scalar.tanh(candidate[j]) }
+                for j in 0 ..< H { inputGate[j] = Scalar.kernelSigmoid(inputGate[j] + inputPeephole[j] * cp[j]) }
+                for j in 0 ..< H { forgetGate[j] = Scalar.kernelSigmoid(forgetGate[j] + forgetPeephole[j] * cp[j]) }
+                for j in 0 ..< H { candidate[j] = Scalar.kernelTanh(candidate[j]) }
                 for j in 0 ..< H { cell[j] = forgetGate[j] * cp[j] + inputGate[j] * candidate[j] }
                 // The output gate peeks at the new cell c_t (Graves 2013), not c_{t-1}.
-                for j in 0 ..< H { outputGate[j] = Scalar.sigmoid(outputGate[j] + outputPeephole[j] * cell[j]) }
-                for j in 0 ..< H { squashed[j] = Scalar.tanh(cell[j]) }
+                for j in 0 ..< H { outputGate[j] = Scalar.kernelSigmoid(outputGate[j] + outputPeephole[j] * cell[j]) }
+                for j in 0 ..< H { squashed[j] = Scalar.kernelTanh(cell[j]) }
                 for j in 0 ..< H { hb[j] = outputGate[j] * squashed[j] }
             }
         }

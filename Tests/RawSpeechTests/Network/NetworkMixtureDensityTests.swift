@@ -62,3 +62,23 @@ import Testing
         #expect(Float(cold.filter { $0 > 0 }.count) / 2000 > 0.95)
     }
 }
+
+/// The trainer rejects a step whose loss is NaN or infinite: a poisoned parameter must
+/// show up in the Float loss (the fast Float log is not defined on NaN, so this is checked).
+@Suite struct NetworkNonFiniteTests {
+    @Test(arguments: [Cell.tanh, .gru, .lstm])
+    func nanParameterGivesNaNLoss(cell: Cell) {
+        var problem = RandomProblem<Float>(config: SmallShapes.config(cell))
+        let workspace = problem.model.makeWorkspace(batch: problem.batch, steps: problem.steps)
+        for range in [problem.model.layout.layers[0].recurrentWeights, problem.model.layout.headBias] {
+            var poisoned = problem.parameters
+            poisoned[range.lowerBound] = .nan
+            #expect(problem.loss(parameters: poisoned, workspace: workspace).isNaN)
+        }
+        // Huge weights saturate the units and push the head far out: a finite or +inf
+        // loss, never a NaN from the kernels themselves.
+        problem.parameters = problem.parameters.map { $0 * 1e4 }
+        let loss = problem.loss(workspace: workspace)
+        #expect(!loss.isNaN && loss > 0)
+    }
+}
