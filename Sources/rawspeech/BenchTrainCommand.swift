@@ -25,25 +25,12 @@ struct BenchTrainCommand: ParsableCommand {
         same GEMM shapes alone reach on this machine.
         """)
 
-    /// A parameter count such as 169000, 169k or 1.2M. (Nested, and cell / GRU form parsed
-    /// from strings, so that this file adds no conformances other commands might repeat.)
-    struct Budget: ExpressibleByArgument {
-        let value: Int
-
-        init?(argument: String) {
-            let text = argument.lowercased()
-            let scale: Double = text.hasSuffix("k") ? 1e3 : text.hasSuffix("m") ? 1e6 : 1
-            guard let number = Double(scale == 1 ? text : String(text.dropLast())), number > 0 else { return nil }
-            value = Int((number * scale).rounded())
-        }
-    }
-
-    @Option(help: "Recurrent unit: tanh, gru or lstm.") var cell = "gru"
+    @Option(help: "Recurrent unit: tanh, gru or lstm.") var cell: Cell = .gru
     @Option(help: "Hidden units per layer.") var units: Int?
-    @Option(help: "Recurrent-parameter budget instead of --units, e.g. 169k (the paper's).") var params: Budget?
+    @Option(help: "Recurrent-parameter budget instead of --units, e.g. 169k (the paper's).") var params: ParameterBudget?
     @Option(help: "Stacked recurrent layers.") var layers = 1
     @Option(help: "Mixture components (the paper's 20).") var components = 20
-    @Option(help: "GRU equations: paper or cudnn.") var gruForm = "paper"
+    @Option(help: "GRU equations: paper or cudnn.") var gruForm: GRUForm = .paper
     @Option(help: "Sequences per batch.") var batch = 32
     @Option(help: "Time steps per chunk (truncated BPTT length).") var steps = 100
     @Option(help: "Seconds to time each of training and inference (after one warm-up).") var seconds = 3.0
@@ -55,8 +42,6 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func validate() throws {
-        guard Cell(rawValue: cell) != nil else { throw ValidationError("--cell must be tanh, gru or lstm, not '\(cell)'") }
-        guard GRUForm(rawValue: gruForm) != nil else { throw ValidationError("--gru-form must be paper or cudnn, not '\(gruForm)'") }
         guard (units == nil) != (params == nil) else { throw ValidationError("give exactly one of --units or --params") }
         if let units, units < 1 { throw ValidationError("--units must be at least 1") }
         guard layers >= 1, components >= 1 else { throw ValidationError("--layers and --components must be at least 1") }
@@ -67,7 +52,6 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         if threads > 0 { BLASRuntime.setThreads(threads) }
-        let cell = Cell(rawValue: cell)!, gruForm = GRUForm(rawValue: gruForm)!
         let resolvedUnits = units ?? ModelConfig.units(for: cell, budget: params!.value, layers: layers, gruForm: gruForm)
         let config = ModelConfig(cell: cell, units: resolvedUnits, layers: layers, components: components, gruForm: gruForm)
         let result = BenchTrainRun(config: config, batch: batch, steps: steps).measure(seconds: seconds)

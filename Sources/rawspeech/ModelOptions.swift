@@ -1,4 +1,5 @@
-// Flags that choose a model's shape, shared by `train` and `bench train`.
+// Flags that choose a model's shape (`train`), and the argument types every command that
+// names a cell, a GRU form or a parameter budget shares.
 import ArgumentParser
 import RawSpeech
 
@@ -9,7 +10,20 @@ enum CellChoice: String, ExpressibleByArgument, CaseIterable {
     var cell: Cell? { Cell(rawValue: rawValue) }
 }
 
-// ParameterBudget and the GRUForm argument conformance live in BenchTrainCommand.swift.
+/// A parameter count such as `169k`, `1.2M` or `169000`.
+struct ParameterBudget: ExpressibleByArgument {
+    let value: Int
+
+    init?(argument: String) {
+        let text = argument.lowercased()
+        let scale: Double = text.hasSuffix("k") ? 1e3 : text.hasSuffix("m") ? 1e6 : 1
+        guard let number = Double(scale == 1 ? text : String(text.dropLast())), number > 0 else { return nil }
+        value = Int((number * scale).rounded())
+    }
+}
+
+extension Cell: ExpressibleByArgument {}
+extension GRUForm: ExpressibleByArgument {}
 
 struct ModelOptions: ParsableArguments {
     @Option(help: "Recurrent unit, or linear: the closed-form linear-prediction baseline.")

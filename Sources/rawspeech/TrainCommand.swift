@@ -54,6 +54,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of initialization, batch order and weight noise.")
     var seed: UInt64 = 1
 
+    @Option(help: "OpenBLAS threads (1 is fastest for these small GEMMs when the other core is busy).")
+    var threads = 1
+
     @Flag(help: "Continue the run saved in the output folder.")
     var resume = false
 
@@ -67,6 +70,7 @@ struct TrainCommand: ParsableCommand {
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
         if evalEvery < 1 { throw ValidationError("--eval-every must be at least 1 (got \(evalEvery))") }
         if patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         if checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1 (got \(checkpointEvery))") }
     }
 
@@ -99,6 +103,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func train() throws {
+        BLASRuntime.setThreads(threads)
         let folder = try DataFolder(url: URL(fileURLWithPath: dataFolder))
         let data = try TrainingData.load(folder)
         let config = trainingConfig(frame: data.frame)
