@@ -213,7 +213,7 @@ struct CompareCommand: ParsableCommand {
                         into measured: inout RunMeasurement) throws {
         let model = try Checkpoint.loadModel(from: runURL)
         let scorer = ModelScorer(model: model, baseline: model.kind == .linear ? nil : baseline)
-        scorer.modelName = runURL.lastPathComponent
+        scorer.modelName = runURL.deletingLastPathComponent().lastPathComponent + "/" + runURL.lastPathComponent
         let report = try scorer.score(test.map { (name: $0.name, samples: $0.samples) })
         try AtomicFile.write(try report.jsonData(), to: runURL.appendingPathComponent("score.json"))
         if let first = test.first {
