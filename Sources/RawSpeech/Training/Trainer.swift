@@ -70,7 +70,7 @@ public enum TrainingError: Error, CustomStringConvertible {
 public final class Trainer {
     public let run: RunFolder
     public let data: TrainingData
-    public private(set) var state: TrainingState
+    public internal(set) var state: TrainingState
     private let network: RecurrentMDN<Float>
     private let workspace: RecurrentMDN<Float>.Workspace
     private let scorer: SequenceScorer

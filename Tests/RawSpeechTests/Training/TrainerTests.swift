@@ -96,3 +96,39 @@ func temporaryRunFolder(_ name: String) -> RunFolder {
         #expect(try whole.readMetrics().map(\.validNLL) == split.readMetrics().map(\.validNLL))
     }
 }
+
+@Suite struct RollbackTests {
+    @Test func nonFiniteLossRollsBackAndLowersTheLearningRate() throws {
+        let data = syntheticData(trainSeconds: 2, validSeconds: 0.5)
+        let run = temporaryRunFolder("rollback")
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        try run.create()
+        var config = TrainingConfig(model: ModelConfig(cell: .lstm, units: 8, components: 2))
+        (config.batch, config.steps, config.evalEvery, config.patience, config.weightNoise) = (4, 10, 20, 0, 0)
+        (config.updates, config.checkpointEvery) = (80, 50)
+        let trainer = try Trainer(config: config, data: data, run: run, resume: false)
+
+        // At update 50 a weight goes bad, as a diverging run's would: the next loss is NaN,
+        // and the run must go back to its last evaluation (update 40) with a lower rate.
+        var rollbacks: [(update: Int, rate: Double)] = []
+        var poisoned = false
+        let outcome = try trainer.train(onEvent: { event in
+            switch event {
+            case .checkpoint(50) where !poisoned:
+                trainer.state.model.parameters[0] = .nan
+                poisoned = true
+            case let .rollback(update, rate): rollbacks.append((update, rate))
+            default: break
+            }
+        })
+        #expect(rollbacks.count == 1)
+        #expect(rollbacks.first?.update == 50)
+        #expect(rollbacks.first?.rate == config.learningRate * config.rollbackLearningRateFactor)
+        #expect(outcome.progress.rollbacks == 1 && outcome.progress.update == 80)
+        #expect(outcome.progress.learningRate == config.learningRate * config.rollbackLearningRateFactor)
+        #expect(trainer.state.model.parameters.allSatisfy { $0.isFinite })
+        let lines = try run.readMetrics()
+        #expect(lines.map(\.update) == [20, 40, 60, 80])
+        #expect(lines.allSatisfy { $0.validNLL.isFinite })
+    }
+}
