@@ -46,13 +46,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source: ModelSource
-        do {
-            source = try ModelSource(url: URL(fileURLWithPath: model))
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode.failure
-        }
+        let source = try openModel(model)
         let trained = source.model
         var primer: [Float]?
         if let prime {

@@ -53,13 +53,7 @@ struct ScoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source: ModelSource
-        do {
-            source = try ModelSource(url: URL(fileURLWithPath: model))
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode.failure
-        }
+        let source = try openModel(model)
         let trained = source.model
         let sources = try ScoringInputs.sources(inputs, split: split)
         if sources.isEmpty {

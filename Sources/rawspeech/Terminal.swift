@@ -1,9 +1,22 @@
 // Terminal output for long work: a status line rewritten in place on a terminal, plain
 // lines (at most one every few seconds) when stderr is a file or a pipe.
+import ArgumentParser
 import Foundation
+import RawSpeech
 
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// A model (run folder, model file or checkpoint) for `score` and `generate`; a path that
+/// is none of these is reported and ends the command with exit code 1.
+func openModel(_ path: String) throws -> ModelSource {
+    do {
+        return try ModelSource(url: URL(fileURLWithPath: path))
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode.failure
+    }
 }
 
 func formatDuration(_ seconds: Double) -> String {

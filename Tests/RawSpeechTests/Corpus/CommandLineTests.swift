@@ -22,18 +22,8 @@ import Testing
 
     func run(_ arguments: [String]) throws -> Run {
         let binary: URL = try #require(Self.binary(), "rawspeech binary not found next to the tests")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        let (status, stdout, stderr) = try EvalProcess.run(binary.path, arguments)
+        return Run(status: status, stdout: stdout, stderr: stderr)
     }
 
     @Test func manifestThenPreprocess() throws {

@@ -156,7 +156,7 @@ extension EvaluationTests { @Suite struct ReportTests {
     }
 }}
 
-/// Runs a program and collects its output (tests only).
+/// Runs a program and collects its output (tests only; the command-line tests use it too).
 enum EvalProcess {
     static func run(_ path: String, _ arguments: [String]) throws -> (Int32, String, String) {
         let process = Process()
@@ -166,9 +166,13 @@ enum EvalProcess {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read before waiting: a full pipe would block the child forever.
+        // Read both pipes before waiting, stderr on another thread: a full pipe would block
+        // the child forever.
+        nonisolated(unsafe) var stderr = Data()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { stderr = err.fileHandleForReading.readDataToEndOfFile() }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
