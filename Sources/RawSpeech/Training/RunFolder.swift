@@ -49,31 +49,37 @@ public struct RunFolder: Sendable {
 
     public func readOutcome() throws -> RunOutcome? {
         guard let data = try? Data(contentsOf: outcome) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return try decoder.decode(RunOutcome.self, from: data)
+        return try Self.decoder().decode(RunOutcome.self, from: data)
     }
 
     public func create() throws {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    /// Writes a JSON document atomically (sorted keys, so diffs of configs read well).
-    public static func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
+    /// JSON with sorted keys; infinities and NaN as the strings "Infinity", "-Infinity",
+    /// "NaN" (a diverged or unmeasured figure must not make a file unwritable).
+    static func encoder(pretty: Bool) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        try AtomicFile.write(try encoder.encode(value), to: url)
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return decoder
+    }
+
+    /// Writes a JSON document atomically (sorted keys, so diffs of configs read well).
+    public static func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
+        try AtomicFile.write(try encoder(pretty: true).encode(value), to: url)
     }
 
     public func appendMetrics(_ line: MetricsLine) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        var data = try encoder.encode(line)
+        var data = try Self.encoder(pretty: false).encode(line)
         data.append(0x0A)
         if !FileManager.default.fileExists(atPath: metrics.path) {
             FileManager.default.createFile(atPath: metrics.path, contents: nil)
@@ -87,19 +93,14 @@ public struct RunFolder: Sendable {
     /// The evaluations recorded so far.
     public func readMetrics() throws -> [MetricsLine] {
         guard let text = try? String(contentsOf: metrics, encoding: .utf8) else { return [] }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let decoder = Self.decoder()
         return try text.split(separator: "\n").map { try decoder.decode(MetricsLine.self, from: Data($0.utf8)) }
     }
 
     /// On resume: drops lines written after the checkpoint, which the resumed run redoes.
     public func truncateMetrics(after update: Int) throws {
         let kept = try readMetrics().filter { $0.update <= update }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let encoder = Self.encoder(pretty: false)
         var data = Data()
         for line in kept {
             data.append(try encoder.encode(line))

@@ -116,7 +116,8 @@ extension Report {
     static func readMetrics(_ url: URL, notes: inout [String]) throws -> [TrainingPoint] {
         let text = try String(contentsOf: url, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let decoder = JSONDecoder()
+        // The trainer writes unmeasured or diverged figures as "NaN" / "Infinity" strings.
+        let decoder = RunFolder.decoder()
         var points: [TrainingPoint] = []
         for (index, line) in lines.enumerated() where !line.allSatisfy(\.isWhitespace) {
             do {
