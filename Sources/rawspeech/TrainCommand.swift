@@ -169,12 +169,26 @@ struct TrainCommand: ParsableCommand {
 
     static func progressText(update: Int, total: Int?, loss: Double, stepsPerSecond: Double,
                              seconds: Double, minutes: Double?) -> String {
-        var text = String(format: "update %d", update)
+        // Done fraction and time left by whichever limit comes first (none: early stopping only).
+        var fraction: Double?
+        var remaining: Double?
+        if let total, total > 0 {
+            fraction = Double(update) / Double(total)
+            if update > 0 { remaining = seconds / Double(update) * Double(total - update) }
+        }
+        if let minutes {
+            let byTime = seconds / (minutes * 60)
+            if byTime > (fraction ?? 0) { fraction = byTime }
+            remaining = min(remaining ?? .infinity, minutes * 60 - seconds)
+        }
+        var text = ""
+        if let fraction {
+            let filled = Int((min(1, max(0, fraction)) * 20).rounded(.down))
+            text += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 20 - filled) + "] "
+        }
+        text += String(format: "update %d", update)
         if let total { text += "/\(total)" }
         text += String(format: "  nll %.3f  %.0f steps/s  %@", loss, stepsPerSecond, formatDuration(seconds))
-        var remaining: Double?
-        if let total, update > 0 { remaining = seconds / Double(update) * Double(total - update) }
-        if let minutes { remaining = min(remaining ?? .infinity, minutes * 60 - seconds) }
         if let remaining, remaining.isFinite { text += "  eta \(formatDuration(max(0, remaining)))" }
         return text
     }
