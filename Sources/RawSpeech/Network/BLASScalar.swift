@@ -2,8 +2,9 @@
 // inference) and Double on cblas_dgemm (finite-difference gradient checks, where Float's
 // 7 digits cannot resolve a central difference). The kernels are written once, generic
 // over `BLASScalar`, so the Double check proves the very code the Float path runs.
-// This file is the only place that calls OpenBLAS directly and that picks the scalar
-// math functions (exp, tanh, ...); nothing here allocates.
+// This file is the only place that calls OpenBLAS (and CKernels) directly and that picks
+// the scalar math functions (exp, tanh, ...); nothing here allocates.
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -15,6 +16,11 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
                      alpha: Self, a: UnsafePointer<Self>, lda: Int,
                      b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// `y[j] = beta * y[j] + sum_{p < k} x[p] * w[j * ldw + p]` for `j < n` (beta 0 or 1):
+    /// a matrix-vector product whose outputs are dot products over contiguous rows of `w`.
+    /// Float runs CKernels' SIMD kernel (`RowDotKernel.swift` has the plain reference).
+    static func rowDots(n: Int, k: Int, w: UnsafePointer<Self>, ldw: Int,
+                        x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
     // The kernels' elementwise functions. Prefixed so they never shadow or clash with
     // Float.exp-style functions from other modules (swift-numerics): Float's are fast
     // approximations (FastMath.swift), not general-purpose replacements.
@@ -53,6 +59,12 @@ extension Float: BLASScalar {
                     beta, c, Int32(ldc))
     }
 
+    @inline(__always)
+    public static func rowDots(n: Int, k: Int, w: UnsafePointer<Float>, ldw: Int,
+                               x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
+        rs_row_dots(n, k, w, ldw, x, beta, y)
+    }
+
     @inline(__always) public static func kernelExp(_ x: Float) -> Float { FastMath.exp(x) }
     @inline(__always) public static func kernelLog(_ x: Float) -> Float { FastMath.log(x) }
     @inline(__always) public static func kernelTanh(_ x: Float) -> Float { FastMath.tanh(x) }
@@ -68,6 +80,12 @@ extension Double: BLASScalar {
         cblas_dgemm(CblasRowMajor, transpose(transposeA), transpose(transposeB),
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
                     beta, c, Int32(ldc))
+    }
+
+    @inline(__always)
+    public static func rowDots(n: Int, k: Int, w: UnsafePointer<Double>, ldw: Int,
+                               x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>) {
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, w, Int32(ldw), x, 1, beta, y, 1)
     }
 
     // Double is the checking precision: the library functions, correctly rounded.

@@ -1,0 +1,33 @@
+// Hand-written Float kernels for what OpenBLAS does slowly at this project's shapes, in
+// C so that one function can use AVX-512 or AVX2 while the rest of the package builds for
+// baseline x86-64 (Swift has no per-function target attribute). The variant is chosen
+// once from the CPU (cpuid), so the binary still runs on any x86-64; elsewhere only the
+// portable loop exists. The plain-Swift reference and the tests live in
+// Sources/RawSpeech/Network/RowDotKernel.swift and Tests/.../NetworkRowDotKernelTests.
+#ifndef RAWSPEECH_CKERNELS_H
+#define RAWSPEECH_CKERNELS_H
+
+#include <stddef.h>
+
+/// Instruction-set variants of the kernels (what `rs_kernels_variant` returns).
+enum {
+  RS_KERNELS_PORTABLE = 0,
+  RS_KERNELS_AVX2 = 1,
+  RS_KERNELS_AVX512 = 2,
+};
+
+/// The variant this CPU runs (the best it supports).
+int rs_kernels_variant(void);
+
+/// y[j] = beta * y[j] + sum_{p < k} x[p] * w[j * ldw + p] for j < n: a matrix-vector
+/// product with each output a contiguous dot product over one row of `w` (row-major,
+/// row stride `ldw`). `beta` is 0 (y is overwritten, never read) or 1.
+/// `variant` picks the code path (tests); use rs_row_dots for the CPU's best.
+void rs_row_dots_variant(int variant, ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
+                         const float *x, float beta, float *y);
+
+/// `rs_row_dots_variant` with this CPU's best variant.
+void rs_row_dots(ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
+                 const float *x, float beta, float *y);
+
+#endif

@@ -1,0 +1,83 @@
+// CKernels' row-dot kernel (batch 1's recurrent product) against its plain reference, in
+// every variant this CPU can run, on shapes that exercise each tail (k not a multiple of
+// the vector width, n not a multiple of four rows); then the transposed-U cache the
+// forward pass keeps per layer: same product as the GEMM, and rebuilt when U changes.
+import Testing
+@testable import RawSpeech
+
+@Suite struct NetworkRowDotKernelTests {
+    static var runnableVariants: [RowDotKernel.Variant] {
+        RowDotKernel.Variant.allCases.filter { $0.rawValue <= RowDotKernel.variant.rawValue }
+    }
+
+    @Test func everyVariantMatchesTheReference() {
+        var rng = SeededGenerator(seed: 11)
+        for variant in Self.runnableVariants {
+            for (n, k) in [(1, 1), (3, 7), (4, 16), (5, 17), (9, 33), (13, 48), (7, 227), (681, 227), (227, 681)] {
+                let ldw = k + 5  // rows not packed: the kernel must honour the stride
+                let w = (0 ..< n * ldw).map { _ in Float(rng.nextUniform() - 0.5) }
+                let x = (0 ..< k).map { _ in Float(rng.nextGaussian()) }
+                for beta: Float in [0, 1] {
+                    let start = (0 ..< n).map { _ in Float(rng.nextGaussian()) }
+                    var expected = start, actual = start
+                    RowDotKernel.reference(n: n, k: k, w: w, ldw: ldw, x: x, beta: beta, y: &expected)
+                    w.withUnsafeBufferPointer { wp in
+                        x.withUnsafeBufferPointer { xp in
+                            actual.withUnsafeMutableBufferPointer { yp in
+                                RowDotKernel.run(variant, n: n, k: k, w: wp.baseAddress!, ldw: ldw,
+                                                 x: xp.baseAddress!, beta: beta, y: yp.baseAddress!)
+                            }
+                        }
+                    }
+                    // Float sums of k products of unit-scale terms: relative to sqrt(k).
+                    let check = Discrepancy(actual, expected, floor: Double(k).squareRoot())
+                    #expect(check.worst < 1e-6, "\(variant) n \(n) k \(k) beta \(beta): \(check)")
+                }
+            }
+        }
+    }
+
+    @Test func transposedCacheFollowsTheWeights() {
+        let (H, width) = (19, 57)
+        var rng = SeededGenerator(seed: 12)
+        var U = (0 ..< H * width).map { _ in Float(rng.nextUniform() - 0.5) }
+        let h = (0 ..< H).map { _ in Float(rng.nextGaussian()) }
+        let cache = TransposedRecurrent<Float>(units: H, width: width)
+        for round in 0 ..< 3 {
+            var expected = [Float](repeating: 0.25, count: width), actual = expected
+            U.withUnsafeBufferPointer { u in
+                h.withUnsafeBufferPointer { hp in
+                    expected.withUnsafeMutableBufferPointer { e in
+                        Float.gemm(transposeA: false, transposeB: false, m: 1, n: width, k: H, alpha: 1,
+                                   a: hp.baseAddress!, lda: H, b: u.baseAddress!, ldb: width,
+                                   beta: 1, c: e.baseAddress!, ldc: width)
+                    }
+                    cache.refresh(from: u.baseAddress!)
+                    actual.withUnsafeMutableBufferPointer { a in
+                        // Two column ranges, as the paper GRU asks for [Uz | Ur] and Uc.
+                        cache.addProduct(hp.baseAddress!, column: 0, n: 40, into: a.baseAddress!)
+                        cache.addProduct(hp.baseAddress!, column: 40, n: width - 40, into: a.baseAddress! + 40)
+                    }
+                }
+            }
+            let check = Discrepancy(actual, expected, floor: 1)
+            #expect(check.worst < 1e-6, "round \(round): \(check)")
+            U[(round * 97) % U.count] += 0.5  // one changed weight must invalidate the copy
+        }
+    }
+
+    /// One workspace reused across parameter updates (training at B = 1) gives what a fresh
+    /// workspace gives: the transposed U is never stale.
+    @Test(arguments: ["tanh", "gru-paper", "gru-cudnn", "lstm"])
+    func batchOneWorkspaceSurvivesParameterChanges(name: String) {
+        let config = SmallShapes.all.first { $0.name == name }!.config
+        var problem = RandomProblem<Float>(config: config, batch: 1, steps: 5)
+        let reused = problem.model.makeWorkspace(batch: 1, steps: 5)
+        for round in 0 ..< 3 {
+            let lossReused = problem.loss(workspace: reused)
+            let lossFresh = problem.loss(workspace: problem.model.makeWorkspace(batch: 1, steps: 5))
+            #expect(lossReused == lossFresh, "\(name) round \(round)")
+            for index in problem.model.layout.layers[0].recurrentWeights { problem.parameters[index] *= 0.9 }
+        }
+    }
+}
