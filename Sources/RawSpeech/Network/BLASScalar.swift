@@ -41,6 +41,13 @@ extension Float: BLASScalar {
                             alpha: Float, a: UnsafePointer<Float>, lda: Int,
                             b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 1 && transposeB && !transposeA && alpha == 1 && (beta == 0 || beta == 1) {
+            // One row against B stored (n, k): n dot products over B's contiguous rows
+            // (batch 1's backward through U^T); CKernels' row-dot kernel streams them
+            // faster than OpenBLAS's sgemv (8.6 against 9.2 us for 227 rows of 681).
+            rs_row_dots(n, k, b, ldb, a, beta, c)
+            return
+        }
         if m == 1 {
             // One row (batch 1): a GEMV. OpenBLAS 0.3.21's sgemm pays its packing
             // overhead even for a single row; the GEMV streams op(B) once.

@@ -1,11 +1,13 @@
-// Batch 1's recurrent product through CKernels' row-dot kernel. At B = 1 each step's
+// Batch 1's recurrent products through CKernels' row-dot kernel. At B = 1 each step's
 // h_{t-1} U (U is (H, G*H): 618 KB for GRU-227) is a matrix-vector product bound by how
 // fast U streams from L2. OpenBLAS's sgemv on row-major U walks it in column blocks
 // (~66 GB/s here, 8.7 us for GRU-227); with U transposed into rows padded to 16 floats
 // (64-byte aligned), each output is one contiguous dot product and the same product takes
-// ~5.6 us. The transposed copy is kept per layer in the workspace and rebuilt only when U
-// changed (a byte comparison against a snapshot: a few microseconds, against ~100 steps
-// that use it), so scoring transposes once and training once per update.
+// ~5.6 us. Backward's d h_{t-1} = dG U^T already is dot products over U's rows; a copy of
+// U with rows padded the same way makes them aligned too (8.6 -> ~6 us).
+// Both copies are kept per layer in the workspace and rebuilt only when U changed (a byte
+// comparison against the padded copy: a few microseconds, against ~100 steps that use
+// them), so scoring transposes once and training once per update.
 // This file also keeps the plain-Swift reference of the kernel, for the tests.
 //
 // B = batch, H = units, G = weight blocks per unit (tanh 1, GRU 3, LSTM 4).
@@ -14,29 +16,36 @@ import Glibc
 #endif
 import CKernels
 
-/// U transposed, (G*H, paddedUnits), and the U it was made from, (H, G*H).
+/// U transposed, (G*H, paddedUnits), and U itself with padded rows, (H, paddedWidth).
 final class TransposedRecurrent<Scalar: BLASScalar> {
     let units: Int
     let width: Int
     /// Row stride of `rows`: H rounded up to 16 floats, so every row starts 64-byte aligned.
     let paddedUnits: Int
+    /// Row stride of `padded`: G*H rounded up to 16 floats.
+    let paddedWidth: Int
+    /// U^T: row j holds column j of U.
     let rows: ScratchBuffer<Scalar>
-    private let snapshot: ScratchBuffer<Scalar>
+    /// U with each row starting 64-byte aligned; also what `refresh` compares against.
+    let padded: ScratchBuffer<Scalar>
     private var valid = false
 
     init(units: Int, width: Int) {
         self.units = units
         self.width = width
         paddedUnits = (units + 15) / 16 * 16
+        paddedWidth = (width + 15) / 16 * 16
         rows = ScratchBuffer(width * paddedUnits)
-        snapshot = ScratchBuffer(units * width)
+        padded = ScratchBuffer(units * paddedWidth)
     }
 
-    /// Makes `rows` the transpose of `U` (H, G*H) unless it already is.
+    /// Makes `rows` and `padded` copies of `U` (H, G*H) unless they already are.
     func refresh(from U: UnsafePointer<Scalar>) {
-        let bytes = units * width * MemoryLayout<Scalar>.stride
-        if valid && memcmp(snapshot.pointer, U, bytes) == 0 { return }
-        snapshot.pointer.update(from: U, count: units * width)
+        let rowBytes = width * MemoryLayout<Scalar>.stride
+        if valid && (0 ..< units).allSatisfy({ memcmp(padded.pointer + $0 * paddedWidth, U + $0 * width, rowBytes) == 0 }) {
+            return
+        }
+        for p in 0 ..< units { (padded.pointer + p * paddedWidth).update(from: U + p * width, count: width) }
         // Eight rows of U at a time: eight sequential read streams, short contiguous writes.
         let out = rows.pointer, stride = paddedUnits, columns = width
         var p = 0
@@ -55,6 +64,12 @@ final class TransposedRecurrent<Scalar: BLASScalar> {
     @inline(__always)
     func addProduct(_ h: UnsafePointer<Scalar>, column: Int, n: Int, into c: UnsafeMutablePointer<Scalar>) {
         Scalar.rowDots(n: n, k: units, w: rows.pointer + column * paddedUnits, ldw: paddedUnits, x: h, beta: 1, y: c)
+    }
+
+    /// c (H) = beta c + g (k) U[:, column ..< column + k]^T (beta 0 or 1).
+    @inline(__always)
+    func transposedProduct(_ g: UnsafePointer<Scalar>, column: Int, k: Int, beta: Scalar, into c: UnsafeMutablePointer<Scalar>) {
+        Scalar.rowDots(n: units, k: k, w: padded.pointer + column, ldw: paddedWidth, x: g, beta: beta, y: c)
     }
 }
 

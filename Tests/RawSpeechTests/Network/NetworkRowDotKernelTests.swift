@@ -1,7 +1,8 @@
 // CKernels' row-dot kernel (batch 1's recurrent product) against its plain reference, in
 // every variant this CPU can run, on shapes that exercise each tail (k not a multiple of
 // the vector width, n not a multiple of four rows); then the transposed-U cache the
-// forward pass keeps per layer: same product as the GEMM, and rebuilt when U changes.
+// forward and backward passes keep per layer: same products as the GEMM, and rebuilt when
+// U changes.
 import Testing
 @testable import RawSpeech
 
@@ -62,6 +63,33 @@ import Testing
             }
             let check = Discrepancy(actual, expected, floor: 1)
             #expect(check.worst < 1e-6, "round \(round): \(check)")
+            // Backward's direction: c (H) = g (k) U[:, column ..< column + k]^T, from the padded copy.
+            let g = (0 ..< width).map { _ in Float(rng.nextGaussian()) }
+            for (column, k) in [(0, width), (0, 38), (38, 19)] {
+                var expectedBack = [Float](repeating: 0.5, count: H), actualBack = expectedBack
+                U.withUnsafeBufferPointer { u in
+                    g.withUnsafeBufferPointer { gp in
+                        expectedBack.withUnsafeMutableBufferPointer { e in
+                            // Through OpenBLAS's sgemm (m = 2 rows: not the B = 1 shortcut).
+                            var two = [Float](repeating: 0, count: 2 * H)
+                            let rows = [Float](gp) + [Float](gp)
+                            rows.withUnsafeBufferPointer { r in
+                                two.withUnsafeMutableBufferPointer { t in
+                                    Float.gemm(transposeA: false, transposeB: true, m: 2, n: H, k: k, alpha: 1,
+                                               a: r.baseAddress!, lda: width, b: u.baseAddress! + column, ldb: width,
+                                               beta: 0, c: t.baseAddress!, ldc: H)
+                                }
+                            }
+                            for i in 0 ..< H { e[i] += two[i] }
+                        }
+                        actualBack.withUnsafeMutableBufferPointer { a in
+                            cache.transposedProduct(gp.baseAddress!, column: column, k: k, beta: 1, into: a.baseAddress!)
+                        }
+                    }
+                }
+                let backCheck = Discrepancy(actualBack, expectedBack, floor: 1)
+                #expect(backCheck.worst < 1e-6, "round \(round) column \(column) k \(k): \(backCheck)")
+            }
             U[(round * 97) % U.count] += 0.5  // one changed weight must invalidate the copy
         }
     }
