@@ -3,7 +3,8 @@
 // baseline x86-64 (Swift has no per-function target attribute). The variant is chosen
 // once from the CPU (cpuid), so the binary still runs on any x86-64; elsewhere only the
 // portable loop exists. The plain-Swift reference and the tests live in
-// Sources/RawSpeech/Network/RowDotKernel.swift and Tests/.../NetworkRowDotKernelTests.
+// Sources/RawSpeech/Network/RowDotKernel.swift and MixtureDensity.swift, the tests in
+// Tests/.../NetworkRowDotKernelTests and NetworkMixtureTermsTests.
 #ifndef RAWSPEECH_CKERNELS_H
 #define RAWSPEECH_CKERNELS_H
 
@@ -29,5 +30,14 @@ void rs_row_dots_variant(int variant, ptrdiff_t n, ptrdiff_t k, const float *w, 
 /// `rs_row_dots_variant` with this CPU's best variant.
 void rs_row_dots(ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
                  const float *x, float beta, float *y);
+
+/// The mixture head's elementwise pass over one frame's K*D numbers (MixtureDensity.swift):
+///   sigma[i] = floor + exp(logStd[i]),  z = (target[i] - mean[i]) / sigma[i],
+///   terms[i] = 0.5 z^2 + log(sigma[i])
+/// with the same exp and log polynomials as FastMath.swift (so results agree to float
+/// rounding). AVX-512 only: returns 0 without touching anything when the CPU lacks it, and
+/// the caller runs its own loop (the Swift reference).
+int rs_mixture_terms(ptrdiff_t count, const float *logStd, const float *mean, const float *target,
+                     float floor, float *sigma, float *terms);
 
 #endif

@@ -21,6 +21,11 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     /// Float runs CKernels' SIMD kernel (`RowDotKernel.swift` has the plain reference).
     static func rowDots(n: Int, k: Int, w: UnsafePointer<Self>, ldw: Int,
                         x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
+    /// The mixture head's exp/log pass (`MixtureKernel.termsReference`); Float runs
+    /// CKernels' AVX-512 version when the CPU has it.
+    static func mixtureTerms(count: Int, logStds: UnsafePointer<Self>, means: UnsafePointer<Self>,
+                             targets: UnsafePointer<Self>, floor: Self,
+                             sigma: UnsafeMutablePointer<Self>, terms: UnsafeMutablePointer<Self>)
     // The kernels' elementwise functions. Prefixed so they never shadow or clash with
     // Float.exp-style functions from other modules (swift-numerics): Float's are fast
     // approximations (FastMath.swift), not general-purpose replacements.
@@ -72,6 +77,16 @@ extension Float: BLASScalar {
         rs_row_dots(n, k, w, ldw, x, beta, y)
     }
 
+    @inline(__always)
+    public static func mixtureTerms(count: Int, logStds: UnsafePointer<Float>, means: UnsafePointer<Float>,
+                                    targets: UnsafePointer<Float>, floor: Float,
+                                    sigma: UnsafeMutablePointer<Float>, terms: UnsafeMutablePointer<Float>) {
+        if rs_mixture_terms(count, logStds, means, targets, floor, sigma, terms) == 0 {
+            MixtureKernel<Float>.termsReference(count: count, logStds: logStds, means: means, targets: targets,
+                                                floor: floor, sigma: sigma, terms: terms)
+        }
+    }
+
     @inline(__always) public static func kernelExp(_ x: Float) -> Float { FastMath.exp(x) }
     @inline(__always) public static func kernelLog(_ x: Float) -> Float { FastMath.log(x) }
     @inline(__always) public static func kernelTanh(_ x: Float) -> Float { FastMath.tanh(x) }
@@ -93,6 +108,14 @@ extension Double: BLASScalar {
     public static func rowDots(n: Int, k: Int, w: UnsafePointer<Double>, ldw: Int,
                                x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>) {
         cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, w, Int32(ldw), x, 1, beta, y, 1)
+    }
+
+    @inline(__always)
+    public static func mixtureTerms(count: Int, logStds: UnsafePointer<Double>, means: UnsafePointer<Double>,
+                                    targets: UnsafePointer<Double>, floor: Double,
+                                    sigma: UnsafeMutablePointer<Double>, terms: UnsafeMutablePointer<Double>) {
+        MixtureKernel<Double>.termsReference(count: count, logStds: logStds, means: means, targets: targets,
+                                             floor: floor, sigma: sigma, terms: terms)
     }
 
     // Double is the checking precision: the library functions, correctly rounded.
