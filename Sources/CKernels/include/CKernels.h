@@ -40,4 +40,10 @@ void rs_row_dots(ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
 int rs_mixture_terms(ptrdiff_t count, const float *logStd, const float *mean, const float *target,
                      float floor, float *sigma, float *terms);
 
+/// y[i] = sigmoid(x[i]) = 1 / (1 + exp(-x[i])) and y[i] = tanh(x[i]) for i < count, with
+/// FastMath.swift's polynomials (y may be x). AVX-512 only, like rs_mixture_terms:
+/// return 0 without touching anything when the CPU lacks it.
+int rs_sigmoid(ptrdiff_t count, const float *x, float *y);
+int rs_tanh(ptrdiff_t count, const float *x, float *y);
+
 #endif

@@ -26,6 +26,10 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     static func mixtureTerms(count: Int, logStds: UnsafePointer<Self>, means: UnsafePointer<Self>,
                              targets: UnsafePointer<Self>, floor: Self,
                              sigma: UnsafeMutablePointer<Self>, terms: UnsafeMutablePointer<Self>)
+    /// y[i] = sigmoid(x[i]) and y[i] = tanh(x[i]) for i < count (y may be x): the gate
+    /// loops' transcendental passes. Float runs CKernels' AVX-512 versions when it can.
+    static func sigmoidArray(count: Int, _ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>)
+    static func tanhArray(count: Int, _ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>)
     // The kernels' elementwise functions. Prefixed so they never shadow or clash with
     // Float.exp-style functions from other modules (swift-numerics): Float's are fast
     // approximations (FastMath.swift), not general-purpose replacements.
@@ -87,6 +91,16 @@ extension Float: BLASScalar {
         }
     }
 
+    @inline(__always)
+    public static func sigmoidArray(count: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        if rs_sigmoid(count, x, y) == 0 { for i in 0 ..< count { y[i] = FastMath.sigmoid(x[i]) } }
+    }
+
+    @inline(__always)
+    public static func tanhArray(count: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        if rs_tanh(count, x, y) == 0 { for i in 0 ..< count { y[i] = FastMath.tanh(x[i]) } }
+    }
+
     @inline(__always) public static func kernelExp(_ x: Float) -> Float { FastMath.exp(x) }
     @inline(__always) public static func kernelLog(_ x: Float) -> Float { FastMath.log(x) }
     @inline(__always) public static func kernelTanh(_ x: Float) -> Float { FastMath.tanh(x) }
@@ -116,6 +130,16 @@ extension Double: BLASScalar {
                                     sigma: UnsafeMutablePointer<Double>, terms: UnsafeMutablePointer<Double>) {
         MixtureKernel<Double>.termsReference(count: count, logStds: logStds, means: means, targets: targets,
                                              floor: floor, sigma: sigma, terms: terms)
+    }
+
+    @inline(__always)
+    public static func sigmoidArray(count: Int, _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
+        for i in 0 ..< count { y[i] = kernelSigmoid(x[i]) }
+    }
+
+    @inline(__always)
+    public static func tanhArray(count: Int, _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
+        for i in 0 ..< count { y[i] = kernelTanh(x[i]) }
     }
 
     // Double is the checking precision: the library functions, correctly rounded.

@@ -12,6 +12,8 @@
 // loops over one unit row (H floats, in L1). Each loop writes one array and never reads
 // another offset of the array it writes: one fused loop that updated several gate blocks
 // of the same row did not auto-vectorize (unknown distance between the blocks), these do.
+// The sigmoid and tanh passes go through `Scalar.sigmoidArray` / `tanhArray` (AVX-512 in
+// CKernels for Float when the CPU has it; the same FastMath polynomials otherwise).
 // Gate activations overwrite their pre-activations in `gates`; backward reads them there.
 // At B = 1 the per-step products go through the layer's transposed copy of U and the
 // row-dot kernel instead (RowDotKernel.swift): `addRecurrentProduct` picks the route.
@@ -64,11 +66,8 @@ extension RecurrentMDN {
             let hPrev = buffers.hidden.pointer + t * B * H, h = hPrev + B * H
             let candidate = buffers.gates.pointer + t * B * H  // (B, H)
             addRecurrentProduct(buffers, hPrev, U: U, column: 0, n: H, B: B, H: H, into: candidate, ldc: H)
-            for i in 0 ..< B * H {
-                let value = Scalar.kernelTanh(candidate[i])
-                candidate[i] = value
-                h[i] = value
-            }
+            Scalar.tanhArray(count: B * H, candidate, into: candidate)
+            h.update(from: candidate, count: B * H)
         }
     }
 
@@ -83,7 +82,7 @@ extension RecurrentMDN {
             for b in 0 ..< B {
                 let updateAndReset = gates + b * width, resetGate = updateAndReset + H
                 let hp = hPrev + b * H, rh = resetHidden + b * H
-                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.kernelSigmoid(updateAndReset[j]) }
+                Scalar.sigmoidArray(count: 2 * H, updateAndReset, into: updateAndReset)
                 for j in 0 ..< H { rh[j] = resetGate[j] * hp[j] }
             }
             // candidate += (r * h_{t-1}) Uc: the reset acts before the recurrent matrix.
@@ -91,7 +90,7 @@ extension RecurrentMDN {
             for b in 0 ..< B {
                 let updateGate = gates + b * width, candidate = updateGate + 2 * H
                 let hp = hPrev + b * H, hb = h + b * H
-                for j in 0 ..< H { candidate[j] = Scalar.kernelTanh(candidate[j]) }
+                Scalar.tanhArray(count: H, candidate, into: candidate)
                 for j in 0 ..< H { hb[j] = hp[j] + updateGate[j] * (candidate[j] - hp[j]) }  // (1-z) h + z h~
             }
         }
@@ -111,10 +110,12 @@ extension RecurrentMDN {
                 let updateAndReset = gates + b * width, resetGate = updateAndReset + H, candidate = updateAndReset + 2 * H
                 let rec = recurrent + b * width, recCandidate = rec + 2 * H
                 let hp = hPrev + b * H, hb = h + b * H, rc = recurrentCandidate + b * H
-                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.kernelSigmoid(updateAndReset[j] + rec[j]) }
+                for j in 0 ..< 2 * H { updateAndReset[j] += rec[j] }
+                Scalar.sigmoidArray(count: 2 * H, updateAndReset, into: updateAndReset)
                 for j in 0 ..< H { rc[j] = recCandidate[j] }  // U_c h + b_hc, kept for backward
                 for j in 0 ..< H { recCandidate[j] *= resetGate[j] }
-                for j in 0 ..< H { candidate[j] = Scalar.kernelTanh(candidate[j] + recCandidate[j]) }
+                for j in 0 ..< H { candidate[j] += recCandidate[j] }
+                Scalar.tanhArray(count: H, candidate, into: candidate)
                 for j in 0 ..< H { hb[j] = candidate[j] + updateAndReset[j] * (hp[j] - candidate[j]) }  // (1-z) h~ + z h
             }
         }
@@ -134,13 +135,15 @@ extension RecurrentMDN {
                 let inputGate = gates + b * width, forgetGate = inputGate + H
                 let candidate = inputGate + 2 * H, outputGate = inputGate + 3 * H
                 let cp = cPrev + b * H, cell = c + b * H, squashed = cellTanh + b * H, hb = h + b * H
-                for j in 0 ..< H { inputGate[j] = Scalar.kernelSigmoid(inputGate[j] + inputPeephole[j] * cp[j]) }
-                for j in 0 ..< H { forgetGate[j] = Scalar.kernelSigmoid(forgetGate[j] + forgetPeephole[j] * cp[j]) }
-                for j in 0 ..< H { candidate[j] = Scalar.kernelTanh(candidate[j]) }
+                for j in 0 ..< H { inputGate[j] += inputPeephole[j] * cp[j] }
+                for j in 0 ..< H { forgetGate[j] += forgetPeephole[j] * cp[j] }
+                Scalar.sigmoidArray(count: 2 * H, inputGate, into: inputGate)  // i and f are adjacent
+                Scalar.tanhArray(count: H, candidate, into: candidate)
                 for j in 0 ..< H { cell[j] = forgetGate[j] * cp[j] + inputGate[j] * candidate[j] }
                 // The output gate peeks at the new cell c_t (Graves 2013), not c_{t-1}.
-                for j in 0 ..< H { outputGate[j] = Scalar.kernelSigmoid(outputGate[j] + outputPeephole[j] * cell[j]) }
-                for j in 0 ..< H { squashed[j] = Scalar.kernelTanh(cell[j]) }
+                for j in 0 ..< H { outputGate[j] += outputPeephole[j] * cell[j] }
+                Scalar.sigmoidArray(count: H, outputGate, into: outputGate)
+                Scalar.tanhArray(count: H, cell, into: squashed)
                 for j in 0 ..< H { hb[j] = outputGate[j] * squashed[j] }
             }
         }

@@ -1,6 +1,6 @@
-// The mixture head's exp/log pass: CKernels' AVX-512 version (what Float runs on this
-// CPU) against the plain Swift loop in Float, on every tail length, on log-stds across the
-// whole clamped range of exp, and with a NaN (which must come out as NaN).
+// The transcendental passes CKernels runs in AVX-512 for Float (the mixture head's exp/log
+// pass, the gates' sigmoid and tanh) against the plain Swift loops on FastMath, on every
+// tail length, across and beyond the clamped ranges, and with NaN where it matters.
 import Testing
 @testable import RawSpeech
 
@@ -40,5 +40,25 @@ import Testing
         Float.mixtureTerms(count: 3, logStds: logStds, means: means, targets: targets, floor: 0.05,
                            sigma: &sigma, terms: &terms)
         #expect(terms[0].isNaN && terms[1].isNaN && terms[2].isFinite, "\(terms)")
+    }
+
+    @Test func gateSigmoidAndTanhMatchFastMath() {
+        var rng = SeededGenerator(seed: 22)
+        for count in [1, 15, 16, 17, 227, 454, 781] {
+            var x = (0 ..< count).map { _ in Float(rng.nextGaussian() * 4) }
+            x[0] = -120
+            if count > 2 { x[1] = 120; x[2] = 1e-6 }
+            var sigmoid = [Float](repeating: 0, count: count), tanh = sigmoid
+            Float.sigmoidArray(count: count, x, into: &sigmoid)
+            Float.tanhArray(count: count, x, into: &tanh)
+            let sigmoidCheck = Discrepancy(sigmoid, x.map(FastMath.sigmoid), floor: 1e-30)
+            let tanhCheck = Discrepancy(tanh, x.map(FastMath.tanh), floor: 1e-30)
+            #expect(sigmoidCheck.worst < 1e-6, "count \(count) sigmoid: \(sigmoidCheck)")
+            #expect(tanhCheck.worst < 1e-6, "count \(count) tanh: \(tanhCheck)")
+        }
+        // In place, as the gate loops call them.
+        var inPlace: [Float] = [0.5, -0.5, 3]
+        inPlace.withUnsafeMutableBufferPointer { Float.tanhArray(count: 3, $0.baseAddress!, into: $0.baseAddress!) }
+        #expect(Discrepancy(inPlace, [0.5, -0.5, 3].map(FastMath.tanh), floor: 1e-30).worst < 1e-6)
     }
 }

@@ -1,6 +1,6 @@
-// The mixture head's exp/log pass (see include/CKernels.h) in AVX-512: 16 lanes where the
-// package's Swift build (baseline x86-64, SSE2) gets 4. It was ~10% of a GRU-227 B = 32
-// training update and of scoring. exp and log are FastMath.swift's Cephes polynomials,
+// The transcendental passes (see include/CKernels.h) in AVX-512: 16 lanes where the
+// package's Swift build (baseline x86-64, SSE2) gets 4. The mixture head's exp/log pass was
+// ~10% of a GRU-227 B = 32 training update and of scoring, the gates' sigmoid/tanh ~6%. exp and log are FastMath.swift's Cephes polynomials,
 // written with the same clamps and integer tricks; FMA contraction makes the last bit
 // differ. NaN in a log-std or mean reaches `terms` as NaN (through z), as in Swift.
 #include "CKernels.h"
@@ -54,6 +54,44 @@ static inline __m512 log16(__m512 x) {
   return _mm512_fmadd_ps(_mm512_set1_ps(0.693359375f), k, _mm512_add_ps(m, y));
 }
 
+/// FastMath.tanh: Eigen's rational x P(x^2) / Q(x^2) on x clamped to +-7.99881.
+__attribute__((target("avx512f")))
+static inline __m512 tanh16(__m512 x) {
+  const __m512 c = _mm512_min_ps(_mm512_set1_ps(7.9988117f), _mm512_max_ps(_mm512_set1_ps(-7.9988117f), x));
+  const __m512 z = _mm512_mul_ps(c, c);
+  __m512 p = _mm512_set1_ps(-2.7607685e-16f);
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.0001879e-13f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-8.6046715e-11f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(5.1222971e-8f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.4857224e-5f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(6.3726193e-4f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(4.8935246e-3f));
+  __m512 q = _mm512_set1_ps(1.1982584e-6f);
+  q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(1.1853471e-4f));
+  q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(2.2684346e-3f));
+  q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(4.8935252e-3f));
+  return _mm512_div_ps(_mm512_mul_ps(c, p), q);
+}
+
+__attribute__((target("avx512f")))
+static void sigmoid_avx512(ptrdiff_t count, const float *x, float *y) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  for (ptrdiff_t i = 0; i < count; i += 16) {
+    const __mmask16 lanes = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1u);
+    const __m512 v = _mm512_maskz_loadu_ps(lanes, x + i);
+    const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), v));
+    _mm512_mask_storeu_ps(y + i, lanes, _mm512_div_ps(one, _mm512_add_ps(one, e)));
+  }
+}
+
+__attribute__((target("avx512f")))
+static void tanh_avx512(ptrdiff_t count, const float *x, float *y) {
+  for (ptrdiff_t i = 0; i < count; i += 16) {
+    const __mmask16 lanes = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1u);
+    _mm512_mask_storeu_ps(y + i, lanes, tanh16(_mm512_maskz_loadu_ps(lanes, x + i)));
+  }
+}
+
 __attribute__((target("avx512f")))
 static void mixture_terms_avx512(ptrdiff_t count, const float *logStd, const float *mean, const float *target,
                                  float floor, float *sigmaOut, float *termsOut) {
@@ -78,6 +116,20 @@ int rs_mixture_terms(ptrdiff_t count, const float *logStd, const float *mean, co
     mixture_terms_avx512(count, logStd, mean, target, floor, sigma, terms);
     return 1;
   }
+#endif
+  return 0;
+}
+
+int rs_sigmoid(ptrdiff_t count, const float *x, float *y) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  if (rs_kernels_variant() == RS_KERNELS_AVX512) { sigmoid_avx512(count, x, y); return 1; }
+#endif
+  return 0;
+}
+
+int rs_tanh(ptrdiff_t count, const float *x, float *y) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  if (rs_kernels_variant() == RS_KERNELS_AVX512) { tanh_avx512(count, x, y); return 1; }
 #endif
   return 0;
 }
