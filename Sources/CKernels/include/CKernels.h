@@ -46,4 +46,19 @@ int rs_mixture_terms(ptrdiff_t count, const float *logStd, const float *mean, co
 int rs_sigmoid(ptrdiff_t count, const float *x, float *y);
 int rs_tanh(ptrdiff_t count, const float *x, float *y);
 
+/// Floats `rs_pack_panels` writes for a k x n matrix (64-byte aligned storage wanted).
+ptrdiff_t rs_packed_panels_size(ptrdiff_t k, ptrdiff_t n);
+
+/// Packs the k x n matrix with element (q, j) at b[q * rowStride + j * columnStride] into
+/// 32-column panels (zero-padded) for rs_gemm_packed. columnStride 1 packs a row-major
+/// block; rowStride 1 packs the transpose of one.
+void rs_pack_panels(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t rowStride, ptrdiff_t columnStride,
+                    float *packed);
+
+/// c (m x n, row stride ldc) = beta c + a (m x k, row stride lda) times the packed k x n
+/// matrix; beta 0 (c not read) or 1. AVX-512 only: returns 0 without touching anything
+/// when the CPU lacks it (the caller then runs its GEMM).
+int rs_gemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                   const float *packed, float beta, float *c, ptrdiff_t ldc);
+
 #endif

@@ -6,7 +6,8 @@
 // dU += h_prev^T dG; and the layer's input gradient is dG W^T. Everything accumulates
 // (`+=`) into `gradient`. The gradient with respect to the chunk's initial state is
 // dropped: truncated BPTT. At B = 1 the in-loop products use the layer's padded copy of
-// U and CKernels' row-dot kernel (RowDotKernel.swift).
+// U and CKernels' row-dot kernel (RowDotKernel.swift), at B > 1 (Float, AVX-512) U^T's
+// blocks packed once per chunk (PackedRecurrent.swift).
 //
 // B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
 // G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), In = the layer's inputs.
@@ -18,6 +19,7 @@ extension RecurrentMDN {
         let B = workspace.batch, H = config.units, width = gateWidth, rows = steps * B
         let U = p + layer.recurrentWeights.lowerBound
         buffers.transposedRecurrent?.refresh(from: U)  // B = 1: no-op after this U's forward
+        buffers.packedRecurrent?.refresh(from: U, backward: true)
         buffers.hiddenCarry.pointer.update(repeating: 0, count: B * H)
         buffers.cellCarry?.pointer.update(repeating: 0, count: B * H)
         switch config.cell {
@@ -70,6 +72,8 @@ extension RecurrentMDN {
                                             beta: Scalar, into c: UnsafeMutablePointer<Scalar>) {
         if let copies = buffers.transposedRecurrent {
             copies.transposedProduct(g, column: column, k: k, beta: beta, into: c)
+        } else if let packed = buffers.packedRecurrent {
+            packed.transposedProduct(g, lda: lda, column: column, k: k, B: B, beta: beta, into: c)
         } else {
             Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: k, alpha: 1,
                         a: g, lda: lda, b: U + column, ldb: gateWidth, beta: beta, c: c, ldc: H)

@@ -16,7 +16,8 @@
 // CKernels for Float when the CPU has it; the same FastMath polynomials otherwise).
 // Gate activations overwrite their pre-activations in `gates`; backward reads them there.
 // At B = 1 the per-step products go through the layer's transposed copy of U and the
-// row-dot kernel instead (RowDotKernel.swift): `addRecurrentProduct` picks the route.
+// row-dot kernel instead (RowDotKernel.swift), and at B > 1 (Float, AVX-512) CKernels'
+// GEMM on U packed once per chunk (PackedRecurrent.swift): `addRecurrentProduct` picks.
 //
 // B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
 // G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), In = the layer's inputs.
@@ -37,6 +38,7 @@ extension RecurrentMDN {
                     beta: 1, c: gates, ldc: width)
         let U = p + layer.recurrentWeights.lowerBound  // (H, G*H)
         buffers.transposedRecurrent?.refresh(from: U)
+        buffers.packedRecurrent?.refresh(from: U, backward: false)
         switch config.cell {
         case .tanh: tanhForward(buffers, U: U, B: B, H: H, steps: steps)
         case .gru where config.gruForm == .paper: paperGRUForward(buffers, U: U, B: B, H: H, steps: steps)
@@ -48,13 +50,16 @@ extension RecurrentMDN {
     }
 
     /// c (B, n) += h (B, H) U[:, column ..< column + n], U (H, G*H) row-major: one GEMM, or at
-    /// B = 1 the row-dot kernel on the layer's transposed U (refreshed in `forwardLayer`).
+    /// B = 1 the row-dot kernel on the layer's transposed U, or at B > 1 CKernels' packed
+    /// GEMM on U's packed blocks (both refreshed in `forwardLayer`).
     @inline(__always)
     private func addRecurrentProduct(_ buffers: LayerBuffers<Scalar>, _ h: UnsafePointer<Scalar>,
                                      U: UnsafePointer<Scalar>, column: Int, n: Int, B: Int, H: Int,
                                      into c: UnsafeMutablePointer<Scalar>, ldc: Int) {
         if let transposed = buffers.transposedRecurrent {
             transposed.addProduct(h, column: column, n: n, into: c)
+        } else if let packed = buffers.packedRecurrent {
+            packed.addProduct(h, lda: H, column: column, n: n, B: B, into: c, ldc: ldc)
         } else {
             Scalar.gemm(transposeA: false, transposeB: false, m: B, n: n, k: H, alpha: 1,
                         a: h, lda: H, b: U + column, ldb: gateWidth, beta: 1, c: c, ldc: ldc)

@@ -41,6 +41,7 @@ final class LayerBuffers<Scalar: BLASScalar> {
     let cellCarry: ScratchBuffer<Scalar>?            // (B, H) LSTM d loss / d c_{t-1}
     let resetHiddenGradient: ScratchBuffer<Scalar>?  // (B, H) paper GRU d loss / d (r * h)
     let transposedRecurrent: TransposedRecurrent<Scalar>?  // B = 1 only: U^T for the row-dot kernel
+    let packedRecurrent: PackedRecurrent<Scalar>?          // B > 1, Float, AVX-512: U's packed blocks
 
     init(config: ModelConfig, batch: Int, steps: Int) {
         let units = config.units
@@ -63,6 +64,15 @@ final class LayerBuffers<Scalar: BLASScalar> {
         cellCarry = isLSTM ? ScratchBuffer(batch * units) : nil
         resetHiddenGradient = isPaperGRU ? ScratchBuffer(batch * units) : nil
         transposedRecurrent = batch == 1 ? TransposedRecurrent(units: units, width: width) : nil
+        if PackedRecurrent<Scalar>.isUsable(batch: batch) {
+            // The column blocks each direction's per-step products use (RecurrentCells+*).
+            let blocks: (forward: [(Int, Int)], backward: [(Int, Int)]) = isPaperGRU
+                ? ([(0, 2 * units), (2 * units, units)], [(2 * units, units), (0, 2 * units)])
+                : ([(0, width)], [(0, width)])
+            packedRecurrent = PackedRecurrent(units: units, width: width, forward: blocks.forward, backward: blocks.backward)
+        } else {
+            packedRecurrent = nil
+        }
     }
 }
 

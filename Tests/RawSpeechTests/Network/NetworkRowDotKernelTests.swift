@@ -2,7 +2,7 @@
 // every variant this CPU can run, on shapes that exercise each tail (k not a multiple of
 // the vector width, n not a multiple of four rows); then the transposed-U cache the
 // forward and backward passes keep per layer: same products as the GEMM, and rebuilt when
-// U changes.
+// U changes; and the packed GEMM B > 1 uses (PackedRecurrent.swift).
 import Testing
 @testable import RawSpeech
 
@@ -94,18 +94,50 @@ import Testing
         }
     }
 
-    /// One workspace reused across parameter updates (training at B = 1) gives what a fresh
-    /// workspace gives: the transposed U is never stale.
-    @Test(arguments: ["tanh", "gru-paper", "gru-cudnn", "lstm"])
-    func batchOneWorkspaceSurvivesParameterChanges(name: String) {
+    /// One workspace reused across parameter updates (training) gives what a fresh workspace
+    /// gives, forward and backward: the transposed (B = 1) and packed (B > 1) copies of U are
+    /// never stale.
+    @Test(arguments: ["tanh", "gru-paper", "gru-cudnn", "lstm"], [1, 3])
+    func workspaceSurvivesParameterChanges(name: String, batch: Int) {
         let config = SmallShapes.all.first { $0.name == name }!.config
-        var problem = RandomProblem<Float>(config: config, batch: 1, steps: 5)
-        let reused = problem.model.makeWorkspace(batch: 1, steps: 5)
+        var problem = RandomProblem<Float>(config: config, batch: batch, steps: 5)
+        let reused = problem.model.makeWorkspace(batch: batch, steps: 5)
         for round in 0 ..< 3 {
+            let fresh = problem.model.makeWorkspace(batch: batch, steps: 5)
             let lossReused = problem.loss(workspace: reused)
-            let lossFresh = problem.loss(workspace: problem.model.makeWorkspace(batch: 1, steps: 5))
-            #expect(lossReused == lossFresh, "\(name) round \(round)")
+            let lossFresh = problem.loss(workspace: fresh)
+            #expect(lossReused == lossFresh, "\(name) B \(batch) round \(round)")
+            var gradientReused = [Float](repeating: 0, count: problem.model.parameterCount), gradientFresh = gradientReused
+            problem.model.backward(parameters: problem.parameters, gradient: &gradientReused, workspace: reused)
+            problem.model.backward(parameters: problem.parameters, gradient: &gradientFresh, workspace: fresh)
+            #expect(gradientReused == gradientFresh, "\(name) B \(batch) round \(round) gradient")
             for index in problem.model.layout.layers[0].recurrentWeights { problem.parameters[index] *= 0.9 }
+        }
+    }
+
+    /// CKernels' packed GEMM (B > 1's recurrent products) against a plain Double loop, on
+    /// every row and column tail (8-row blocks, 32-column panels), with beta 0 and 1.
+    @Test func packedGEMMMatchesTheReference() {
+        guard PackedGEMM.isAvailable else { return }  // AVX-512 only; elsewhere the BLAS runs
+        var rng = SeededGenerator(seed: 13)
+        for (m, n, k) in [(1, 1, 1), (2, 5, 5), (3, 31, 7), (8, 32, 16), (9, 33, 17), (17, 70, 23), (32, 681, 227)] {
+            let a = (0 ..< m * k).map { _ in Float(rng.nextGaussian()) }
+            let b = (0 ..< k * n).map { _ in Float(rng.nextUniform() - 0.5) }
+            for beta: Float in [0, 1] {
+                let start = (0 ..< m * n).map { _ in Float(rng.nextGaussian()) }
+                var actual = start
+                PackedGEMM.multiply(m: m, n: n, k: k, a: a, b: b, beta: beta, c: &actual)
+                var expected = [Double](repeating: 0, count: m * n)
+                for i in 0 ..< m {
+                    for j in 0 ..< n {
+                        var sum = beta == 0 ? 0 : Double(start[i * n + j])
+                        for q in 0 ..< k { sum += Double(a[i * k + q]) * Double(b[q * n + j]) }
+                        expected[i * n + j] = sum
+                    }
+                }
+                let check = Discrepancy(actual, expected, floor: Double(k).squareRoot())
+                #expect(check.worst < 1e-6, "m \(m) n \(n) k \(k) beta \(beta): \(check)")
+            }
         }
     }
 }
