@@ -8,6 +8,9 @@
 // nothing past x[k - 1] or a row's end is ever read.
 #include "CKernels.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 #define RS_X86 1
@@ -114,14 +117,20 @@ static void row_dots_avx2(ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ld
 
 static int detected_variant = -1;
 
+/// The best variant the CPU runs, capped by RAWSPEECH_CKERNELS=portable|avx2 if set (to
+/// test and time the fallbacks on an AVX-512 machine; it never raises the variant).
 __attribute__((constructor))
 static void detect_variant(void) {
+  int best = RS_KERNELS_PORTABLE;
 #ifdef RS_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) { detected_variant = RS_KERNELS_AVX512; return; }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) { detected_variant = RS_KERNELS_AVX2; return; }
+  if (__builtin_cpu_supports("avx512f")) best = RS_KERNELS_AVX512;
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = RS_KERNELS_AVX2;
 #endif
-  detected_variant = RS_KERNELS_PORTABLE;
+  const char *cap = getenv("RAWSPEECH_CKERNELS");
+  if (cap && strcmp(cap, "portable") == 0) best = RS_KERNELS_PORTABLE;
+  else if (cap && strcmp(cap, "avx2") == 0 && best > RS_KERNELS_AVX2) best = RS_KERNELS_AVX2;
+  detected_variant = best;
 }
 
 int rs_kernels_variant(void) {

@@ -61,6 +61,7 @@ struct BenchTrainCommand: ParsableCommand {
             ("batch", "\(batch)"), ("steps", "\(steps)"),
             ("recurrent_parameters", "\(config.recurrentParameterCount)"), ("parameters", "\(config.parameterCount)"),
             ("blas_core", "\"\(BLASRuntime.coreName)\""), ("blas_threads", "\(BLASRuntime.threads)"),
+            ("ckernels", "\"\(CKernelsRuntime.variantName)\""),
             ("train_steps_per_second", format(result.trainStepsPerSecond)),
             ("inference_steps_per_second", format(result.inferenceStepsPerSecond)),
             ("train_steps_per_cpu_second", format(result.trainStepsPerCPUSecond)),

@@ -98,3 +98,9 @@ enum RowDotKernel {
         }
     }
 }
+
+/// Which CKernels code path this process runs, for the benches' reports.
+public enum CKernelsRuntime {
+    /// "avx512", "avx2" or "portable" (capped by RAWSPEECH_CKERNELS=portable|avx2).
+    public static var variantName: String { "\(RowDotKernel.variant)" }
+}
