@@ -5,7 +5,8 @@
 // output is one dot product over a contiguous row, which streams at close to L2's read
 // rate (~145 GB/s measured): 5.4 us against 9.3 us for 227 x 681.
 // Four rows share each load of x; the k tail is masked (AVX-512) or scalar (AVX2), so
-// nothing past x[k - 1] or a row's end is ever read.
+// nothing past x[k - 1] or a row's end is ever read. The CPU check that picks every
+// kernel's variant (rs_kernels_variant) lives here too.
 #include "CKernels.h"
 
 #include <stdlib.h>

@@ -1,8 +1,10 @@
 // The transcendental passes (see include/CKernels.h) in AVX-512: 16 lanes where the
 // package's Swift build (baseline x86-64, SSE2) gets 4. The mixture head's exp/log pass was
-// ~10% of a GRU-227 B = 32 training update and of scoring, the gates' sigmoid/tanh ~6%. exp and log are FastMath.swift's Cephes polynomials,
-// written with the same clamps and integer tricks; FMA contraction makes the last bit
-// differ. NaN in a log-std or mean reaches `terms` as NaN (through z), as in Swift.
+// ~10% of a GRU-227 B = 32 training update and of scoring, the gates' sigmoid/tanh ~6%.
+// exp, log and tanh are FastMath.swift's polynomials (Cephes, Eigen), written with the same
+// clamps and integer tricks; FMA contraction makes the last bit differ. NaN in a log-std
+// or mean reaches `terms` as NaN (through z), as in Swift. The plain Swift loops are the
+// references (MixtureKernel.termsReference, FastMath) and the fallbacks.
 #include "CKernels.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))

@@ -1,9 +1,11 @@
 // Hand-written Float kernels for what OpenBLAS does slowly at this project's shapes, in
 // C so that one function can use AVX-512 or AVX2 while the rest of the package builds for
 // baseline x86-64 (Swift has no per-function target attribute). The variant is chosen
-// once from the CPU (cpuid), so the binary still runs on any x86-64; elsewhere only the
-// portable loop exists. The plain-Swift reference and the tests live in
-// Sources/RawSpeech/Network/RowDotKernel.swift and MixtureDensity.swift, the tests in
+// once from the CPU (cpuid; RAWSPEECH_CKERNELS=avx2|portable caps it), so the binary
+// still runs on any x86-64: where a kernel has no variant for the CPU it says so and the
+// Swift caller runs its own code (OpenBLAS, FastMath loops). The plain references live in
+// Sources/RawSpeech/Network (RowDotKernel.swift, MixtureDensity.swift, FastMath.swift),
+// the users in RowDotKernel.swift and PackedRecurrent.swift, the tests in
 // Tests/.../NetworkRowDotKernelTests and NetworkMixtureTermsTests.
 #ifndef RAWSPEECH_CKERNELS_H
 #define RAWSPEECH_CKERNELS_H
