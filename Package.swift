@@ -2,7 +2,8 @@
 // rawspeech: recurrent predictors of raw speech (Chung et al. 2014), in Swift on
 // libsndfile, libsoxr, FFTW, OpenBLAS and zlib. One library module for the pipeline
 // (Sources/RawSpeech/{Audio,Corpus,Network,Training,Evaluation}), one command-line
-// executable, and one thin system-library target per C library.
+// executable, one thin system-library target per C library, and CKernels (hand-written
+// SIMD kernels with run-time CPU dispatch).
 import PackageDescription
 
 let package = Package(
@@ -29,9 +30,12 @@ let package = Package(
         // zlib: deflate for the PNG spectrograms embedded in `rawspeech report`.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // Our own C: the few Float kernels that need AVX-512/AVX2 in one function while the
+        // package builds for baseline x86-64 (chosen at run time from the CPU).
+        .target(name: "CKernels"),
         .target(
             name: "RawSpeech",
-            dependencies: ["CSndfile", "CSoxr", "CCrypto", "CFFTW", "COpenBLAS", "CZlib"]
+            dependencies: ["CSndfile", "CSoxr", "CCrypto", "CFFTW", "COpenBLAS", "CZlib", "CKernels"]
         ),
         .executableTarget(
             name: "rawspeech",

@@ -73,6 +73,7 @@ struct BenchScoreCommand: ParsableCommand {
             ("cell", "\"\(cell.rawValue)\""), ("gru_form", "\"\(gruForm.rawValue)\""), ("units", "\(config.units)"),
             ("components", "\(config.components)"), ("seconds", format(audioSeconds)), ("recordings", "\(recordings)"),
             ("blas_core", "\"\(BLASRuntime.coreName)\""), ("blas_threads", "\(BLASRuntime.threads)"),
+            ("ckernels", "\"\(CKernelsRuntime.variantName)\""),
             ("score_one_x_realtime", format(audioSeconds / oneScore)),
             ("score_batched_x_realtime", format(audioSeconds / manyScore)),
             ("forward_one_x_realtime", format(audioSeconds / oneForward)),

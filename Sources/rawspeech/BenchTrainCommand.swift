@@ -61,8 +61,11 @@ struct BenchTrainCommand: ParsableCommand {
             ("batch", "\(batch)"), ("steps", "\(steps)"),
             ("recurrent_parameters", "\(config.recurrentParameterCount)"), ("parameters", "\(config.parameterCount)"),
             ("blas_core", "\"\(BLASRuntime.coreName)\""), ("blas_threads", "\(BLASRuntime.threads)"),
+            ("ckernels", "\"\(CKernelsRuntime.variantName)\""),
             ("train_steps_per_second", format(result.trainStepsPerSecond)),
             ("inference_steps_per_second", format(result.inferenceStepsPerSecond)),
+            ("train_steps_per_cpu_second", format(result.trainStepsPerCPUSecond)),
+            ("inference_steps_per_cpu_second", format(result.inferenceStepsPerCPUSecond)),
             ("train_sgemm_bound_steps_per_second", format(result.trainBound)),
             ("inference_sgemm_bound_steps_per_second", format(result.inferenceBound)),
             ("train_fraction_of_sgemm_bound", String(format: "%.3f", result.trainStepsPerSecond / result.trainBound)),
@@ -87,6 +90,9 @@ struct BenchTrainRun {
 
     struct Result {
         var trainStepsPerSecond: Double, inferenceStepsPerSecond: Double
+        /// The same per second of this thread's CPU time: on a shared machine, where the
+        /// scheduler hands the core to others, a steadier figure than wall-clock time.
+        var trainStepsPerCPUSecond: Double, inferenceStepsPerCPUSecond: Double
         var trainBound: Double, inferenceBound: Double
         var updates: Int, finalLoss: Double
     }
@@ -113,16 +119,21 @@ struct BenchTrainRun {
             optimizer.step(&parameters, gradient: gradient)
             return loss
         }
-        func timed(_ body: () -> Void) -> (count: Int, seconds: Double) {
+        func threadCPUSeconds() -> Double {
+            var now = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+            return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+        }
+        func timed(_ body: () -> Void) -> (count: Int, seconds: Double, cpuSeconds: Double) {
             body()  // warm-up: first-touch page faults, BLAS buffers
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = threadCPUSeconds()
             var count = 0, elapsed = 0.0
             repeat {
                 body()
                 count += 1
                 elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             } while elapsed < seconds || count < 3
-            return (count, elapsed)
+            return (count, elapsed, threadCPUSeconds() - cpuStart)
         }
         var lastLoss: Float = 0
         let train = timed { lastLoss = update() }
@@ -134,6 +145,8 @@ struct BenchTrainRun {
         let inferenceBound = Double(rows) / GEMMTimer.seconds(for: model.gemmPlan(batch: batch, steps: steps, backward: false))
         return Result(trainStepsPerSecond: Double(train.count * rows) / train.seconds,
                       inferenceStepsPerSecond: Double(inference.count * rows) / inference.seconds,
+                      trainStepsPerCPUSecond: Double(train.count * rows) / train.cpuSeconds,
+                      inferenceStepsPerCPUSecond: Double(inference.count * rows) / inference.cpuSeconds,
                       trainBound: trainBound, inferenceBound: inferenceBound,
                       updates: train.count, finalLoss: Double(lastLoss))
     }

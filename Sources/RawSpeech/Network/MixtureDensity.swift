@@ -62,12 +62,8 @@ struct MixtureKernel<Scalar: BLASScalar> {
         // One flat loop over all K*D (the target repeated per component): a nested loop
         // with D = 10 inner iterations does not vectorize, this one does.
         for k in 0 ..< K { (tiled + k * D).update(from: target, count: D) }
-        for i in 0 ..< K * D {
-            let sigma = floor + Scalar.kernelExp(logStds[i])
-            let z = (tiled[i] - means[i]) / sigma
-            frame.sigma[i] = sigma
-            frame.terms[i] = 0.5 * z * z + Scalar.kernelLog(sigma)
-        }
+        Scalar.mixtureTerms(count: K * D, logStds: logStds, means: means, targets: UnsafePointer(tiled),
+                            floor: floor, sigma: frame.sigma, terms: frame.terms)
         let constant = logNormaliser + Scalar(Double(D) * halfLogTwoPi)
         for k in 0 ..< K {
             var sum: Scalar = 0
@@ -75,6 +71,21 @@ struct MixtureKernel<Scalar: BLASScalar> {
             frame.logJoint[k] = outputs[k] - constant - sum
         }
         return (logSumExp(frame.logJoint, K, scratch: frame.terms), logNormaliser)
+    }
+
+    /// The elementwise pass of `forward` over K*D numbers: sigma = floor + exp(logStd),
+    /// z = (target - mean) / sigma, terms = z^2 / 2 + log sigma. The plain loop: Double runs
+    /// it, and it is the reference for Float's AVX-512 version (CKernels' rs_mixture_terms).
+    @inline(__always)
+    static func termsReference(count: Int, logStds: UnsafePointer<Scalar>, means: UnsafePointer<Scalar>,
+                               targets: UnsafePointer<Scalar>, floor: Scalar,
+                               sigma: UnsafeMutablePointer<Scalar>, terms: UnsafeMutablePointer<Scalar>) {
+        for i in 0 ..< count {
+            let s = floor + Scalar.kernelExp(logStds[i])
+            let z = (targets[i] - means[i]) / s
+            sigma[i] = s
+            terms[i] = 0.5 * z * z + Scalar.kernelLog(s)
+        }
     }
 
     /// Writes scale * d(-log p(y))/d(outputs) into `gradient` (O numbers), from the

@@ -5,7 +5,9 @@
 // The weight gradients then come from one GEMM each over all T*B rows: dW += x^T dG,
 // dU += h_prev^T dG; and the layer's input gradient is dG W^T. Everything accumulates
 // (`+=`) into `gradient`. The gradient with respect to the chunk's initial state is
-// dropped: truncated BPTT.
+// dropped: truncated BPTT. At B = 1 the in-loop products use the layer's padded copy of
+// U and CKernels' row-dot kernel (RowDotKernel.swift), at B > 1 (Float, AVX-512) U^T's
+// blocks packed once per chunk (PackedRecurrent.swift).
 //
 // B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
 // G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), In = the layer's inputs.
@@ -16,6 +18,8 @@ extension RecurrentMDN {
         let layer = layout.layers[index], buffers = workspace.layers[index]
         let B = workspace.batch, H = config.units, width = gateWidth, rows = steps * B
         let U = p + layer.recurrentWeights.lowerBound
+        buffers.transposedRecurrent?.refresh(from: U)  // B = 1: no-op after this U's forward
+        buffers.packedRecurrent?.refresh(from: U, backward: true)
         buffers.hiddenCarry.pointer.update(repeating: 0, count: B * H)
         buffers.cellCarry?.pointer.update(repeating: 0, count: B * H)
         switch config.cell {
@@ -60,6 +64,22 @@ extension RecurrentMDN {
                     beta: 0, c: dx, ldc: layer.inputs)
     }
 
+    /// c (B, H) = beta c + g (B, k) U[:, column ..< column + k]^T, U (H, G*H) row-major: one
+    /// GEMM, or at B = 1 the row-dot kernel on the layer's padded copy of U.
+    @inline(__always)
+    private func recurrentProductTransposed(_ buffers: LayerBuffers<Scalar>, _ g: UnsafePointer<Scalar>, lda: Int,
+                                            U: UnsafePointer<Scalar>, column: Int, k: Int, B: Int, H: Int,
+                                            beta: Scalar, into c: UnsafeMutablePointer<Scalar>) {
+        if let copies = buffers.transposedRecurrent {
+            copies.transposedProduct(g, column: column, k: k, beta: beta, into: c)
+        } else if let packed = buffers.packedRecurrent {
+            packed.transposedProduct(g, lda: lda, column: column, k: k, B: B, beta: beta, into: c)
+        } else {
+            Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: k, alpha: 1,
+                        a: g, lda: lda, b: U + column, ldb: gateWidth, beta: beta, c: c, ldc: H)
+        }
+    }
+
     private func tanhBackward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>, B: Int, H: Int, steps: Int) {
         let carry = buffers.hiddenCarry.pointer  // (B, H) d loss/d h_t flowing back through time
         for t in (0 ..< steps).reversed() {
@@ -69,8 +89,7 @@ extension RecurrentMDN {
                 let dh = dOut[i] + carry[i]
                 dCandidate[i] = dh * (1 - h[i] * h[i])
             }
-            Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: H, alpha: 1,
-                        a: dCandidate, lda: H, b: U, ldb: H, beta: 0, c: carry, ldc: H)
+            recurrentProductTransposed(buffers, dCandidate, lda: H, U: U, column: 0, k: H, B: B, H: H, beta: 0, into: carry)
         }
     }
 
@@ -92,8 +111,8 @@ extension RecurrentMDN {
                 for j in 0 ..< H { dh[j] *= 1 - updateGate[j] }  // the direct path to h_{t-1}
             }
             // d(r * h_{t-1}) = dCandidate Uc^T
-            Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: H, alpha: 1,
-                        a: dGates + 2 * H, lda: width, b: U + 2 * H, ldb: width, beta: 0, c: dResetHidden, ldc: H)
+            recurrentProductTransposed(buffers, dGates + 2 * H, lda: width, U: U, column: 2 * H, k: H, B: B, H: H,
+                                       beta: 0, into: dResetHidden)
             for b in 0 ..< B {
                 let resetGate = gates + b * width + H, dReset = dGates + b * width + H
                 let dRH = dResetHidden + b * H, dh = carry + b * H, hp = hPrev + b * H
@@ -101,8 +120,8 @@ extension RecurrentMDN {
                 for j in 0 ..< H { dh[j] += dRH[j] * resetGate[j] }
             }
             // d h_{t-1} += [dUpdate | dReset] [Uz | Ur]^T
-            Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: 2 * H, alpha: 1,
-                        a: dGates, lda: width, b: U, ldb: width, beta: 1, c: carry, ldc: H)
+            recurrentProductTransposed(buffers, dGates, lda: width, U: U, column: 0, k: 2 * H, B: B, H: H,
+                                       beta: 1, into: carry)
         }
     }
 
@@ -132,8 +151,8 @@ extension RecurrentMDN {
                 for j in 0 ..< H { dRecCandidate[j] = dCandidate[j] * resetGate[j] }
                 for j in 0 ..< H { dh[j] *= updateGate[j] }
             }
-            Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: width, alpha: 1,
-                        a: dRecurrent, lda: width, b: U, ldb: width, beta: 1, c: carry, ldc: H)
+            recurrentProductTransposed(buffers, dRecurrent, lda: width, U: U, column: 0, k: width, B: B, H: H,
+                                       beta: 1, into: carry)
         }
     }
 
@@ -173,8 +192,8 @@ extension RecurrentMDN {
                     dCell[j] = dCell[j] * forgetGate[j] + dInputGate[j] * inputPeephole[j] + dForgetGate[j] * forgetPeephole[j]
                 }
             }
-            Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: width, alpha: 1,
-                        a: dGates, lda: width, b: U, ldb: width, beta: 0, c: carry, ldc: H)
+            recurrentProductTransposed(buffers, dGates, lda: width, U: U, column: 0, k: width, B: B, H: H,
+                                       beta: 0, into: carry)
         }
     }
 }

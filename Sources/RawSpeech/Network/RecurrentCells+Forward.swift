@@ -12,7 +12,12 @@
 // loops over one unit row (H floats, in L1). Each loop writes one array and never reads
 // another offset of the array it writes: one fused loop that updated several gate blocks
 // of the same row did not auto-vectorize (unknown distance between the blocks), these do.
+// The sigmoid and tanh passes go through `Scalar.sigmoidArray` / `tanhArray` (AVX-512 in
+// CKernels for Float when the CPU has it; the same FastMath polynomials otherwise).
 // Gate activations overwrite their pre-activations in `gates`; backward reads them there.
+// At B = 1 the per-step products go through the layer's transposed copy of U and the
+// row-dot kernel instead (RowDotKernel.swift), and at B > 1 (Float, AVX-512) CKernels'
+// GEMM on U packed once per chunk (PackedRecurrent.swift): `addRecurrentProduct` picks.
 //
 // B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
 // G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), In = the layer's inputs.
@@ -32,6 +37,8 @@ extension RecurrentMDN {
                     alpha: 1, a: x, lda: layer.inputs, b: p + layer.inputWeights.lowerBound, ldb: width,
                     beta: 1, c: gates, ldc: width)
         let U = p + layer.recurrentWeights.lowerBound  // (H, G*H)
+        buffers.transposedRecurrent?.refresh(from: U)
+        buffers.packedRecurrent?.refresh(from: U, backward: false)
         switch config.cell {
         case .tanh: tanhForward(buffers, U: U, B: B, H: H, steps: steps)
         case .gru where config.gruForm == .paper: paperGRUForward(buffers, U: U, B: B, H: H, steps: steps)
@@ -42,17 +49,30 @@ extension RecurrentMDN {
         }
     }
 
+    /// c (B, n) += h (B, H) U[:, column ..< column + n], U (H, G*H) row-major: one GEMM, or at
+    /// B = 1 the row-dot kernel on the layer's transposed U, or at B > 1 CKernels' packed
+    /// GEMM on U's packed blocks (both refreshed in `forwardLayer`).
+    @inline(__always)
+    private func addRecurrentProduct(_ buffers: LayerBuffers<Scalar>, _ h: UnsafePointer<Scalar>,
+                                     U: UnsafePointer<Scalar>, column: Int, n: Int, B: Int, H: Int,
+                                     into c: UnsafeMutablePointer<Scalar>, ldc: Int) {
+        if let transposed = buffers.transposedRecurrent {
+            transposed.addProduct(h, column: column, n: n, into: c)
+        } else if let packed = buffers.packedRecurrent {
+            packed.addProduct(h, lda: H, column: column, n: n, B: B, into: c, ldc: ldc)
+        } else {
+            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: n, k: H, alpha: 1,
+                        a: h, lda: H, b: U + column, ldb: gateWidth, beta: 1, c: c, ldc: ldc)
+        }
+    }
+
     private func tanhForward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>, B: Int, H: Int, steps: Int) {
         for t in 0 ..< steps {
             let hPrev = buffers.hidden.pointer + t * B * H, h = hPrev + B * H
             let candidate = buffers.gates.pointer + t * B * H  // (B, H)
-            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: H, k: H, alpha: 1,
-                        a: hPrev, lda: H, b: U, ldb: H, beta: 1, c: candidate, ldc: H)
-            for i in 0 ..< B * H {
-                let value = Scalar.kernelTanh(candidate[i])
-                candidate[i] = value
-                h[i] = value
-            }
+            addRecurrentProduct(buffers, hPrev, U: U, column: 0, n: H, B: B, H: H, into: candidate, ldc: H)
+            Scalar.tanhArray(count: B * H, candidate, into: candidate)
+            h.update(from: candidate, count: B * H)
         }
     }
 
@@ -63,21 +83,19 @@ extension RecurrentMDN {
             let gates = buffers.gates.pointer + t * B * width  // (B, 3H)
             let resetHidden = buffers.resetHidden!.pointer + t * B * H  // (B, H)
             // [updateGate | resetGate] += h_{t-1} [Uz | Ur]
-            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: 2 * H, k: H, alpha: 1,
-                        a: hPrev, lda: H, b: U, ldb: width, beta: 1, c: gates, ldc: width)
+            addRecurrentProduct(buffers, hPrev, U: U, column: 0, n: 2 * H, B: B, H: H, into: gates, ldc: width)
             for b in 0 ..< B {
                 let updateAndReset = gates + b * width, resetGate = updateAndReset + H
                 let hp = hPrev + b * H, rh = resetHidden + b * H
-                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.kernelSigmoid(updateAndReset[j]) }
+                Scalar.sigmoidArray(count: 2 * H, updateAndReset, into: updateAndReset)
                 for j in 0 ..< H { rh[j] = resetGate[j] * hp[j] }
             }
             // candidate += (r * h_{t-1}) Uc: the reset acts before the recurrent matrix.
-            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: H, k: H, alpha: 1,
-                        a: resetHidden, lda: H, b: U + 2 * H, ldb: width, beta: 1, c: gates + 2 * H, ldc: width)
+            addRecurrentProduct(buffers, resetHidden, U: U, column: 2 * H, n: H, B: B, H: H, into: gates + 2 * H, ldc: width)
             for b in 0 ..< B {
                 let updateGate = gates + b * width, candidate = updateGate + 2 * H
                 let hp = hPrev + b * H, hb = h + b * H
-                for j in 0 ..< H { candidate[j] = Scalar.kernelTanh(candidate[j]) }
+                Scalar.tanhArray(count: H, candidate, into: candidate)
                 for j in 0 ..< H { hb[j] = hp[j] + updateGate[j] * (candidate[j] - hp[j]) }  // (1-z) h + z h~
             }
         }
@@ -92,16 +110,17 @@ extension RecurrentMDN {
             let gates = buffers.gates.pointer + t * B * width
             let recurrentCandidate = buffers.recurrentCandidate!.pointer + t * B * H
             for b in 0 ..< B { (recurrent + b * width).update(from: recurrentBias, count: width) }
-            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: width, k: H, alpha: 1,
-                        a: hPrev, lda: H, b: U, ldb: width, beta: 1, c: recurrent, ldc: width)
+            addRecurrentProduct(buffers, hPrev, U: U, column: 0, n: width, B: B, H: H, into: recurrent, ldc: width)
             for b in 0 ..< B {
                 let updateAndReset = gates + b * width, resetGate = updateAndReset + H, candidate = updateAndReset + 2 * H
                 let rec = recurrent + b * width, recCandidate = rec + 2 * H
                 let hp = hPrev + b * H, hb = h + b * H, rc = recurrentCandidate + b * H
-                for j in 0 ..< 2 * H { updateAndReset[j] = Scalar.kernelSigmoid(updateAndReset[j] + rec[j]) }
+                for j in 0 ..< 2 * H { updateAndReset[j] += rec[j] }
+                Scalar.sigmoidArray(count: 2 * H, updateAndReset, into: updateAndReset)
                 for j in 0 ..< H { rc[j] = recCandidate[j] }  // U_c h + b_hc, kept for backward
                 for j in 0 ..< H { recCandidate[j] *= resetGate[j] }
-                for j in 0 ..< H { candidate[j] = Scalar.kernelTanh(candidate[j] + recCandidate[j]) }
+                for j in 0 ..< H { candidate[j] += recCandidate[j] }
+                Scalar.tanhArray(count: H, candidate, into: candidate)
                 for j in 0 ..< H { hb[j] = candidate[j] + updateAndReset[j] * (hp[j] - candidate[j]) }  // (1-z) h~ + z h
             }
         }
@@ -116,19 +135,20 @@ extension RecurrentMDN {
             let cPrev = buffers.cell!.pointer + t * B * H, c = cPrev + B * H
             let cellTanh = buffers.cellTanh!.pointer + t * B * H
             let gates = buffers.gates.pointer + t * B * width
-            Scalar.gemm(transposeA: false, transposeB: false, m: B, n: width, k: H, alpha: 1,
-                        a: hPrev, lda: H, b: U, ldb: width, beta: 1, c: gates, ldc: width)
+            addRecurrentProduct(buffers, hPrev, U: U, column: 0, n: width, B: B, H: H, into: gates, ldc: width)
             for b in 0 ..< B {
                 let inputGate = gates + b * width, forgetGate = inputGate + H
                 let candidate = inputGate + 2 * H, outputGate = inputGate + 3 * H
                 let cp = cPrev + b * H, cell = c + b * H, squashed = cellTanh + b * H, hb = h + b * H
-                for j in 0 ..< H { inputGate[j] = Scalar.kernelSigmoid(inputGate[j] + inputPeephole[j] * cp[j]) }
-                for j in 0 ..< H { forgetGate[j] = Scalar.kernelSigmoid(forgetGate[j] + forgetPeephole[j] * cp[j]) }
-                for j in 0 ..< H { candidate[j] = Scalar.kernelTanh(candidate[j]) }
+                for j in 0 ..< H { inputGate[j] += inputPeephole[j] * cp[j] }
+                for j in 0 ..< H { forgetGate[j] += forgetPeephole[j] * cp[j] }
+                Scalar.sigmoidArray(count: 2 * H, inputGate, into: inputGate)  // i and f are adjacent
+                Scalar.tanhArray(count: H, candidate, into: candidate)
                 for j in 0 ..< H { cell[j] = forgetGate[j] * cp[j] + inputGate[j] * candidate[j] }
                 // The output gate peeks at the new cell c_t (Graves 2013), not c_{t-1}.
-                for j in 0 ..< H { outputGate[j] = Scalar.kernelSigmoid(outputGate[j] + outputPeephole[j] * cell[j]) }
-                for j in 0 ..< H { squashed[j] = Scalar.kernelTanh(cell[j]) }
+                for j in 0 ..< H { outputGate[j] += outputPeephole[j] * cell[j] }
+                Scalar.sigmoidArray(count: H, outputGate, into: outputGate)
+                Scalar.tanhArray(count: H, cell, into: squashed)
                 for j in 0 ..< H { hb[j] = outputGate[j] * squashed[j] }
             }
         }

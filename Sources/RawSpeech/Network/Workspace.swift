@@ -14,7 +14,9 @@ final class ScratchBuffer<Scalar: BLASScalar> {
 
     init(_ count: Int) {
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
+        // 64-byte aligned (a cache line, one AVX-512 vector): CKernels' rows start aligned.
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Scalar>.stride,
+                                                   alignment: 64).bindMemory(to: Scalar.self, capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
@@ -38,6 +40,8 @@ final class LayerBuffers<Scalar: BLASScalar> {
     let hiddenCarry: ScratchBuffer<Scalar>           // (B, H) d loss / d h_{t-1} through time
     let cellCarry: ScratchBuffer<Scalar>?            // (B, H) LSTM d loss / d c_{t-1}
     let resetHiddenGradient: ScratchBuffer<Scalar>?  // (B, H) paper GRU d loss / d (r * h)
+    let transposedRecurrent: TransposedRecurrent<Scalar>?  // B = 1 only: U^T for the row-dot kernel
+    let packedRecurrent: PackedRecurrent<Scalar>?          // B > 1, Float, AVX-512: U's packed blocks
 
     init(config: ModelConfig, batch: Int, steps: Int) {
         let units = config.units
@@ -59,6 +63,16 @@ final class LayerBuffers<Scalar: BLASScalar> {
         hiddenCarry = ScratchBuffer(batch * units)
         cellCarry = isLSTM ? ScratchBuffer(batch * units) : nil
         resetHiddenGradient = isPaperGRU ? ScratchBuffer(batch * units) : nil
+        transposedRecurrent = batch == 1 ? TransposedRecurrent(units: units, width: width) : nil
+        if PackedRecurrent<Scalar>.isUsable(batch: batch) {
+            // The column blocks each direction's per-step products use (RecurrentCells+*).
+            let blocks: (forward: [(Int, Int)], backward: [(Int, Int)]) = isPaperGRU
+                ? ([(0, 2 * units), (2 * units, units)], [(2 * units, units), (0, 2 * units)])
+                : ([(0, width)], [(0, width)])
+            packedRecurrent = PackedRecurrent(units: units, width: width, forward: blocks.forward, backward: blocks.backward)
+        } else {
+            packedRecurrent = nil
+        }
     }
 }
 

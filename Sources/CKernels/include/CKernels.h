@@ -1,0 +1,66 @@
+// Hand-written Float kernels for what OpenBLAS does slowly at this project's shapes, in
+// C so that one function can use AVX-512 or AVX2 while the rest of the package builds for
+// baseline x86-64 (Swift has no per-function target attribute). The variant is chosen
+// once from the CPU (cpuid; RAWSPEECH_CKERNELS=avx2|portable caps it), so the binary
+// still runs on any x86-64: where a kernel has no variant for the CPU it says so and the
+// Swift caller runs its own code (OpenBLAS, FastMath loops). The plain references live in
+// Sources/RawSpeech/Network (RowDotKernel.swift, MixtureDensity.swift, FastMath.swift),
+// the users in RowDotKernel.swift and PackedRecurrent.swift, the tests in
+// Tests/.../NetworkRowDotKernelTests and NetworkMixtureTermsTests.
+#ifndef RAWSPEECH_CKERNELS_H
+#define RAWSPEECH_CKERNELS_H
+
+#include <stddef.h>
+
+/// Instruction-set variants of the kernels (what `rs_kernels_variant` returns).
+enum {
+  RS_KERNELS_PORTABLE = 0,
+  RS_KERNELS_AVX2 = 1,
+  RS_KERNELS_AVX512 = 2,
+};
+
+/// The variant this CPU runs (the best it supports).
+int rs_kernels_variant(void);
+
+/// y[j] = beta * y[j] + sum_{p < k} x[p] * w[j * ldw + p] for j < n: a matrix-vector
+/// product with each output a contiguous dot product over one row of `w` (row-major,
+/// row stride `ldw`). `beta` is 0 (y is overwritten, never read) or 1.
+/// `variant` picks the code path (tests); use rs_row_dots for the CPU's best.
+void rs_row_dots_variant(int variant, ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
+                         const float *x, float beta, float *y);
+
+/// `rs_row_dots_variant` with this CPU's best variant.
+void rs_row_dots(ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
+                 const float *x, float beta, float *y);
+
+/// The mixture head's elementwise pass over one frame's K*D numbers (MixtureDensity.swift):
+///   sigma[i] = floor + exp(logStd[i]),  z = (target[i] - mean[i]) / sigma[i],
+///   terms[i] = 0.5 z^2 + log(sigma[i])
+/// with the same exp and log polynomials as FastMath.swift (so results agree to float
+/// rounding). AVX-512 only: returns 0 without touching anything when the CPU lacks it, and
+/// the caller runs its own loop (the Swift reference).
+int rs_mixture_terms(ptrdiff_t count, const float *logStd, const float *mean, const float *target,
+                     float floor, float *sigma, float *terms);
+
+/// y[i] = sigmoid(x[i]) = 1 / (1 + exp(-x[i])) and y[i] = tanh(x[i]) for i < count, with
+/// FastMath.swift's polynomials (y may be x). AVX-512 only, like rs_mixture_terms:
+/// return 0 without touching anything when the CPU lacks it.
+int rs_sigmoid(ptrdiff_t count, const float *x, float *y);
+int rs_tanh(ptrdiff_t count, const float *x, float *y);
+
+/// Floats `rs_pack_panels` writes for a k x n matrix (64-byte aligned storage wanted).
+ptrdiff_t rs_packed_panels_size(ptrdiff_t k, ptrdiff_t n);
+
+/// Packs the k x n matrix with element (q, j) at b[q * rowStride + j * columnStride] into
+/// 32-column panels (zero-padded) for rs_gemm_packed. columnStride 1 packs a row-major
+/// block; rowStride 1 packs the transpose of one.
+void rs_pack_panels(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t rowStride, ptrdiff_t columnStride,
+                    float *packed);
+
+/// c (m x n, row stride ldc) = beta c + a (m x k, row stride lda) times the packed k x n
+/// matrix; beta 0 (c not read) or 1. AVX-512 only: returns 0 without touching anything
+/// when the CPU lacks it (the caller then runs its GEMM).
+int rs_gemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                   const float *packed, float beta, float *c, ptrdiff_t ldc);
+
+#endif

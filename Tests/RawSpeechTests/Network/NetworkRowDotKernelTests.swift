@@ -1,0 +1,143 @@
+// CKernels' row-dot kernel (batch 1's recurrent product) against its plain reference, in
+// every variant this CPU can run, on shapes that exercise each tail (k not a multiple of
+// the vector width, n not a multiple of four rows); then the transposed-U cache the
+// forward and backward passes keep per layer: same products as the GEMM, and rebuilt when
+// U changes; and the packed GEMM B > 1 uses (PackedRecurrent.swift).
+import Testing
+@testable import RawSpeech
+
+@Suite struct NetworkRowDotKernelTests {
+    static var runnableVariants: [RowDotKernel.Variant] {
+        RowDotKernel.Variant.allCases.filter { $0.rawValue <= RowDotKernel.variant.rawValue }
+    }
+
+    @Test func everyVariantMatchesTheReference() {
+        var rng = SeededGenerator(seed: 11)
+        for variant in Self.runnableVariants {
+            for (n, k) in [(1, 1), (3, 7), (4, 16), (5, 17), (9, 33), (13, 48), (7, 227), (681, 227), (227, 681)] {
+                let ldw = k + 5  // rows not packed: the kernel must honour the stride
+                let w = (0 ..< n * ldw).map { _ in Float(rng.nextUniform() - 0.5) }
+                let x = (0 ..< k).map { _ in Float(rng.nextGaussian()) }
+                for beta: Float in [0, 1] {
+                    let start = (0 ..< n).map { _ in Float(rng.nextGaussian()) }
+                    var expected = start, actual = start
+                    RowDotKernel.reference(n: n, k: k, w: w, ldw: ldw, x: x, beta: beta, y: &expected)
+                    w.withUnsafeBufferPointer { wp in
+                        x.withUnsafeBufferPointer { xp in
+                            actual.withUnsafeMutableBufferPointer { yp in
+                                RowDotKernel.run(variant, n: n, k: k, w: wp.baseAddress!, ldw: ldw,
+                                                 x: xp.baseAddress!, beta: beta, y: yp.baseAddress!)
+                            }
+                        }
+                    }
+                    // Float sums of k products of unit-scale terms: relative to sqrt(k).
+                    let check = Discrepancy(actual, expected, floor: Double(k).squareRoot())
+                    #expect(check.worst < 1e-6, "\(variant) n \(n) k \(k) beta \(beta): \(check)")
+                }
+            }
+        }
+    }
+
+    @Test func transposedCacheFollowsTheWeights() {
+        let (H, width) = (19, 57)
+        var rng = SeededGenerator(seed: 12)
+        var U = (0 ..< H * width).map { _ in Float(rng.nextUniform() - 0.5) }
+        let h = (0 ..< H).map { _ in Float(rng.nextGaussian()) }
+        let cache = TransposedRecurrent<Float>(units: H, width: width)
+        for round in 0 ..< 3 {
+            var expected = [Float](repeating: 0.25, count: width), actual = expected
+            U.withUnsafeBufferPointer { u in
+                h.withUnsafeBufferPointer { hp in
+                    expected.withUnsafeMutableBufferPointer { e in
+                        Float.gemm(transposeA: false, transposeB: false, m: 1, n: width, k: H, alpha: 1,
+                                   a: hp.baseAddress!, lda: H, b: u.baseAddress!, ldb: width,
+                                   beta: 1, c: e.baseAddress!, ldc: width)
+                    }
+                    cache.refresh(from: u.baseAddress!)
+                    actual.withUnsafeMutableBufferPointer { a in
+                        // Two column ranges, as the paper GRU asks for [Uz | Ur] and Uc.
+                        cache.addProduct(hp.baseAddress!, column: 0, n: 40, into: a.baseAddress!)
+                        cache.addProduct(hp.baseAddress!, column: 40, n: width - 40, into: a.baseAddress! + 40)
+                    }
+                }
+            }
+            let check = Discrepancy(actual, expected, floor: 1)
+            #expect(check.worst < 1e-6, "round \(round): \(check)")
+            // Backward's direction: c (H) = g (k) U[:, column ..< column + k]^T, from the padded copy.
+            let g = (0 ..< width).map { _ in Float(rng.nextGaussian()) }
+            for (column, k) in [(0, width), (0, 38), (38, 19)] {
+                var expectedBack = [Float](repeating: 0.5, count: H), actualBack = expectedBack
+                U.withUnsafeBufferPointer { u in
+                    g.withUnsafeBufferPointer { gp in
+                        expectedBack.withUnsafeMutableBufferPointer { e in
+                            // Through OpenBLAS's sgemm (m = 2 rows: not the B = 1 shortcut).
+                            var two = [Float](repeating: 0, count: 2 * H)
+                            let rows = [Float](gp) + [Float](gp)
+                            rows.withUnsafeBufferPointer { r in
+                                two.withUnsafeMutableBufferPointer { t in
+                                    Float.gemm(transposeA: false, transposeB: true, m: 2, n: H, k: k, alpha: 1,
+                                               a: r.baseAddress!, lda: width, b: u.baseAddress! + column, ldb: width,
+                                               beta: 0, c: t.baseAddress!, ldc: H)
+                                }
+                            }
+                            for i in 0 ..< H { e[i] += two[i] }
+                        }
+                        actualBack.withUnsafeMutableBufferPointer { a in
+                            cache.transposedProduct(gp.baseAddress!, column: column, k: k, beta: 1, into: a.baseAddress!)
+                        }
+                    }
+                }
+                let backCheck = Discrepancy(actualBack, expectedBack, floor: 1)
+                #expect(backCheck.worst < 1e-6, "round \(round) column \(column) k \(k): \(backCheck)")
+            }
+            U[(round * 97) % U.count] += 0.5  // one changed weight must invalidate the copy
+        }
+    }
+
+    /// One workspace reused across parameter updates (training) gives what a fresh workspace
+    /// gives, forward and backward: the transposed (B = 1) and packed (B > 1) copies of U are
+    /// never stale.
+    @Test(arguments: ["tanh", "gru-paper", "gru-cudnn", "lstm"], [1, 3])
+    func workspaceSurvivesParameterChanges(name: String, batch: Int) {
+        let config = SmallShapes.all.first { $0.name == name }!.config
+        var problem = RandomProblem<Float>(config: config, batch: batch, steps: 5)
+        let reused = problem.model.makeWorkspace(batch: batch, steps: 5)
+        for round in 0 ..< 3 {
+            let fresh = problem.model.makeWorkspace(batch: batch, steps: 5)
+            let lossReused = problem.loss(workspace: reused)
+            let lossFresh = problem.loss(workspace: fresh)
+            #expect(lossReused == lossFresh, "\(name) B \(batch) round \(round)")
+            var gradientReused = [Float](repeating: 0, count: problem.model.parameterCount), gradientFresh = gradientReused
+            problem.model.backward(parameters: problem.parameters, gradient: &gradientReused, workspace: reused)
+            problem.model.backward(parameters: problem.parameters, gradient: &gradientFresh, workspace: fresh)
+            #expect(gradientReused == gradientFresh, "\(name) B \(batch) round \(round) gradient")
+            for index in problem.model.layout.layers[0].recurrentWeights { problem.parameters[index] *= 0.9 }
+        }
+    }
+
+    /// CKernels' packed GEMM (B > 1's recurrent products) against a plain Double loop, on
+    /// every row and column tail (8-row blocks, 32-column panels), with beta 0 and 1.
+    @Test func packedGEMMMatchesTheReference() {
+        guard PackedGEMM.isAvailable else { return }  // AVX-512 only; elsewhere the BLAS runs
+        var rng = SeededGenerator(seed: 13)
+        for (m, n, k) in [(1, 1, 1), (2, 5, 5), (3, 31, 7), (8, 32, 16), (9, 33, 17), (17, 70, 23), (32, 681, 227)] {
+            let a = (0 ..< m * k).map { _ in Float(rng.nextGaussian()) }
+            let b = (0 ..< k * n).map { _ in Float(rng.nextUniform() - 0.5) }
+            for beta: Float in [0, 1] {
+                let start = (0 ..< m * n).map { _ in Float(rng.nextGaussian()) }
+                var actual = start
+                PackedGEMM.multiply(m: m, n: n, k: k, a: a, b: b, beta: beta, c: &actual)
+                var expected = [Double](repeating: 0, count: m * n)
+                for i in 0 ..< m {
+                    for j in 0 ..< n {
+                        var sum = beta == 0 ? 0 : Double(start[i * n + j])
+                        for q in 0 ..< k { sum += Double(a[i * k + q]) * Double(b[q * n + j]) }
+                        expected[i * n + j] = sum
+                    }
+                }
+                let check = Discrepancy(actual, expected, floor: Double(k).squareRoot())
+                #expect(check.worst < 1e-6, "m \(m) n \(n) k \(k) beta \(beta): \(check)")
+            }
+        }
+    }
+}
