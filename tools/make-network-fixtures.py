@@ -13,9 +13,7 @@ to 1e-5.
 File format (little-endian): magic b"RSNF", version u32 = 1, record count u32, then
 per record: name length u32, name (UTF-8), value count u32, values float64.
 
-Run: python3 -m venv --system-site-packages .venv-ref
-     .venv-ref/bin/pip install "torch==2.13.0+cpu"
-     .venv-ref/bin/python tools/make-network-fixtures.py
+Run: $(tools/reference-env torch) tools/make-network-fixtures.py
 """
 import math
 import os
