@@ -44,20 +44,10 @@ extension EvaluationTests {
             let recording = ScoringModels.waveform(seconds: 0.2, seed: 78)
             let primer = Array(recording[..<2_000])   // (2000 - 20) % 10 == 0: frames end at the primer's end
             let first = try Generator(model: model).generate(samples: 10, prime: primer, temperature: 0, seed: 1)
-            let network = RecurrentMDN<Float>(config: model.config)
-            let normalized = Array(recording[..<2_010]).map(model.normalization.normalize)
-            let frames = FrameSpec.paper.frameCount(samples: normalized.count)   // the last predicts 2000..<2010
-            let workspace = network.makeWorkspace(batch: 1, steps: frames)
-            var inputs: [Float] = [], targets: [Float] = []
-            for t in 0 ..< frames {
-                inputs += normalized[10 * t ..< 10 * t + 20]
-                targets += normalized[10 * t + 20 ..< 10 * t + 30]
-            }
-            var state = [Float](repeating: 0, count: network.stateSize)
-            _ = network.forward(parameters: model.parameters, inputs: inputs, targets: targets, state: &state,
-                                workspace: workspace, steps: frames)
+            // The last frame of 2010 samples predicts 2000..<2010.
+            let (headOutputs, frames) = teacherForcedHeadOutputs(model, Array(recording[..<2_010]))
             let O = model.config.headOutputs
-            let outputs = Array(workspace.headOutputs[(frames - 1) * O ..< frames * O])
+            let outputs = Array(headOutputs[(frames - 1) * O ..< frames * O])
             var rng = SeededGenerator(seed: 1)
             let expected = MixtureDensity(config: model.config).sample(outputs: outputs, temperature: 0, rng: &rng)
                 .map { min(1, max(-1, model.normalization.denormalize($0))) }
@@ -74,4 +64,23 @@ extension EvaluationTests {
             for (a, b) in zip(out, expected) { #expect(abs(a - b) < 1e-6) }
         }
     }
+}
+
+/// The head's raw outputs (frames, K(1+2D)) of `model` run over a whole recording in one
+/// batch-1 chunk from a zero state: the plain teacher-forced pass the optimized paths
+/// (generator priming, the scorer's prediction) are checked against.
+func teacherForcedHeadOutputs(_ model: TrainedModel, _ samples: [Float]) -> (outputs: [Float], frames: Int) {
+    let normalized = samples.map(model.normalization.normalize)
+    let frames = FrameSpec.paper.frameCount(samples: normalized.count)
+    let network = RecurrentMDN<Float>(config: model.config)
+    let workspace = network.makeWorkspace(batch: 1, steps: frames)
+    var inputs: [Float] = [], targets: [Float] = []
+    for t in 0 ..< frames {
+        inputs += normalized[10 * t ..< 10 * t + 20]
+        targets += normalized[10 * t + 20 ..< 10 * t + 30]
+    }
+    var state = [Float](repeating: 0, count: network.stateSize)
+    _ = network.forward(parameters: model.parameters, inputs: inputs, targets: targets, state: &state,
+                        workspace: workspace, steps: frames)
+    return (workspace.headOutputs, frames)
 }

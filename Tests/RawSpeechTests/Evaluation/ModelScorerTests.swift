@@ -78,22 +78,11 @@ extension EvaluationTests {
             let model = ScoringModels.gru
             let samples = ScoringModels.waveform(seconds: 0.05, seed: 8)   // 800 samples, 78 frames
             let (_, prediction) = try #require(try ModelScorer(model: model).onePrediction(samples))
-            let normalized = samples.map(model.normalization.normalize)
-            let frames = FrameSpec.paper.frameCount(samples: samples.count)
-            let network = RecurrentMDN<Float>(config: model.config)
-            let workspace = network.makeWorkspace(batch: 1, steps: frames)
-            var inputs: [Float] = [], targets: [Float] = []
-            for t in 0 ..< frames {
-                inputs += normalized[10 * t ..< 10 * t + 20]
-                targets += normalized[10 * t + 20 ..< 10 * t + 30]
-            }
-            var state = [Float](repeating: 0, count: network.stateSize)
-            _ = network.forward(parameters: model.parameters, inputs: inputs, targets: targets, state: &state,
-                                workspace: workspace, steps: frames)
+            let (headOutputs, frames) = teacherForcedHeadOutputs(model, samples)
             let O = model.config.headOutputs, mixture = MixtureDensity(config: model.config)
             var expected: [Double] = []
             for t in 0 ..< frames {
-                expected += mixture.mean(outputs: workspace.headOutputs[t * O ..< (t + 1) * O])
+                expected += mixture.mean(outputs: headOutputs[t * O ..< (t + 1) * O])
                     .map { Double(model.normalization.denormalize($0)) }
             }
             EvalCheck.expectClose(prediction.map(Double.init), expected, relative: 1e-5, absolute: 1e-7, "one-step prediction")
