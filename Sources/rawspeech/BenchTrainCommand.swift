@@ -39,6 +39,8 @@ struct BenchTrainCommand: ParsableCommand {
     // rarely idle; measured 2-2.5x faster than OpenBLAS's default of one thread per core.
     @Option(help: "OpenBLAS threads (1 is fastest for these sizes on 2 cores; 0: OpenBLAS's default).")
     var threads = 1
+    @Option(help: "Threads splitting each training batch (data parallel; 1: one thread). Inference is not split.")
+    var parallel = 1
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func validate() throws {
@@ -47,6 +49,7 @@ struct BenchTrainCommand: ParsableCommand {
         guard layers >= 1, components >= 1 else { throw ValidationError("--layers and --components must be at least 1") }
         guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be at least 1") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (OpenBLAS's default) or more") }
     }
 
@@ -54,13 +57,13 @@ struct BenchTrainCommand: ParsableCommand {
         if threads > 0 { BLASRuntime.setThreads(threads) }
         let resolvedUnits = units ?? ModelConfig.units(for: cell, budget: params!.value, layers: layers, gruForm: gruForm)
         let config = ModelConfig(cell: cell, units: resolvedUnits, layers: layers, components: components, gruForm: gruForm)
-        let result = BenchTrainRun(config: config, batch: batch, steps: steps).measure(seconds: seconds)
+        let result = BenchTrainRun(config: config, batch: batch, steps: steps, parallel: parallel).measure(seconds: seconds)
         let fields: [(String, String)] = [
             ("cell", "\"\(cell.rawValue)\""), ("gru_form", "\"\(gruForm.rawValue)\""),
             ("units", "\(resolvedUnits)"), ("layers", "\(layers)"), ("components", "\(components)"),
             ("batch", "\(batch)"), ("steps", "\(steps)"),
             ("recurrent_parameters", "\(config.recurrentParameterCount)"), ("parameters", "\(config.parameterCount)"),
-            ("blas_core", "\"\(BLASRuntime.coreName)\""), ("blas_threads", "\(BLASRuntime.threads)"),
+            ("blas_core", "\"\(BLASRuntime.coreName)\""), ("blas_threads", "\(BLASRuntime.threads)"), ("parallel", "\(result.parts)"),
             ("ckernels", "\"\(CKernelsRuntime.variantName)\""),
             ("train_steps_per_second", format(result.trainStepsPerSecond)),
             ("inference_steps_per_second", format(result.inferenceStepsPerSecond)),
@@ -87,14 +90,17 @@ struct BenchTrainRun {
     let config: ModelConfig
     let batch: Int
     let steps: Int
+    var parallel = 1
 
     struct Result {
         var trainStepsPerSecond: Double, inferenceStepsPerSecond: Double
-        /// The same per second of this thread's CPU time: on a shared machine, where the
+        /// The same per second of this thread's CPU time (with --parallel, the calling thread
+        /// only: it runs one of the parts): on a shared machine, where the
         /// scheduler hands the core to others, a steadier figure than wall-clock time.
         var trainStepsPerCPUSecond: Double, inferenceStepsPerCPUSecond: Double
         var trainBound: Double, inferenceBound: Double
         var updates: Int, finalLoss: Double
+        var parts = 1
     }
 
     func measure(seconds: Double) -> Result {
@@ -110,8 +116,15 @@ struct BenchTrainRun {
         let workspace = model.makeWorkspace(batch: batch, steps: steps)
         var optimizer = BenchRMSProp(count: parameters.count)
         var gradient = [Float](repeating: 0, count: parameters.count)
+        let split = min(parallel, batch) > 1 ? ParallelStep(network: model, batch: batch, steps: steps, parts: parallel) : nil
 
         func update() -> Float {
+            if let split {
+                let loss = split.run(parameters: parameters, inputs: inputs, targets: targets,
+                                     state: &state, gradient: &gradient)
+                optimizer.step(&parameters, gradient: gradient)
+                return loss
+            }
             let loss = model.forward(parameters: parameters, inputs: inputs, targets: targets,
                                      state: &state, workspace: workspace, steps: steps)
             for i in gradient.indices { gradient[i] = 0 }
@@ -148,7 +161,7 @@ struct BenchTrainRun {
                       trainStepsPerCPUSecond: Double(train.count * rows) / train.cpuSeconds,
                       inferenceStepsPerCPUSecond: Double(inference.count * rows) / inference.cpuSeconds,
                       trainBound: trainBound, inferenceBound: inferenceBound,
-                      updates: train.count, finalLoss: Double(lastLoss))
+                      updates: train.count, finalLoss: Double(lastLoss), parts: split?.partCount ?? 1)
     }
 }
 

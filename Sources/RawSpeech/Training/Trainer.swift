@@ -73,6 +73,8 @@ public final class Trainer {
     public internal(set) var state: TrainingState
     private let network: RecurrentMDN<Float>
     private let workspace: RecurrentMDN<Float>.Workspace
+    /// With `threads` > 1: the batch split across threads (ParallelStep); nil runs it whole.
+    private let split: ParallelStep?
     private let scorer: SequenceScorer
     private let startWeights: [Int]
     // Per-update buffers, allocated once: inputs (T, B, I), targets (T, B, D),
@@ -82,8 +84,10 @@ public final class Trainer {
     private var gradient: [Float]
     private var noisy: [Float]
 
-    /// A new run (or, with `resume`, the run saved in `run`'s checkpoint).
-    public init(config: TrainingConfig, data: TrainingData, run: RunFolder, resume: Bool) throws {
+    /// A new run (or, with `resume`, the run saved in `run`'s checkpoint). `threads` > 1 splits
+    /// each batch into that many groups of sequences trained concurrently (at most B): the
+    /// same update to float rounding, bitwise reproducible for a given `threads`.
+    public init(config: TrainingConfig, data: TrainingData, run: RunFolder, resume: Bool, threads: Int = 1) throws {
         self.run = run
         self.data = data
         guard config.model.inputSize == data.frame.input, config.model.targetSize == data.frame.target else {
@@ -109,7 +113,8 @@ public final class Trainer {
                 progress: TrainingProgress(learningRate: config.learningRate))
         }
         let (B, T) = (state.config.batch, state.config.steps)
-        workspace = network.makeWorkspace(batch: B, steps: T)
+        split = threads > 1 && B > 1 ? ParallelStep(network: network, batch: B, steps: T, parts: threads) : nil
+        workspace = network.makeWorkspace(batch: split == nil ? B : 1, steps: split == nil ? T : 1)
         scorer = SequenceScorer(model: network, spec: data.frame,
                                 batch: max(1, min(B, data.valid.count)), steps: T)
         startWeights = data.train.map { BatchSampler.usableStarts($0, spec: data.frame, steps: T) }
@@ -218,12 +223,19 @@ public final class Trainer {
         WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
                             std: config.weightNoise, rng: &rng)
         state.rng = rng
-        let loss = Double(network.forward(parameters: noisy, inputs: inputs, targets: targets,
-                                          state: &state.carriedState, workspace: workspace,
-                                          steps: config.steps))
-        guard loss.isFinite else { return loss }
-        for i in gradient.indices { gradient[i] = 0 }
-        network.backward(parameters: noisy, gradient: &gradient, workspace: workspace)
+        let loss: Double
+        if let split {
+            loss = Double(split.run(parameters: noisy, inputs: inputs, targets: targets,
+                                    state: &state.carriedState, gradient: &gradient))
+            guard loss.isFinite else { return loss }
+        } else {
+            loss = Double(network.forward(parameters: noisy, inputs: inputs, targets: targets,
+                                   state: &state.carriedState, workspace: workspace,
+                                   steps: config.steps))
+            guard loss.isFinite else { return loss }
+            for i in gradient.indices { gradient[i] = 0 }
+            network.backward(parameters: noisy, gradient: &gradient, workspace: workspace)
+        }
         guard RMSProp.norm(gradient).isFinite else { return .nan }
         var parameters: [Float] = []
         swap(&parameters, &state.model.parameters)  // a move, not a copy of the weights

@@ -68,7 +68,7 @@ func temporaryRunFolder(_ name: String) -> RunFolder {
         #expect(abs(trainer.validationNLL(model.parameters) - outcome.progress.bestValidNLL) < 1e-9)
     }
 
-    @Test func resumedRunMatchesUninterruptedRun() throws {
+    @Test(arguments: [1, 2]) func resumedRunMatchesUninterruptedRun(threads: Int) throws {
         let data = syntheticData(trainSeconds: 2, validSeconds: 0.5)
         let whole = temporaryRunFolder("whole")
         let split = temporaryRunFolder("split")
@@ -80,13 +80,13 @@ func temporaryRunFolder(_ name: String) -> RunFolder {
         try split.create()
         var config = smallConfig(updates: 120)
         config.weightNoise = 0.075 // exercises the RNG state across the resume
-        _ = try Trainer(config: config, data: data, run: whole, resume: false).train()
+        _ = try Trainer(config: config, data: data, run: whole, resume: false, threads: threads).train()
 
         // Stop the second run at its first checkpoint, as a kill would, then resume it.
         var stopped = false
-        _ = try Trainer(config: config, data: data, run: split, resume: false).train(
+        _ = try Trainer(config: config, data: data, run: split, resume: false, threads: threads).train(
             shouldStop: { stopped }, onEvent: { if case .checkpoint = $0 { stopped = true } })
-        _ = try Trainer(config: config, data: data, run: split, resume: true).train()
+        _ = try Trainer(config: config, data: data, run: split, resume: true, threads: threads).train()
 
         let a = try Checkpoint.readState(from: whole.checkpoint)
         let b = try Checkpoint.readState(from: split.checkpoint)
