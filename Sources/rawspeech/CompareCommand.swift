@@ -242,7 +242,8 @@ struct CompareCommand: ParsableCommand {
         runs.compactMap { run in
             let folder = RunFolder(url: out.appendingPathComponent(run.folder))
             if (try? folder.readOutcome()) != nil { return nil }  // finished earlier: kept
-            var arguments = ["train"] + plan.trainArguments(run, output: out)
+            let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
+            var arguments = ["train"] + plan.trainArguments(run, output: out, threads: threads)
             if FileManager.default.fileExists(atPath: folder.checkpoint.path) { arguments.append("--resume") }
             let label = "\(run.cell.rawValue) lr \(String(format: "%.2e", run.learningRate)) seed \(run.seed)"
             return .init(label: label, arguments: arguments, log: folder.url.appendingPathComponent("train.log"))

@@ -57,10 +57,11 @@ struct TrainCommand: ParsableCommand {
     // Data parallel: --threads N splits each batch into N groups of sequences, one thread
     // each with one OpenBLAS thread (the per-step GEMMs are too small to split themselves).
     // The same update to float rounding, bitwise reproducible for a given N; resume a run
-    // with the N it started with for an exact continuation. 1 by default: `compare` already
-    // runs one training per core.
-    @Option(help: "Threads, each training its share of the batch (2 on 2 free cores: ~1.8x faster at B = 32).")
-    var threads = 1
+    // with the N it started with for an exact continuation (the default is the same each
+    // time on one machine). Default: one per core, at most 2; `compare`, which runs one
+    // training per core, passes its own.
+    @Option(help: "Threads, each training its share of the batch (default: cores, at most 2; ~1.8x faster at B = 32 on 2 cores).")
+    var threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
 
     @Flag(help: "Continue the run saved in the output folder.")
     var resume = false

@@ -91,13 +91,14 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         }
     }
 
-    /// `rawspeech train` arguments for one run (the data folder and output folder first).
-    public func trainArguments(_ run: PlannedRun, output: URL) -> [String] {
+    /// `rawspeech train` arguments for one run (the data folder and output folder first);
+    /// `threads` is each run's share of the cores.
+    public func trainArguments(_ run: PlannedRun, output: URL, threads: Int = 1) -> [String] {
         [data, "--output", output.appendingPathComponent(run.folder).path,
          "--cell", run.cell.rawValue, "--units", "\(run.units)",
          "--learning-rate", "\(run.learningRate)", "--seed", "\(run.seed)",
          "--minutes", "\(minutes)", "--weight-noise", "\(weightNoise)",
          "--batch", "\(batch)", "--steps", "\(steps)",
-         "--patience", "\(patience)", "--eval-every", "\(evalEvery)"]
+         "--patience", "\(patience)", "--eval-every", "\(evalEvery)", "--threads", "\(threads)"]
     }
 }
