@@ -166,8 +166,9 @@ struct CompareCommand: ParsableCommand {
         let linearModel = try Checkpoint.loadModel(from: linear)
         func measure(_ name: String, learningRate: Double, seed: UInt64) throws -> RunMeasurement {
             let runURL = out.appendingPathComponent(name)
-            var measured = try measurer.measure(runFolder: runURL, name: name, learningRate: learningRate, seed: seed)
-            try scoreTestSplit(runURL, test, baseline: linearModel, into: &measured)
+            let model = try Checkpoint.loadModel(from: runURL)
+            var measured = try measurer.measure(model, runFolder: runURL, name: name, learningRate: learningRate, seed: seed)
+            try scoreTestSplit(model, runURL, test, baseline: linearModel, into: &measured)
             return measured
         }
         var summaries: [CellSummary] = []
@@ -209,9 +210,8 @@ struct CompareCommand: ParsableCommand {
 
     /// The evaluator on the test split: score.json and the report's spectrogram signals in
     /// the run folder, and the test columns of the table.
-    func scoreTestSplit(_ runURL: URL, _ test: [Recording], baseline: TrainedModel,
+    func scoreTestSplit(_ model: TrainedModel, _ runURL: URL, _ test: [Recording], baseline: TrainedModel,
                         into measured: inout RunMeasurement) throws {
-        let model = try Checkpoint.loadModel(from: runURL)
         let scorer = ModelScorer(model: model, baseline: model.kind == .linear ? nil : baseline)
         scorer.modelName = runURL.deletingLastPathComponent().lastPathComponent + "/" + runURL.lastPathComponent
         let report = try scorer.score(test.map { (name: $0.name, samples: $0.samples) })

@@ -41,8 +41,9 @@ public final class RunMeasurer {
     }
 
     /// Train, valid and test NLL of the model in `runFolder`, plus its outcome's speed.
-    public func measure(runFolder: URL, name: String, learningRate: Double, seed: UInt64) throws -> RunMeasurement {
-        let model = try Checkpoint.loadModel(from: runFolder)
+    /// `model` is the run's model.ckpt, loaded once by the caller (which also scores it).
+    public func measure(_ model: TrainedModel, runFolder: URL, name: String, learningRate: Double,
+                        seed: UInt64) throws -> RunMeasurement {
         var measurement = RunMeasurement(
             folder: name, cell: model.kind == .linear ? "linear" : model.config.cell.rawValue,
             learningRate: learningRate, seed: seed,
