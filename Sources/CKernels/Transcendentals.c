@@ -109,6 +109,64 @@ static void mixture_terms_avx512(ptrdiff_t count, const float *logStd, const flo
     _mm512_mask_storeu_ps(termsOut + i, lanes, _mm512_fmadd_ps(_mm512_mul_ps(half, z), z, log16(sigma)));
   }
 }
+
+// The mixture gradient (MixtureKernel.gradient) over whole rows of frames. Per frame: the
+// responsibilities gamma_k = exp(logJoint_k - log p) and weights pi_k = exp(logit_k -
+// logNormaliser) for the K logits (16 at a time), then one flat pass over the K*D means
+// and log-stds with gamma and the target tiled per component (D = 10 is too short a loop).
+// Same operations in the same order as the Swift loop, exp by the same polynomial.
+#define RS_MIXTURE_MAX 4096
+
+__attribute__((target("avx512f")))
+static void mixture_gradient_avx512(ptrdiff_t rows, ptrdiff_t K, ptrdiff_t D, const float *outputs,
+                                    const float *targets, const float *sigmas, const float *logJoints,
+                                    const float *frameLosses, const float *logNormalisers, float scale,
+                                    float floor, float *gradients) {
+  float gammaTiled[RS_MIXTURE_MAX] __attribute__((aligned(64)));
+  float targetTiled[RS_MIXTURE_MAX] __attribute__((aligned(64)));
+  float scaledGamma[RS_MIXTURE_MAX] __attribute__((aligned(64)));
+  const ptrdiff_t KD = K * D, width = K + 2 * KD;
+  const __m512 scaleV = _mm512_set1_ps(scale), floorV = _mm512_set1_ps(floor), one = _mm512_set1_ps(1.0f);
+  const __m512 negligible = _mm512_set1_ps(1e-30f), zero = _mm512_setzero_ps();
+  for (ptrdiff_t row = 0; row < rows; row++) {
+    const float *out = outputs + row * width, *target = targets + row * D;
+    const float *sigma = sigmas + row * KD, *logJoint = logJoints + row * K;
+    float *grad = gradients + row * width;
+    const float logP = -frameLosses[row];
+    // An impossible frame (log p = -inf) gets no responsibilities (the Swift `finite`).
+    const int finite = logP - logP == 0.0f;
+    const __m512 logPV = _mm512_set1_ps(logP), logNormV = _mm512_set1_ps(logNormalisers[row]);
+    for (ptrdiff_t k = 0; k < K; k += 16) {
+      const __mmask16 lanes = K - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (K - k)) - 1u);
+      __m512 gamma = finite ? exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, logJoint + k), logPV)) : zero;
+      __m512 weight = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, out + k), logNormV));
+      // Below 1e-30: exact zeros (NaN compares false and stays NaN, as in Swift).
+      gamma = _mm512_mask_mov_ps(gamma, _mm512_cmp_ps_mask(gamma, negligible, _CMP_LT_OQ), zero);
+      weight = _mm512_mask_mov_ps(weight, _mm512_cmp_ps_mask(weight, negligible, _CMP_LT_OQ), zero);
+      _mm512_mask_storeu_ps(grad + k, lanes, _mm512_mul_ps(scaleV, _mm512_sub_ps(weight, gamma)));
+      _mm512_mask_storeu_ps(scaledGamma + k, lanes, _mm512_mul_ps(scaleV, gamma));
+    }
+    for (ptrdiff_t k = 0; k < K; k++) {
+      for (ptrdiff_t d = 0; d < D; d++) {
+        gammaTiled[k * D + d] = scaledGamma[k];
+        targetTiled[k * D + d] = target[d];
+      }
+    }
+    const float *means = out + K;
+    float *dMeans = grad + K, *dLogStds = grad + K + KD;
+    for (ptrdiff_t i = 0; i < KD; i += 16) {
+      const __mmask16 lanes = KD - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (KD - i)) - 1u);
+      const __m512 s = _mm512_mask_loadu_ps(one, lanes, sigma + i);  // masked-off lanes: sigma 1
+      const __m512 g = _mm512_maskz_loadu_ps(lanes, gammaTiled + i);
+      const __m512 diff = _mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, targetTiled + i), _mm512_maskz_loadu_ps(lanes, means + i));
+      const __m512 zOverSigma = _mm512_div_ps(diff, _mm512_mul_ps(s, s));
+      const __m512 z = _mm512_mul_ps(zOverSigma, s);
+      _mm512_mask_storeu_ps(dMeans + i, lanes, _mm512_mul_ps(_mm512_sub_ps(zero, g), zOverSigma));
+      const __m512 spread = _mm512_mul_ps(_mm512_mul_ps(g, _mm512_sub_ps(one, _mm512_mul_ps(z, z))), _mm512_sub_ps(s, floorV));
+      _mm512_mask_storeu_ps(dLogStds + i, lanes, _mm512_div_ps(spread, s));
+    }
+  }
+}
 #endif
 
 int rs_mixture_terms(ptrdiff_t count, const float *logStd, const float *mean, const float *target,
@@ -132,6 +190,20 @@ int rs_sigmoid(ptrdiff_t count, const float *x, float *y) {
 int rs_tanh(ptrdiff_t count, const float *x, float *y) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
   if (rs_kernels_variant() == RS_KERNELS_AVX512) { tanh_avx512(count, x, y); return 1; }
+#endif
+  return 0;
+}
+
+int rs_mixture_gradient(ptrdiff_t rows, ptrdiff_t components, ptrdiff_t dimensions, const float *outputs,
+                        const float *targets, const float *sigmas, const float *logJoints,
+                        const float *frameLosses, const float *logNormalisers, float scale, float floor,
+                        float *gradients) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  if (rs_kernels_variant() == RS_KERNELS_AVX512 && components * dimensions <= RS_MIXTURE_MAX) {
+    mixture_gradient_avx512(rows, components, dimensions, outputs, targets, sigmas, logJoints, frameLosses,
+                            logNormalisers, scale, floor, gradients);
+    return 1;
+  }
 #endif
   return 0;
 }

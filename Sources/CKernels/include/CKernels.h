@@ -42,6 +42,16 @@ void rs_row_dots(ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
 int rs_mixture_terms(ptrdiff_t count, const float *logStd, const float *mean, const float *target,
                      float floor, float *sigma, float *terms);
 
+/// The mixture head's gradient (MixtureKernel.gradient) for `rows` frames at once: row r's
+/// K(1 + 2D) head outputs at outputs + r * K(1+2D), its D targets, the K*D sigmas and K log
+/// joints its forward left, its NLL (frameLosses, = -log p) and log sum exp of its logits;
+/// writes scale * d(-log p)/d(outputs) into the same layout in `gradients`. AVX-512 only
+/// (and K*D <= 4096): returns 0 without touching anything otherwise.
+int rs_mixture_gradient(ptrdiff_t rows, ptrdiff_t components, ptrdiff_t dimensions, const float *outputs,
+                        const float *targets, const float *sigmas, const float *logJoints,
+                        const float *frameLosses, const float *logNormalisers, float scale, float floor,
+                        float *gradients);
+
 /// y[i] = sigmoid(x[i]) = 1 / (1 + exp(-x[i])) and y[i] = tanh(x[i]) for i < count, with
 /// FastMath.swift's polynomials (y may be x). AVX-512 only, like rs_mixture_terms:
 /// return 0 without touching anything when the CPU lacks it.

@@ -26,6 +26,14 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     static func mixtureTerms(count: Int, logStds: UnsafePointer<Self>, means: UnsafePointer<Self>,
                              targets: UnsafePointer<Self>, floor: Self,
                              sigma: UnsafeMutablePointer<Self>, terms: UnsafeMutablePointer<Self>)
+    /// The mixture gradient of `rows` whole frames in one call (CKernels' rs_mixture_gradient:
+    /// Float with AVX-512). Returns false, touching nothing, where it does not run; the
+    /// caller then loops `MixtureKernel.gradient` over the frames.
+    static func mixtureGradientRows(_ rows: Int, components: Int, dimensions: Int, outputs: UnsafePointer<Self>,
+                                    targets: UnsafePointer<Self>, sigmas: UnsafePointer<Self>,
+                                    logJoints: UnsafePointer<Self>, frameLosses: UnsafePointer<Self>,
+                                    logNormalisers: UnsafePointer<Self>, scale: Self, floor: Self,
+                                    into gradients: UnsafeMutablePointer<Self>) -> Bool
     /// y[i] = sigmoid(x[i]) and y[i] = tanh(x[i]) for i < count (y may be x): the gate
     /// loops' transcendental passes. Float runs CKernels' AVX-512 versions when it can.
     static func sigmoidArray(count: Int, _ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>)
@@ -92,6 +100,16 @@ extension Float: BLASScalar {
     }
 
     @inline(__always)
+    public static func mixtureGradientRows(_ rows: Int, components: Int, dimensions: Int, outputs: UnsafePointer<Float>,
+                                           targets: UnsafePointer<Float>, sigmas: UnsafePointer<Float>,
+                                           logJoints: UnsafePointer<Float>, frameLosses: UnsafePointer<Float>,
+                                           logNormalisers: UnsafePointer<Float>, scale: Float, floor: Float,
+                                           into gradients: UnsafeMutablePointer<Float>) -> Bool {
+        rs_mixture_gradient(rows, components, dimensions, outputs, targets, sigmas, logJoints, frameLosses,
+                            logNormalisers, scale, floor, gradients) != 0
+    }
+
+    @inline(__always)
     public static func sigmoidArray(count: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         if rs_sigmoid(count, x, y) == 0 { for i in 0 ..< count { y[i] = FastMath.sigmoid(x[i]) } }
     }
@@ -130,6 +148,15 @@ extension Double: BLASScalar {
                                     sigma: UnsafeMutablePointer<Double>, terms: UnsafeMutablePointer<Double>) {
         MixtureKernel<Double>.termsReference(count: count, logStds: logStds, means: means, targets: targets,
                                              floor: floor, sigma: sigma, terms: terms)
+    }
+
+    @inline(__always)
+    public static func mixtureGradientRows(_ rows: Int, components: Int, dimensions: Int, outputs: UnsafePointer<Double>,
+                                           targets: UnsafePointer<Double>, sigmas: UnsafePointer<Double>,
+                                           logJoints: UnsafePointer<Double>, frameLosses: UnsafePointer<Double>,
+                                           logNormalisers: UnsafePointer<Double>, scale: Double, floor: Double,
+                                           into gradients: UnsafeMutablePointer<Double>) -> Bool {
+        false
     }
 
     @inline(__always)

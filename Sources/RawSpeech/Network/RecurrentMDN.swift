@@ -206,6 +206,14 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
         let kernel = MixtureKernel<Scalar>(components: config.components, dimensions: dims,
                                            sigmaFloor: Scalar(config.sigmaFloor))
         let scale = 1 / Scalar(rows)
+        // Float with AVX-512: all rows in one CKernels call (the loop below is its reference).
+        if Scalar.mixtureGradientRows(rows, components: config.components, dimensions: dims,
+                                      outputs: workspace.outputs.pointer, targets: workspace.targets.pointer,
+                                      sigmas: workspace.mixtureSigma.pointer, logJoints: workspace.mixtureLogJoint.pointer,
+                                      frameLosses: workspace.frameLosses.pointer,
+                                      logNormalisers: workspace.mixtureLogNormaliser.pointer,
+                                      scale: scale, floor: Scalar(config.sigmaFloor),
+                                      into: workspace.outputGradient.pointer) { return }
         for row in 0 ..< rows {
             kernel.gradient(outputs: workspace.outputs.pointer + row * width,
                             target: workspace.targets.pointer + row * dims,
