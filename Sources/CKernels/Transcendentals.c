@@ -10,6 +10,8 @@
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
+#define RS_MIXTURE_MAX 4096  // K*D the row kernels take (stack scratch)
+
 __attribute__((target("avx512f")))
 static inline __m512 exp16(__m512 x) {
   // max/min return their second operand when either is NaN: x is second, so NaN stays.
@@ -110,12 +112,68 @@ static void mixture_terms_avx512(ptrdiff_t count, const float *logStd, const flo
   }
 }
 
+// log sum exp of v[0 ..< count] as MixtureKernel.logSumExp: NaN anywhere gives NaN, a
+// non-finite maximum (all -inf, or +inf) is returned as is. The sum runs in 16 lanes
+// (a different order from the Swift loop: the last bit may differ).
+__attribute__((target("avx512f")))
+static float log_sum_exp_avx512(ptrdiff_t count, const float *v) {
+  float maximum = -__builtin_inff();
+  int sawNaN = 0;
+  for (ptrdiff_t k = 0; k < count; k++) {
+    if (v[k] > maximum) maximum = v[k];
+    if (v[k] != v[k]) sawNaN = 1;
+  }
+  if (sawNaN) return __builtin_nanf("");
+  if (maximum - maximum != 0.0f) return maximum;
+  const __m512 maxV = _mm512_set1_ps(maximum);
+  __m512 sum = _mm512_setzero_ps();
+  for (ptrdiff_t k = 0; k < count; k += 16) {
+    const __mmask16 lanes = count - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - k)) - 1u);
+    const __m512 e = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, v + k), maxV));
+    sum = _mm512_mask_add_ps(sum, lanes, sum, e);
+  }
+  const __m512 total = _mm512_set1_ps(_mm512_reduce_add_ps(sum));
+  return maximum + _mm512_cvtss_f32(log16(total));
+}
+
+// The mixture NLL (MixtureKernel.forward) over whole rows of frames: log sum exp of the
+// logits, the K*D terms pass with the target tiled per component, the per-component sums
+// over D into log joints, and log p as their log sum exp. Returns the sum of -log p.
+__attribute__((target("avx512f")))
+static double mixture_forward_avx512(ptrdiff_t rows, ptrdiff_t K, ptrdiff_t D, const float *outputs,
+                                     const float *targets, float floor, float halfLogTwoPiTimesD,
+                                     float *sigmas, float *logJoints, float *frameLosses,
+                                     float *logNormalisers) {
+  float targetTiled[RS_MIXTURE_MAX] __attribute__((aligned(64)));
+  float terms[RS_MIXTURE_MAX] __attribute__((aligned(64)));
+  const ptrdiff_t KD = K * D, width = K + 2 * KD;
+  double total = 0;
+  for (ptrdiff_t row = 0; row < rows; row++) {
+    const float *out = outputs + row * width, *target = targets + row * D;
+    float *sigma = sigmas + row * KD, *logJoint = logJoints + row * K;
+    const float logNormaliser = log_sum_exp_avx512(K, out);
+    for (ptrdiff_t k = 0; k < K; k++)
+      for (ptrdiff_t d = 0; d < D; d++) targetTiled[k * D + d] = target[d];
+    mixture_terms_avx512(KD, out + K + KD, out + K, targetTiled, floor, sigma, terms);
+    const float constant = logNormaliser + halfLogTwoPiTimesD;
+    for (ptrdiff_t k = 0; k < K; k++) {
+      float sum = 0;
+      for (ptrdiff_t d = 0; d < D; d++) sum += terms[k * D + d];
+      logJoint[k] = out[k] - constant - sum;
+    }
+    const float logP = log_sum_exp_avx512(K, logJoint);
+    frameLosses[row] = -logP;
+    logNormalisers[row] = logNormaliser;
+    total -= (double)logP;
+  }
+  return total;
+}
+
 // The mixture gradient (MixtureKernel.gradient) over whole rows of frames. Per frame: the
 // responsibilities gamma_k = exp(logJoint_k - log p) and weights pi_k = exp(logit_k -
 // logNormaliser) for the K logits (16 at a time), then one flat pass over the K*D means
 // and log-stds with gamma and the target tiled per component (D = 10 is too short a loop).
 // Same operations in the same order as the Swift loop, exp by the same polynomial.
-#define RS_MIXTURE_MAX 4096
 
 __attribute__((target("avx512f")))
 static void mixture_gradient_avx512(ptrdiff_t rows, ptrdiff_t K, ptrdiff_t D, const float *outputs,
@@ -202,6 +260,19 @@ int rs_mixture_gradient(ptrdiff_t rows, ptrdiff_t components, ptrdiff_t dimensio
   if (rs_kernels_variant() == RS_KERNELS_AVX512 && components * dimensions <= RS_MIXTURE_MAX) {
     mixture_gradient_avx512(rows, components, dimensions, outputs, targets, sigmas, logJoints, frameLosses,
                             logNormalisers, scale, floor, gradients);
+    return 1;
+  }
+#endif
+  return 0;
+}
+
+int rs_mixture_forward(ptrdiff_t rows, ptrdiff_t components, ptrdiff_t dimensions, const float *outputs,
+                       const float *targets, float floor, float halfLogTwoPiTimesD, float *sigmas,
+                       float *logJoints, float *frameLosses, float *logNormalisers, double *total) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  if (rs_kernels_variant() == RS_KERNELS_AVX512 && components * dimensions <= RS_MIXTURE_MAX) {
+    *total = mixture_forward_avx512(rows, components, dimensions, outputs, targets, floor, halfLogTwoPiTimesD,
+                                    sigmas, logJoints, frameLosses, logNormalisers);
     return 1;
   }
 #endif

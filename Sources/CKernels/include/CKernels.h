@@ -42,6 +42,15 @@ void rs_row_dots(ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
 int rs_mixture_terms(ptrdiff_t count, const float *logStd, const float *mean, const float *target,
                      float floor, float *sigma, float *terms);
 
+/// The mixture head's NLL (MixtureKernel.forward) for `rows` frames at once, in the layout
+/// of rs_mixture_gradient: fills each row's K*D sigmas and K log joints, its NLL (= -log p)
+/// in frameLosses and log sum exp of its logits in logNormalisers, and sets *total to the
+/// sum of the NLLs (in double). `halfLogTwoPiTimesD` is D * log(2 pi) / 2. AVX-512 only
+/// (and K*D <= 4096): returns 0 without touching anything otherwise.
+int rs_mixture_forward(ptrdiff_t rows, ptrdiff_t components, ptrdiff_t dimensions, const float *outputs,
+                       const float *targets, float floor, float halfLogTwoPiTimesD, float *sigmas,
+                       float *logJoints, float *frameLosses, float *logNormalisers, double *total);
+
 /// The mixture head's gradient (MixtureKernel.gradient) for `rows` frames at once: row r's
 /// K(1 + 2D) head outputs at outputs + r * K(1+2D), its D targets, the K*D sigmas and K log
 /// joints its forward left, its NLL (frameLosses, = -log p) and log sum exp of its logits;

@@ -26,6 +26,15 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     static func mixtureTerms(count: Int, logStds: UnsafePointer<Self>, means: UnsafePointer<Self>,
                              targets: UnsafePointer<Self>, floor: Self,
                              sigma: UnsafeMutablePointer<Self>, terms: UnsafeMutablePointer<Self>)
+    /// The mixture NLL of `rows` whole frames in one call (CKernels' rs_mixture_forward:
+    /// Float with AVX-512): fills the frames' sigmas, log joints, NLLs and log normalisers
+    /// and returns the NLLs' sum; nil, touching nothing, where it does not run (the caller
+    /// then loops `MixtureKernel.forward`).
+    static func mixtureForwardRows(_ rows: Int, components: Int, dimensions: Int, outputs: UnsafePointer<Self>,
+                                   targets: UnsafePointer<Self>, floor: Self, halfLogTwoPiTimesD: Self,
+                                   sigmas: UnsafeMutablePointer<Self>, logJoints: UnsafeMutablePointer<Self>,
+                                   frameLosses: UnsafeMutablePointer<Self>,
+                                   logNormalisers: UnsafeMutablePointer<Self>) -> Double?
     /// The mixture gradient of `rows` whole frames in one call (CKernels' rs_mixture_gradient:
     /// Float with AVX-512). Returns false, touching nothing, where it does not run; the
     /// caller then loops `MixtureKernel.gradient` over the frames.
@@ -100,6 +109,18 @@ extension Float: BLASScalar {
     }
 
     @inline(__always)
+    public static func mixtureForwardRows(_ rows: Int, components: Int, dimensions: Int, outputs: UnsafePointer<Float>,
+                                          targets: UnsafePointer<Float>, floor: Float, halfLogTwoPiTimesD: Float,
+                                          sigmas: UnsafeMutablePointer<Float>, logJoints: UnsafeMutablePointer<Float>,
+                                          frameLosses: UnsafeMutablePointer<Float>,
+                                          logNormalisers: UnsafeMutablePointer<Float>) -> Double? {
+        var total = 0.0
+        let ran = rs_mixture_forward(rows, components, dimensions, outputs, targets, floor, halfLogTwoPiTimesD,
+                                     sigmas, logJoints, frameLosses, logNormalisers, &total)
+        return ran != 0 ? total : nil
+    }
+
+    @inline(__always)
     public static func mixtureGradientRows(_ rows: Int, components: Int, dimensions: Int, outputs: UnsafePointer<Float>,
                                            targets: UnsafePointer<Float>, sigmas: UnsafePointer<Float>,
                                            logJoints: UnsafePointer<Float>, frameLosses: UnsafePointer<Float>,
@@ -148,6 +169,15 @@ extension Double: BLASScalar {
                                     sigma: UnsafeMutablePointer<Double>, terms: UnsafeMutablePointer<Double>) {
         MixtureKernel<Double>.termsReference(count: count, logStds: logStds, means: means, targets: targets,
                                              floor: floor, sigma: sigma, terms: terms)
+    }
+
+    @inline(__always)
+    public static func mixtureForwardRows(_ rows: Int, components: Int, dimensions: Int, outputs: UnsafePointer<Double>,
+                                          targets: UnsafePointer<Double>, floor: Double, halfLogTwoPiTimesD: Double,
+                                          sigmas: UnsafeMutablePointer<Double>, logJoints: UnsafeMutablePointer<Double>,
+                                          frameLosses: UnsafeMutablePointer<Double>,
+                                          logNormalisers: UnsafeMutablePointer<Double>) -> Double? {
+        nil
     }
 
     @inline(__always)

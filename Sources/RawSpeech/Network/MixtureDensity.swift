@@ -14,7 +14,7 @@
 import Foundation
 
 /// Half of log(2 pi): the Gaussian normaliser per dimension.
-private let halfLogTwoPi = 0.5 * Foundation.log(2 * Double.pi)
+let halfLogTwoPi = 0.5 * Foundation.log(2 * Double.pi)
 
 /// Per-frame scratch of the mixture kernel: what the forward leaves for the gradient.
 struct MixtureFrame<Scalar: BLASScalar> {

@@ -185,6 +185,13 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
     private func mixtureLoss(workspace: Workspace, steps: Int) -> Double {
         let rows = steps * workspace.batch
         let width = config.headOutputs, dims = config.targetSize
+        // Float with AVX-512: all rows in one CKernels call (the loop below is its reference).
+        if let total = Scalar.mixtureForwardRows(
+            rows, components: config.components, dimensions: dims, outputs: workspace.outputs.pointer,
+            targets: workspace.targets.pointer, floor: Scalar(config.sigmaFloor),
+            halfLogTwoPiTimesD: Scalar(Double(dims) * halfLogTwoPi), sigmas: workspace.mixtureSigma.pointer,
+            logJoints: workspace.mixtureLogJoint.pointer, frameLosses: workspace.frameLosses.pointer,
+            logNormalisers: workspace.mixtureLogNormaliser.pointer) { return total }
         let kernel = MixtureKernel<Scalar>(components: config.components, dimensions: dims,
                                            sigmaFloor: Scalar(config.sigmaFloor))
         var total = 0.0

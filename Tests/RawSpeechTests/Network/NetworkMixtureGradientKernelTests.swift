@@ -1,6 +1,7 @@
-// CKernels' whole-rows mixture gradient (rs_mixture_gradient, Float with AVX-512) against
-// the per-frame Swift loop it replaces (MixtureKernel.gradient), on component counts
-// around the 16-lane width, several D, and frames the forward found impossible.
+// CKernels' whole-rows mixture NLL and gradient (rs_mixture_forward / rs_mixture_gradient,
+// Float with AVX-512) against the per-frame Swift loops they replace (MixtureKernel.forward
+// and .gradient), on component counts around the 16-lane width, several D, frames the
+// forward finds impossible, and NaN outputs.
 import Testing
 @testable import RawSpeech
 
@@ -44,7 +45,42 @@ import Testing
         let ran = Float.mixtureGradientRows(rows, components: K, dimensions: D, outputs: outputs, targets: targets,
                                             sigmas: sigmas, logJoints: logJoints, frameLosses: losses,
                                             logNormalisers: normalisers, scale: scale, floor: floor, into: &fast)
-        return ran ? (fast, reference) : nil
+        guard ran else { return nil }
+        // The forward over the same rows, in one call, must leave what the loop left.
+        var sigmasFast = [Float](repeating: 0, count: sigmas.count), logJointsFast = [Float](repeating: 0, count: logJoints.count)
+        var lossesFast = [Float](repeating: 0, count: rows), normalisersFast = lossesFast
+        let total = Float.mixtureForwardRows(rows, components: K, dimensions: D, outputs: outputs, targets: targets,
+                                             floor: floor, halfLogTwoPiTimesD: Float(Double(D) * halfLogTwoPi),
+                                             sigmas: &sigmasFast, logJoints: &logJointsFast,
+                                             frameLosses: &lossesFast, logNormalisers: &normalisersFast)
+        let finiteRows = (0 ..< rows).filter { $0 != impossibleRow }
+        #expect(Discrepancy(finiteRows.map { lossesFast[$0] }, finiteRows.map { losses[$0] }, floor: 1).worst < 1e-5)
+        #expect(Discrepancy(normalisersFast, normalisers, floor: 1).worst < 1e-5)
+        #expect(Discrepancy(sigmasFast, sigmas, floor: 1e-6).worst < 1e-5)
+        #expect(Discrepancy(finiteRows.flatMap { logJointsFast[$0 * K ..< ($0 + 1) * K] },
+                            finiteRows.flatMap { logJoints[$0 * K ..< ($0 + 1) * K] }, floor: 1).worst < 1e-5)
+        if let row = impossibleRow { #expect(lossesFast[row] == .infinity && losses[row] == .infinity) }
+        let expectedTotal = losses.reduce(0.0) { $0 + Double($1) }
+        #expect(total.map { $0 == expectedTotal || abs($0 - expectedTotal) <= 1e-5 * abs(expectedTotal) } == true,
+                "total \(String(describing: total)) vs \(expectedTotal)")
+        return (fast, reference)
+    }
+
+    @Test func nanOutputGivesNaNLoss() throws {
+        guard RowDotKernel.variant == .avx512 else { return }
+        let K = 20, D = 10, width = K * (1 + 2 * D)
+        for poisoned in [3, K + 7, K + K * D + 11] {  // a logit, a mean, a log-std
+            var outputs = [Float](repeating: 0.1, count: 2 * width)
+            outputs[width + poisoned] = .nan
+            let targets = [Float](repeating: 0.2, count: 2 * D)
+            var sigmas = [Float](repeating: 0, count: 2 * K * D), joints = [Float](repeating: 0, count: 2 * K)
+            var losses = [Float](repeating: 0, count: 2), normalisers = losses
+            let total = Float.mixtureForwardRows(2, components: K, dimensions: D, outputs: outputs, targets: targets,
+                                                 floor: 0.05, halfLogTwoPiTimesD: Float(Double(D) * halfLogTwoPi),
+                                                 sigmas: &sigmas, logJoints: &joints, frameLosses: &losses,
+                                                 logNormalisers: &normalisers)
+            #expect(losses[0].isFinite && losses[1].isNaN && total?.isNaN == true, "poisoned \(poisoned): \(losses)")
+        }
     }
 
     @Test func rowsKernelMatchesThePerFrameLoop() throws {
