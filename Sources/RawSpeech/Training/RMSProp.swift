@@ -32,9 +32,15 @@ public struct RMSProp: Codable, Equatable, Sendable {
         let scale = Float(clip > 0 && norm > clip ? clip / norm : 1)
         let rule = Rule(scale: scale, rate: Float(learningRate), keep: Float(decay), blend: Float(1 - decay),
                         floor: Float(epsilon))
-        parameters.withUnsafeMutableBufferPointer { p in
-            meanSquare.withUnsafeMutableBufferPointer { v in
-                gradient.withUnsafeBufferPointer { g in Self.step(p, meanSquare: v, gradient: g, rule: rule) }
+        // With FTZ/DAZ, as the network's passes: squares of tiny gradients and averages
+        // decaying towards zero are subnormal, and each one costs a microcode assist in the
+        // multiply, sqrt and divide (this pass was as slow as the scalar loop without it).
+        // Flushed they change the step by less than a parameter's last bit.
+        DenormalFlush.run {
+            parameters.withUnsafeMutableBufferPointer { p in
+                meanSquare.withUnsafeMutableBufferPointer { v in
+                    gradient.withUnsafeBufferPointer { g in Self.step(p, meanSquare: v, gradient: g, rule: rule) }
+                }
             }
         }
         return norm

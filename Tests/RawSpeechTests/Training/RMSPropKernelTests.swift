@@ -1,8 +1,9 @@
 // RMSProp's two passes (CKernels/Optimizer.c) against their plain Swift references, in
 // every variant this CPU can run, on lengths that leave every tail size: the sum of
 // squares and the step must give the references' bits exactly (same IEEE operations in
-// the same order, no FMA), so a run does not depend on the CPU it ran on. Then the whole
-// update against the references, and a non-finite gradient leaving everything untouched.
+// the same order, no FMA), so a run does not depend on the CPU it ran on; with and without
+// FTZ/DAZ, which the update runs under. Then the whole update against the references, and
+// a non-finite gradient leaving everything untouched.
 import Foundation
 import Testing
 @testable import RawSpeech
@@ -13,9 +14,13 @@ import Testing
     }
     static let counts = [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 100, 1000, 169_731]
 
-    /// Values over many magnitudes (1e-2 to 1e2), so rounding differences would show.
+    /// Values over many magnitudes (1e-2 to 1e2), so rounding differences would show, and
+    /// one in ten tiny (~1e-21), whose squares are subnormal.
     static func gradient(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
-        (0 ..< count).map { _ in Float(rng.nextGaussian() * Foundation.pow(10, 4 * rng.nextUniform() - 2)) }
+        (0 ..< count).map { _ in
+            let magnitude = rng.nextUniform() < 0.1 ? 1e-21 : Foundation.pow(10, 4 * rng.nextUniform() - 2)
+            return Float(rng.nextGaussian() * magnitude)
+        }
     }
 
     @Test func sumOfSquaresIsBitwiseTheReferenceInEveryVariant() {
@@ -34,7 +39,9 @@ import Testing
         }
     }
 
-    @Test func stepIsBitwiseTheReferenceInEveryVariant() {
+    /// As the update runs it (with FTZ/DAZ, which both paths obey) and without.
+    @Test(arguments: [false, true]) func stepIsBitwiseTheReferenceInEveryVariant(flushing: Bool) {
+        if flushing { return DenormalFlush.run { stepIsBitwiseTheReferenceInEveryVariant(flushing: false) } }
         var rng = SeededGenerator(seed: 4)
         let rule = RMSProp.Rule(scale: 0.37, rate: 1e-4, keep: 0.9, blend: Float(1 - 0.9), floor: 1e-6)
         for count in Self.counts {
@@ -76,9 +83,11 @@ import Testing
             #expect(norm.bitPattern == expectedNorm.bitPattern)
             let rule = RMSProp.Rule(scale: Float(norm > 1 ? 1 / norm : 1), rate: 1e-4, keep: 0.9,
                                     blend: Float(1 - 0.9), floor: 1e-6)
-            pRef.withUnsafeMutableBufferPointer { p in
-                vRef.withUnsafeMutableBufferPointer { v in
-                    g.withUnsafeBufferPointer { RMSProp.referenceStep(p, meanSquare: v, gradient: $0, rule: rule) }
+            DenormalFlush.run {
+                pRef.withUnsafeMutableBufferPointer { p in
+                    vRef.withUnsafeMutableBufferPointer { v in
+                        g.withUnsafeBufferPointer { RMSProp.referenceStep(p, meanSquare: v, gradient: $0, rule: rule) }
+                    }
                 }
             }
             #expect(parameters == pRef && optimizer.meanSquare == vRef)
