@@ -5,8 +5,8 @@
 // still runs on any x86-64: where a kernel has no variant for the CPU it says so and the
 // Swift caller runs its own code (OpenBLAS, FastMath loops). The plain references live in
 // Sources/RawSpeech/Network (RowDotKernel.swift, MixtureDensity.swift, FastMath.swift) and
-// Training/RMSProp.swift, the users in RowDotKernel.swift, PackedRecurrent.swift and
-// RMSProp.swift, the tests in Tests/.../NetworkRowDotKernelTests, NetworkMixtureTermsTests
+// Training/RMSProp.swift, the users in RowDotKernel.swift, BLASScalar.swift,
+// PackedRecurrent.swift and RMSProp.swift, the tests in Tests/.../NetworkRowDotKernelTests, NetworkMixtureTermsTests
 // and RMSPropKernelTests.
 #ifndef RAWSPEECH_CKERNELS_H
 #define RAWSPEECH_CKERNELS_H
@@ -63,6 +63,12 @@ void rs_pack_panels(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t rowStrid
 /// when the CPU lacks it (the caller then runs its GEMM).
 int rs_gemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                    const float *packed, float beta, float *c, ptrdiff_t ldc);
+
+/// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols: the transpose of a
+/// row-major rows x cols matrix (row stride lds) into dst (row stride ldd). `variant` is
+/// capped at the CPU's; AVX2 and AVX-512 run 8 x 8 register blocks, portable a plain loop.
+void rs_transpose(int variant, ptrdiff_t rows, ptrdiff_t cols, const float *src, ptrdiff_t lds,
+                  float *dst, ptrdiff_t ldd);
 
 /// The gradient's sum of squares for global-norm clipping, in Double, in a fixed order:
 /// element i is added (as Double(g[i]) * Double(g[i])) to partial sum i % 32, in order of
