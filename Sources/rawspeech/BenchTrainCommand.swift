@@ -1,9 +1,8 @@
 // `rawspeech bench train`: how many time steps per second this build trains and runs a
 // recurrent MDN, on synthetic input (no data folder), against the machine's own sgemm rate
 // on the same matrix shapes. A training update here is the real one minus data loading:
-// forward + backward (BPTT) + gradient-norm clipping + an RMSProp-style step, all on the
-// same flat arrays the trainer uses. The update rule below is a stand-in kept in this file
-// for timing only; the trainer's RMSProp lives in Sources/RawSpeech/Training.
+// forward + backward (BPTT) + gradient-norm clipping + the trainer's RMSProp step
+// (Sources/RawSpeech/Training/RMSProp.swift), all on the same flat arrays the trainer uses.
 import ArgumentParser
 import Foundation
 import RawSpeech
@@ -114,22 +113,28 @@ struct BenchTrainRun {
         let targets = (0 ..< rows * config.targetSize).map { Float(sin(Double($0) * 0.07 + 1) + 0.1 * rng.nextGaussian()) }
         var state = [Float](repeating: 0, count: batch * model.stateSize)
         let workspace = model.makeWorkspace(batch: batch, steps: steps)
-        var optimizer = BenchRMSProp(count: parameters.count)
+        var optimizer = RMSProp(parameterCount: parameters.count)
         var gradient = [Float](repeating: 0, count: parameters.count)
+        // The paper's clip of 1; rate, decay and floor as tools/bench-train-pytorch.py's
+        // RMSprop (the trainer's defaults differ, 0.99 and 1e-8, at the same cost).
+        func step() {
+            optimizer.update(parameters: &parameters, gradient: gradient, learningRate: 1e-4, decay: 0.9,
+                             epsilon: 1e-6, clip: 1)
+        }
         let split = min(parallel, batch) > 1 ? ParallelStep(network: model, batch: batch, steps: steps, parts: parallel) : nil
 
         func update() -> Float {
             if let split {
                 let loss = split.run(parameters: parameters, inputs: inputs, targets: targets,
                                      state: &state, gradient: &gradient)
-                optimizer.step(&parameters, gradient: gradient)
+                step()
                 return loss
             }
             let loss = model.forward(parameters: parameters, inputs: inputs, targets: targets,
                                      state: &state, workspace: workspace, steps: steps)
-            for i in gradient.indices { gradient[i] = 0 }
+            gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             model.backward(parameters: parameters, gradient: &gradient, workspace: workspace)
-            optimizer.step(&parameters, gradient: gradient)
+            step()
             return loss
         }
         func threadCPUSeconds() -> Double {
@@ -162,53 +167,5 @@ struct BenchTrainRun {
                       inferenceStepsPerCPUSecond: Double(inference.count * rows) / inference.cpuSeconds,
                       trainBound: trainBound, inferenceBound: inferenceBound,
                       updates: train.count, finalLoss: Double(lastLoss), parts: split?.partCount ?? 1)
-    }
-}
-
-/// For timing only: clip the gradient norm to 1, then an RMSProp step (decay 0.9) —
-/// the same passes over memory as the trainer's update, not its exact rule.
-struct BenchRMSProp {
-    var meanSquare: [Float]
-    let learningRate: Float = 1e-4, decay: Float = 0.9, epsilon: Float = 1e-6
-
-    init(count: Int) { meanSquare = [Float](repeating: 0, count: count) }
-
-    mutating func step(_ parameters: inout [Float], gradient: [Float]) {
-        // Eight partial sums: a single running sum is a serial dependency chain the
-        // compiler may not reorder (floating-point), ~10% of a B = 1 update on its own.
-        var partial = SIMD8<Float>()
-        let lanes = gradient.count / 8 * 8
-        gradient.withUnsafeBufferPointer { g in
-            var index = 0
-            while index < lanes {
-                let v = SIMD8<Float>(g[index], g[index + 1], g[index + 2], g[index + 3],
-                                     g[index + 4], g[index + 5], g[index + 6], g[index + 7])
-                partial += v * v
-                index += 8
-            }
-        }
-        var squaredNorm = partial.sum()
-        for index in lanes ..< gradient.count { squaredNorm += gradient[index] * gradient[index] }
-        let scale = squaredNorm > 1 ? 1 / squaredNorm.squareRoot() : 1
-        let (learningRate, decay, epsilon) = (learningRate, decay, epsilon)
-        meanSquare.withUnsafeMutableBufferPointer { ms in
-            parameters.withUnsafeMutableBufferPointer { p in
-                gradient.withUnsafeBufferPointer { g in
-                    Self.update(p.baseAddress!, meanSquare: ms.baseAddress!, gradient: g.baseAddress!, count: p.count,
-                                scale: scale, learningRate: learningRate, decay: decay, epsilon: epsilon)
-                }
-            }
-        }
-    }
-
-    /// The elementwise step on raw pointers. Compiled alone (swiftc -O) these loops
-    /// vectorize; in this package's build perf still shows scalar code (~8% of a B = 1
-    /// update, ~1% at B = 32): left as is, it is the bench's stand-in, not the trainer's.
-    @inline(never)
-    private static func update(_ p: UnsafeMutablePointer<Float>, meanSquare ms: UnsafeMutablePointer<Float>,
-                               gradient g: UnsafePointer<Float>, count: Int,
-                               scale: Float, learningRate: Float, decay: Float, epsilon: Float) {
-        for i in 0 ..< count { ms[i] = decay * ms[i] + (1 - decay) * (g[i] * scale) * (g[i] * scale) }
-        for i in 0 ..< count { p[i] -= learningRate * (g[i] * scale) / (ms[i].squareRoot() + epsilon) }
     }
 }

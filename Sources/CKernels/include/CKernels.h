@@ -4,9 +4,10 @@
 // once from the CPU (cpuid; RAWSPEECH_CKERNELS=avx2|portable caps it), so the binary
 // still runs on any x86-64: where a kernel has no variant for the CPU it says so and the
 // Swift caller runs its own code (OpenBLAS, FastMath loops). The plain references live in
-// Sources/RawSpeech/Network (RowDotKernel.swift, MixtureDensity.swift, FastMath.swift),
-// the users in RowDotKernel.swift and PackedRecurrent.swift, the tests in
-// Tests/.../NetworkRowDotKernelTests and NetworkMixtureTermsTests.
+// Sources/RawSpeech/Network (RowDotKernel.swift, MixtureDensity.swift, FastMath.swift) and
+// Training/RMSProp.swift, the users in RowDotKernel.swift, BLASScalar.swift,
+// PackedRecurrent.swift and RMSProp.swift, the tests in Tests/.../NetworkRowDotKernelTests, NetworkMixtureTermsTests
+// and RMSPropKernelTests.
 #ifndef RAWSPEECH_CKERNELS_H
 #define RAWSPEECH_CKERNELS_H
 
@@ -81,5 +82,27 @@ void rs_pack_panels(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t rowStrid
 /// when the CPU lacks it (the caller then runs its GEMM).
 int rs_gemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                    const float *packed, float beta, float *c, ptrdiff_t ldc);
+
+/// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols: the transpose of a
+/// row-major rows x cols matrix (row stride lds) into dst (row stride ldd). `variant` is
+/// capped at the CPU's; AVX2 and AVX-512 run 8 x 8 register blocks, portable a plain loop.
+void rs_transpose(int variant, ptrdiff_t rows, ptrdiff_t cols, const float *src, ptrdiff_t lds,
+                  float *dst, ptrdiff_t ldd);
+
+/// The gradient's sum of squares for global-norm clipping, in Double, in a fixed order:
+/// element i is added (as Double(g[i]) * Double(g[i])) to partial sum i % 32, in order of
+/// i; then s[l] = (p[l] + p[8 + l]) + (p[16 + l] + p[24 + l]) for l < 8,
+/// x[l] = s[l] + s[4 + l] for l < 4, y[l] = x[l] + x[2 + l] for l < 2, *sum = y[0] + y[1].
+/// Every variant gives those bits (RMSProp.referenceSumOfSquares writes the order out).
+/// `variant` is capped at the CPU's; returns 0 without writing `sum` for the portable one
+/// (the caller runs its Swift loop).
+int rs_sum_squares(int variant, ptrdiff_t count, const float *g, double *sum);
+
+/// One RMSProp step over count parameters: with gi = g[i] * scale,
+///   v[i] = keep * v[i] + blend * gi * gi,   p[i] = p[i] - rate * gi / (sqrt(v[i]) + floor)
+/// each operation rounded on its own, left to right, no FMA: bitwise the Swift loop's
+/// result. Returns 0 without touching anything for the portable variant, like rs_sum_squares.
+int rs_rmsprop_step(int variant, ptrdiff_t count, float *p, float *v, const float *g, float scale,
+                    float rate, float keep, float blend, float floor);
 
 #endif

@@ -21,6 +21,10 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     /// Float runs CKernels' SIMD kernel (`RowDotKernel.swift` has the plain reference).
     static func rowDots(n: Int, k: Int, w: UnsafePointer<Self>, ldw: Int,
                         x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
+    /// `dst[j * ldd + i] = src[i * lds + j]` for `i < rows`, `j < cols`: a transposed copy.
+    /// Float runs CKernels' blocked transpose (`RowDotKernel.transposeReference` is the plain one).
+    static func transposedCopy(rows: Int, cols: Int, _ src: UnsafePointer<Self>, lds: Int,
+                          into dst: UnsafeMutablePointer<Self>, ldd: Int)
     /// The mixture head's exp/log pass (`MixtureKernel.termsReference`); Float runs
     /// CKernels' AVX-512 version when the CPU has it.
     static func mixtureTerms(count: Int, logStds: UnsafePointer<Self>, means: UnsafePointer<Self>,
@@ -99,6 +103,12 @@ extension Float: BLASScalar {
     }
 
     @inline(__always)
+    public static func transposedCopy(rows: Int, cols: Int, _ src: UnsafePointer<Float>, lds: Int,
+                                 into dst: UnsafeMutablePointer<Float>, ldd: Int) {
+        rs_transpose(rs_kernels_variant(), rows, cols, src, lds, dst, ldd)
+    }
+
+    @inline(__always)
     public static func mixtureTerms(count: Int, logStds: UnsafePointer<Float>, means: UnsafePointer<Float>,
                                     targets: UnsafePointer<Float>, floor: Float,
                                     sigma: UnsafeMutablePointer<Float>, terms: UnsafeMutablePointer<Float>) {
@@ -161,6 +171,12 @@ extension Double: BLASScalar {
     public static func rowDots(n: Int, k: Int, w: UnsafePointer<Double>, ldw: Int,
                                x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>) {
         cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, w, Int32(ldw), x, 1, beta, y, 1)
+    }
+
+    @inline(__always)
+    public static func transposedCopy(rows: Int, cols: Int, _ src: UnsafePointer<Double>, lds: Int,
+                                 into dst: UnsafeMutablePointer<Double>, ldd: Int) {
+        RowDotKernel.transposeReference(rows: rows, cols: cols, src, lds: lds, into: dst, ldd: ldd)
     }
 
     @inline(__always)

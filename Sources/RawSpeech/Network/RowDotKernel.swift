@@ -46,17 +46,8 @@ final class TransposedRecurrent<Scalar: BLASScalar> {
             return
         }
         for p in 0 ..< units { (padded.pointer + p * paddedWidth).update(from: U + p * width, count: width) }
-        // Eight rows of U at a time: eight sequential read streams, short contiguous writes.
-        let out = rows.pointer, stride = paddedUnits, columns = width
-        var p = 0
-        while p < units {
-            let block = min(8, units - p)
-            for j in 0 ..< columns {
-                let target = out + j * stride + p
-                for q in 0 ..< block { target[q] = U[(p + q) * columns + j] }
-            }
-            p += block
-        }
+        // From the aligned copy just made (in L2 now): 8 x 8 register blocks for Float.
+        Scalar.transposedCopy(rows: units, cols: width, padded.pointer, lds: paddedWidth, into: rows.pointer, ldd: paddedUnits)
         valid = true
     }
 
@@ -87,6 +78,21 @@ enum RowDotKernel {
     static func run(_ variant: Variant, n: Int, k: Int, w: UnsafePointer<Float>, ldw: Int,
                     x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
         rs_row_dots_variant(variant.rawValue, n, k, w, ldw, x, beta, y)
+    }
+
+    /// `dst[j * ldd + i] = src[i * lds + j]` with a chosen variant (falls back to the best
+    /// the CPU has; every variant is a copy, so the results are equal).
+    static func transpose(_ variant: Variant, rows: Int, cols: Int, _ src: UnsafePointer<Float>, lds: Int,
+                          into dst: UnsafeMutablePointer<Float>, ldd: Int) {
+        rs_transpose(variant.rawValue, rows, cols, src, lds, dst, ldd)
+    }
+
+    /// The transpose one element at a time (Double's path, and the tests' reference).
+    static func transposeReference<Scalar>(rows: Int, cols: Int, _ src: UnsafePointer<Scalar>, lds: Int,
+                                           into dst: UnsafeMutablePointer<Scalar>, ldd: Int) {
+        for i in 0 ..< rows {
+            for j in 0 ..< cols { dst[j * ldd + i] = src[i * lds + j] }
+        }
     }
 
     /// The plain reference, summing in Double.

@@ -233,17 +233,17 @@ public final class Trainer {
                                    state: &state.carriedState, workspace: workspace,
                                    steps: config.steps))
             guard loss.isFinite else { return loss }
-            for i in gradient.indices { gradient[i] = 0 }
+            gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             network.backward(parameters: noisy, gradient: &gradient, workspace: workspace)
         }
-        guard RMSProp.norm(gradient).isFinite else { return .nan }
         var parameters: [Float] = []
         swap(&parameters, &state.model.parameters)  // a move, not a copy of the weights
-        state.optimizer.update(parameters: &parameters, gradient: gradient,
-                               learningRate: state.progress.learningRate, decay: config.rmsDecay,
-                               epsilon: config.rmsEpsilon, clip: config.clip)
+        // A non-finite gradient norm leaves weights and optimizer state untouched.
+        let norm = state.optimizer.update(parameters: &parameters, gradient: gradient,
+                                          learningRate: state.progress.learningRate, decay: config.rmsDecay,
+                                          epsilon: config.rmsEpsilon, clip: config.clip)
         swap(&parameters, &state.model.parameters)
-        return loss
+        return norm.isFinite ? loss : .nan
     }
 
     /// Validation NLL, the best-so-far bookkeeping, and the metrics line.

@@ -1,8 +1,9 @@
 // CKernels' row-dot kernel (batch 1's recurrent product) against its plain reference, in
 // every variant this CPU can run, on shapes that exercise each tail (k not a multiple of
 // the vector width, n not a multiple of four rows); then the transposed-U cache the
-// forward and backward passes keep per layer: same products as the GEMM, and rebuilt when
-// U changes; and the packed GEMM B > 1 uses (PackedRecurrent.swift).
+// forward and backward passes keep per layer: same products as the GEMM, rebuilt when U
+// changes, and the blocked transpose that rebuilds it; and the packed GEMM B > 1 uses
+// (PackedRecurrent.swift).
 import Testing
 @testable import RawSpeech
 
@@ -34,6 +35,31 @@ import Testing
                     let check = Discrepancy(actual, expected, floor: Double(k).squareRoot())
                     #expect(check.worst < 1e-6, "\(variant) n \(n) k \(k) beta \(beta): \(check)")
                 }
+            }
+        }
+    }
+
+    @Test func transposeMatchesTheReferenceInEveryVariant() {
+        var rng = SeededGenerator(seed: 13)
+        for (rows, cols) in [(1, 1), (3, 5), (8, 8), (9, 17), (16, 24), (19, 57), (195, 780), (400, 400)] {
+            let (lds, ldd) = (cols + 3, rows + 16)  // strides wider than the matrix, as the cache's
+            let src = (0 ..< rows * lds).map { _ in Float(rng.nextGaussian()) }
+            var expected = [Float](repeating: -1, count: cols * ldd)
+            src.withUnsafeBufferPointer { s in
+                expected.withUnsafeMutableBufferPointer { d in
+                    RowDotKernel.transposeReference(rows: rows, cols: cols, s.baseAddress!, lds: lds,
+                                                    into: d.baseAddress!, ldd: ldd)
+                }
+            }
+            for variant in Self.runnableVariants {
+                var actual = [Float](repeating: -1, count: cols * ldd)  // padding must stay untouched
+                src.withUnsafeBufferPointer { s in
+                    actual.withUnsafeMutableBufferPointer { d in
+                        RowDotKernel.transpose(variant, rows: rows, cols: cols, s.baseAddress!, lds: lds,
+                                               into: d.baseAddress!, ldd: ldd)
+                    }
+                }
+                #expect(actual == expected, "\(variant) \(rows) x \(cols)")
             }
         }
     }
