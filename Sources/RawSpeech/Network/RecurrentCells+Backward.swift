@@ -61,7 +61,9 @@ extension RecurrentMDN {
         if !(config.cell == .gru && config.gruForm == .paper) {  // the paper GRU's step passes summed it
             addColumnSums(dGates, rows: rows, columns: width, into: g + layer.bias.lowerBound)
         }
-        // d loss/d inputs of this layer: the chunk's frames, or the outputs of the layer below.
+        // d loss/d inputs of this layer: the chunk's frames (unless the workspace skips
+        // them), or the outputs of the layer below.
+        if index == 0 && !workspace.computesInputGradient { return }
         let dx = index == 0 ? workspace.inputGrad.pointer : workspace.layers[index - 1].outputGradient.pointer
         Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: layer.inputs, k: width, alpha: 1,
                     a: dGates, lda: width, b: p + layer.inputWeights.lowerBound, ldb: width,
