@@ -113,6 +113,7 @@ struct BenchTrainRun {
         let targets = (0 ..< rows * config.targetSize).map { Float(sin(Double($0) * 0.07 + 1) + 0.1 * rng.nextGaussian()) }
         var state = [Float](repeating: 0, count: batch * model.stateSize)
         let workspace = model.makeWorkspace(batch: batch, steps: steps)
+        workspace.computesInputGradient = false  // as the trainer: training never reads d loss/d inputs
         var optimizer = RMSProp(parameterCount: parameters.count)
         var gradient = [Float](repeating: 0, count: parameters.count)
         // The paper's clip of 1; rate, decay and floor as tools/bench-train-pytorch.py's

@@ -105,4 +105,35 @@ int rs_sum_squares(int variant, ptrdiff_t count, const float *g, double *sum);
 int rs_rmsprop_step(int variant, ptrdiff_t count, float *p, float *v, const float *g, float scale,
                     float rate, float keep, float blend, float floor);
 
+/// rs_gemm_packed that also pulls up to two regions of floats (prefetch, prefetchCount and
+/// prefetchSecond, prefetchSecondCount; NULL, 0 for none) into L2 while it runs, a line at
+/// a time spread over its FMAs: the cells pass what their next step will read, which the
+/// chunk-sized GEMMs wrote (or read) long ago and is no longer in cache.
+int rs_gemm_packed_prefetch(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                            const float *packed, float beta, float *c, ptrdiff_t ldc,
+                            const float *prefetch, ptrdiff_t prefetchCount,
+                            const float *prefetchSecond, ptrdiff_t prefetchSecondCount);
+
+/// The paper GRU's per-step elementwise passes over a step's B rows (GateKernels.c; the
+/// Swift references are in CellPasses.swift). gates, dGates (B, 3H): rows
+/// [updateGate z | resetGate r | candidate h~]; hPrev, h, resetHidden, carry, dOut,
+/// dResetHidden (B, H); bias, biasGradient (3H) [bz | br | b]. AVX-512 only: each returns
+/// 0 without touching anything when the CPU lacks it (the caller runs its Swift loops).
+///
+/// Forward, after [z | r] += h_{t-1} [Uz | Ur]: z = sigmoid(z + bz), r = sigmoid(r + br)
+/// (in place), resetHidden = r * h_{t-1}.
+int rs_gru_gates_forward(ptrdiff_t B, ptrdiff_t H, float *gates, const float *bias, const float *hPrev,
+                         float *resetHidden);
+/// Forward, after h~ += (r * h_{t-1}) Uc: h~ = tanh(h~ + b) (in place),
+/// h = (1 - z) h_{t-1} + z h~.
+int rs_gru_output_forward(ptrdiff_t B, ptrdiff_t H, float *gates, const float *bias, const float *hPrev, float *h);
+/// Backward, step t, first: dh = carry + dOut, dh~ = dh z (1 - h~^2),
+/// dz = dh (h~ - h_{t-1}) z (1 - z), carry = dh (1 - z); biasGradient's bz, b += dz, dh~.
+int rs_gru_gates_backward(ptrdiff_t B, ptrdiff_t H, const float *gates, const float *hPrev, const float *dOut,
+                          float *carry, float *dGates, float *biasGradient);
+/// Backward, after d(r * h_{t-1}) = dh~ Uc^T (dResetHidden): dr = dResetHidden h_{t-1} r (1 - r),
+/// carry += dResetHidden r; biasGradient's br += dr.
+int rs_gru_reset_backward(ptrdiff_t B, ptrdiff_t H, const float *gates, const float *hPrev,
+                          const float *dResetHidden, float *carry, float *dGates, float *biasGradient);
+
 #endif

@@ -66,20 +66,26 @@ final class PackedRecurrent<Scalar: BLASScalar> {
         }
     }
 
-    /// c (B, n) += h (B, H, row stride lda) U[:, column ..< column + n].
+    /// c (B, n) += h (B, H, row stride lda) U[:, column ..< column + n], pulling `prefetch`
+    /// into L2 meanwhile.
     @inline(__always)
     func addProduct(_ h: UnsafePointer<Scalar>, lda: Int, column: Int, n: Int, B: Int,
-                    into c: UnsafeMutablePointer<Scalar>, ldc: Int) {
+                    into c: UnsafeMutablePointer<Scalar>, ldc: Int, prefetch: Prefetch<Scalar>) {
         let block = forwardBlocks.first { $0.column == column && $0.count == n }!
-        rs_gemm_packed(B, n, units, float(h), lda, block.panels.pointer, 1, float(c), ldc)
+        rs_gemm_packed_prefetch(B, n, units, float(h), lda, block.panels.pointer, 1, float(c), ldc,
+                                prefetch.first.map(float), prefetch.firstCount,
+                                prefetch.second.map(float), prefetch.secondCount)
     }
 
-    /// c (B, H) = beta c + g (B, k, row stride lda) U[:, column ..< column + k]^T.
+    /// c (B, H) = beta c + g (B, k, row stride lda) U[:, column ..< column + k]^T, pulling
+    /// `prefetch` into L2 meanwhile.
     @inline(__always)
     func transposedProduct(_ g: UnsafePointer<Scalar>, lda: Int, column: Int, k: Int, B: Int,
-                           beta: Scalar, into c: UnsafeMutablePointer<Scalar>) {
+                           beta: Scalar, into c: UnsafeMutablePointer<Scalar>, prefetch: Prefetch<Scalar>) {
         let block = backwardBlocks.first { $0.column == column && $0.count == k }!
-        rs_gemm_packed(B, units, k, float(g), lda, block.panels.pointer, beta == 0 ? 0 : 1, float(c), units)
+        rs_gemm_packed_prefetch(B, units, k, float(g), lda, block.panels.pointer, beta == 0 ? 0 : 1, float(c), units,
+                                prefetch.first.map(float), prefetch.firstCount,
+                                prefetch.second.map(float), prefetch.secondCount)
     }
 
     // Only ever made for Scalar == Float (`isUsable`).
@@ -88,6 +94,28 @@ final class PackedRecurrent<Scalar: BLASScalar> {
     }
     @inline(__always) private func float(_ p: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Float> {
         UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+    }
+}
+
+/// Up to two regions of a workspace the next step will read or write, which the packed
+/// GEMM pulls into L2 while it runs: a step's gate block was written by the chunk's input
+/// projection (or, in backward, the forward pass) megabytes ago and is no longer in cache,
+/// and the per-step passes stalled on it (most of their time at B = 16).
+struct Prefetch<Scalar> {
+    var first: UnsafePointer<Scalar>? = nil
+    var firstCount = 0
+    var second: UnsafePointer<Scalar>? = nil
+    var secondCount = 0
+
+    static var none: Prefetch { Prefetch() }
+
+    init() {}
+
+    /// `first` and `second` (count scalars each), or nothing when `when` is false (the last step).
+    init(_ first: UnsafePointer<Scalar>, count firstCount: Int, _ second: UnsafePointer<Scalar>, count secondCount: Int,
+         when: Bool) {
+        guard when else { return }
+        (self.first, self.firstCount, self.second, self.secondCount) = (first, firstCount, second, secondCount)
     }
 }
 

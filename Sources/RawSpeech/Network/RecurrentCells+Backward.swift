@@ -3,7 +3,8 @@
 // head, plus what flows back from step t+1) into d loss/d pre-activations, stored for the
 // whole chunk in `gateGradient`; only the flow to h_{t-1} needs a GEMM inside the time loop.
 // The weight gradients then come from one GEMM each over all T*B rows: dW += x^T dG,
-// dU += h_prev^T dG; and the layer's input gradient is dG W^T. Everything accumulates
+// dU += h_prev^T dG (the bias gradient is dG's column sums; the paper GRU's step passes add
+// them up as they go); and the layer's input gradient is dG W^T. Everything accumulates
 // (`+=`) into `gradient`. The gradient with respect to the chunk's initial state is
 // dropped: truncated BPTT. At B = 1 the in-loop products use the layer's padded copy of
 // U and CKernels' row-dot kernel (RowDotKernel.swift), at B > 1 (Float, AVX-512) U^T's
@@ -24,7 +25,8 @@ extension RecurrentMDN {
         buffers.cellCarry?.pointer.update(repeating: 0, count: B * H)
         switch config.cell {
         case .tanh: tanhBackward(buffers, U: U, B: B, H: H, steps: steps)
-        case .gru where config.gruForm == .paper: paperGRUBackward(buffers, U: U, B: B, H: H, steps: steps)
+        case .gru where config.gruForm == .paper:
+            paperGRUBackward(buffers, U: U, biasGradient: g + layer.bias.lowerBound, B: B, H: H, steps: steps)
         case .gru: cudnnGRUBackward(buffers, U: U, B: B, H: H, steps: steps)
         case .lstm: lstmBackward(buffers, peepholes: p + layer.peepholes!.lowerBound,
                                  peepholeGradient: g + layer.peepholes!.lowerBound, U: U, B: B, H: H, steps: steps)
@@ -56,8 +58,12 @@ extension RecurrentMDN {
         Scalar.gemm(transposeA: true, transposeB: false, m: layer.inputs, n: width, k: rows, alpha: 1,
                     a: x, lda: layer.inputs, b: dGates, ldb: width,
                     beta: 1, c: g + layer.inputWeights.lowerBound, ldc: width)
-        addColumnSums(dGates, rows: rows, columns: width, into: g + layer.bias.lowerBound)
-        // d loss/d inputs of this layer: the chunk's frames, or the outputs of the layer below.
+        if !(config.cell == .gru && config.gruForm == .paper) {  // the paper GRU's step passes summed it
+            addColumnSums(dGates, rows: rows, columns: width, into: g + layer.bias.lowerBound)
+        }
+        // d loss/d inputs of this layer: the chunk's frames (unless the workspace skips
+        // them), or the outputs of the layer below.
+        if index == 0 && !workspace.computesInputGradient { return }
         let dx = index == 0 ? workspace.inputGrad.pointer : workspace.layers[index - 1].outputGradient.pointer
         Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: layer.inputs, k: width, alpha: 1,
                     a: dGates, lda: width, b: p + layer.inputWeights.lowerBound, ldb: width,
@@ -69,11 +75,12 @@ extension RecurrentMDN {
     @inline(__always)
     private func recurrentProductTransposed(_ buffers: LayerBuffers<Scalar>, _ g: UnsafePointer<Scalar>, lda: Int,
                                             U: UnsafePointer<Scalar>, column: Int, k: Int, B: Int, H: Int,
-                                            beta: Scalar, into c: UnsafeMutablePointer<Scalar>) {
+                                            beta: Scalar, into c: UnsafeMutablePointer<Scalar>,
+                                            prefetch: Prefetch<Scalar> = .none) {
         if let copies = buffers.transposedRecurrent {
             copies.transposedProduct(g, column: column, k: k, beta: beta, into: c)
         } else if let packed = buffers.packedRecurrent {
-            packed.transposedProduct(g, lda: lda, column: column, k: k, B: B, beta: beta, into: c)
+            packed.transposedProduct(g, lda: lda, column: column, k: k, B: B, beta: beta, into: c, prefetch: prefetch)
         } else {
             Scalar.gemm(transposeA: false, transposeB: true, m: B, n: H, k: k, alpha: 1,
                         a: g, lda: lda, b: U + column, ldb: gateWidth, beta: beta, c: c, ldc: H)
@@ -93,7 +100,8 @@ extension RecurrentMDN {
         }
     }
 
-    private func paperGRUBackward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>, B: Int, H: Int, steps: Int) {
+    private func paperGRUBackward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>,
+                                  biasGradient: UnsafeMutablePointer<Scalar>, B: Int, H: Int, steps: Int) {
         let width = 3 * H
         let carry = buffers.hiddenCarry.pointer
         let dResetHidden = buffers.resetHiddenGradient!.pointer  // (B, H)
@@ -101,27 +109,22 @@ extension RecurrentMDN {
             let dOut = buffers.outputGradient.pointer + t * B * H
             let hPrev = buffers.hidden.pointer + t * B * H
             let gates = buffers.gates.pointer + t * B * width, dGates = buffers.gateGradient.pointer + t * B * width
-            for b in 0 ..< B {
-                let updateGate = gates + b * width, candidate = updateGate + 2 * H
-                let dUpdate = dGates + b * width, dCandidate = dUpdate + 2 * H
-                let dh = carry + b * H, dOutRow = dOut + b * H, hp = hPrev + b * H
-                for j in 0 ..< H { dh[j] += dOutRow[j] }
-                for j in 0 ..< H { dCandidate[j] = dh[j] * updateGate[j] * (1 - candidate[j] * candidate[j]) }
-                for j in 0 ..< H { dUpdate[j] = dh[j] * (candidate[j] - hp[j]) * updateGate[j] * (1 - updateGate[j]) }
-                for j in 0 ..< H { dh[j] *= 1 - updateGate[j] }  // the direct path to h_{t-1}
-            }
-            // d(r * h_{t-1}) = dCandidate Uc^T
+            // dUpdate, dCandidate, and the direct path dh (1 - z) into carry.
+            PaperGRUPasses.gatesBackward(B: B, H: H, gates: gates, hPrev: hPrev, dOut: dOut, carry: carry,
+                                         dGates: dGates, biasGradient: biasGradient)
+            // d(r * h_{t-1}) = dCandidate Uc^T. The products pull in what step t-1 reads (its
+            // gates, h_{t-2}, dOut, written long ago) and its dG rows (written next).
             recurrentProductTransposed(buffers, dGates + 2 * H, lda: width, U: U, column: 2 * H, k: H, B: B, H: H,
-                                       beta: 0, into: dResetHidden)
-            for b in 0 ..< B {
-                let resetGate = gates + b * width + H, dReset = dGates + b * width + H
-                let dRH = dResetHidden + b * H, dh = carry + b * H, hp = hPrev + b * H
-                for j in 0 ..< H { dReset[j] = dRH[j] * hp[j] * resetGate[j] * (1 - resetGate[j]) }
-                for j in 0 ..< H { dh[j] += dRH[j] * resetGate[j] }
-            }
+                                       beta: 0, into: dResetHidden,
+                                       prefetch: Prefetch(gates - B * width, count: B * width, dGates - B * width,
+                                                          count: B * width, when: t > 0))
+            PaperGRUPasses.resetBackward(B: B, H: H, gates: gates, hPrev: hPrev, dResetHidden: dResetHidden,
+                                         carry: carry, dGates: dGates, biasGradient: biasGradient)
             // d h_{t-1} += [dUpdate | dReset] [Uz | Ur]^T
             recurrentProductTransposed(buffers, dGates, lda: width, U: U, column: 0, k: 2 * H, B: B, H: H,
-                                       beta: 1, into: carry)
+                                       beta: 1, into: carry,
+                                       prefetch: Prefetch(hPrev - B * H, count: B * H, dOut - B * H, count: B * H,
+                                                          when: t > 0))
         }
     }
 

@@ -6,7 +6,8 @@
 //                h_t = (1 - z) h~ + z h_{t-1}
 //   LSTM (Graves 2013, diagonal peepholes V): i = sig(.. + Vi c_{t-1}), f = sig(.. + Vf c_{t-1}),
 //                c~ = tanh(..), c_t = f c_{t-1} + i c~, o = sig(.. + Vo c_t), h_t = o tanh(c_t)
-// Structure: the input projection of all T*B rows is one GEMM (with the bias folded in);
+// Structure: the input projection of all T*B rows is one GEMM (starting from the bias rows,
+// except for the paper GRU, whose per-step passes add the bias: CellPasses.swift);
 // each step adds the recurrent projection of the batch with one GEMM (two for the paper's
 // GRU, whose candidate needs r first) and then runs the gate math per sequence in short
 // loops over one unit row (H floats, in L1). Each loop writes one array and never reads
@@ -32,16 +33,19 @@ extension RecurrentMDN {
             : UnsafePointer(workspace.layers[index - 1].hidden.pointer + B * H)
         let gates = buffers.gates.pointer  // (T, B, G*H)
         let bias = p + layer.bias.lowerBound
-        for row in 0 ..< rows { (gates + row * width).update(from: bias, count: width) }
+        // The paper GRU's step passes add the bias themselves (CellPasses.swift); the other
+        // cells start the GEMM from copied bias rows.
+        let passesAddBias = config.cell == .gru && config.gruForm == .paper
+        if !passesAddBias { for row in 0 ..< rows { (gates + row * width).update(from: bias, count: width) } }
         Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: width, k: layer.inputs,
                     alpha: 1, a: x, lda: layer.inputs, b: p + layer.inputWeights.lowerBound, ldb: width,
-                    beta: 1, c: gates, ldc: width)
+                    beta: passesAddBias ? 0 : 1, c: gates, ldc: width)
         let U = p + layer.recurrentWeights.lowerBound  // (H, G*H)
         buffers.transposedRecurrent?.refresh(from: U)
         buffers.packedRecurrent?.refresh(from: U, backward: false)
         switch config.cell {
         case .tanh: tanhForward(buffers, U: U, B: B, H: H, steps: steps)
-        case .gru where config.gruForm == .paper: paperGRUForward(buffers, U: U, B: B, H: H, steps: steps)
+        case .gru where config.gruForm == .paper: paperGRUForward(buffers, U: U, bias: bias, B: B, H: H, steps: steps)
         case .gru: cudnnGRUForward(buffers, U: U, recurrentBias: p + layer.recurrentBias!.lowerBound,
                                    B: B, H: H, steps: steps)
         case .lstm: lstmForward(buffers, U: U, peepholes: p + layer.peepholes!.lowerBound,
@@ -55,11 +59,11 @@ extension RecurrentMDN {
     @inline(__always)
     private func addRecurrentProduct(_ buffers: LayerBuffers<Scalar>, _ h: UnsafePointer<Scalar>,
                                      U: UnsafePointer<Scalar>, column: Int, n: Int, B: Int, H: Int,
-                                     into c: UnsafeMutablePointer<Scalar>, ldc: Int) {
+                                     into c: UnsafeMutablePointer<Scalar>, ldc: Int, prefetch: Prefetch<Scalar> = .none) {
         if let transposed = buffers.transposedRecurrent {
             transposed.addProduct(h, column: column, n: n, into: c)
         } else if let packed = buffers.packedRecurrent {
-            packed.addProduct(h, lda: H, column: column, n: n, B: B, into: c, ldc: ldc)
+            packed.addProduct(h, lda: H, column: column, n: n, B: B, into: c, ldc: ldc, prefetch: prefetch)
         } else {
             Scalar.gemm(transposeA: false, transposeB: false, m: B, n: n, k: H, alpha: 1,
                         a: h, lda: H, b: U + column, ldb: gateWidth, beta: 1, c: c, ldc: ldc)
@@ -76,28 +80,24 @@ extension RecurrentMDN {
         }
     }
 
-    private func paperGRUForward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>, B: Int, H: Int, steps: Int) {
+    private func paperGRUForward(_ buffers: LayerBuffers<Scalar>, U: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>,
+                                 B: Int, H: Int, steps: Int) {
         let width = 3 * H
         for t in 0 ..< steps {
             let hPrev = buffers.hidden.pointer + t * B * H, h = hPrev + B * H
             let gates = buffers.gates.pointer + t * B * width  // (B, 3H)
             let resetHidden = buffers.resetHidden!.pointer + t * B * H  // (B, H)
-            // [updateGate | resetGate] += h_{t-1} [Uz | Ur]
-            addRecurrentProduct(buffers, hPrev, U: U, column: 0, n: 2 * H, B: B, H: H, into: gates, ldc: width)
-            for b in 0 ..< B {
-                let updateAndReset = gates + b * width, resetGate = updateAndReset + H
-                let hp = hPrev + b * H, rh = resetHidden + b * H
-                Scalar.sigmoidArray(count: 2 * H, updateAndReset, into: updateAndReset)
-                for j in 0 ..< H { rh[j] = resetGate[j] * hp[j] }
-            }
+            let isLast = t + 1 == steps
+            // [updateGate | resetGate] += h_{t-1} [Uz | Ur], then z, r and r * h_{t-1}. The
+            // products pull in step t+1's gates (its input projection), r * h and h rows.
+            addRecurrentProduct(buffers, hPrev, U: U, column: 0, n: 2 * H, B: B, H: H, into: gates, ldc: width,
+                                prefetch: Prefetch(gates + B * width, count: B * width, resetHidden + B * H, count: B * H,
+                                                   when: !isLast))
+            PaperGRUPasses.gatesForward(B: B, H: H, gates: gates, bias: bias, hPrev: hPrev, resetHidden: resetHidden)
             // candidate += (r * h_{t-1}) Uc: the reset acts before the recurrent matrix.
-            addRecurrentProduct(buffers, resetHidden, U: U, column: 2 * H, n: H, B: B, H: H, into: gates + 2 * H, ldc: width)
-            for b in 0 ..< B {
-                let updateGate = gates + b * width, candidate = updateGate + 2 * H
-                let hp = hPrev + b * H, hb = h + b * H
-                Scalar.tanhArray(count: H, candidate, into: candidate)
-                for j in 0 ..< H { hb[j] = hp[j] + updateGate[j] * (candidate[j] - hp[j]) }  // (1-z) h + z h~
-            }
+            addRecurrentProduct(buffers, resetHidden, U: U, column: 2 * H, n: H, B: B, H: H, into: gates + 2 * H, ldc: width,
+                                prefetch: Prefetch(h + B * H, count: B * H, h, count: 0, when: !isLast))
+            PaperGRUPasses.outputForward(B: B, H: H, gates: gates, bias: bias, hPrev: hPrev, h: h)
         }
     }
 

@@ -102,7 +102,8 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
     }
 
     /// After `forward`, accumulates d(mean NLL)/d(parameters) into `gradient` (`+=`; the
-    /// caller zeroes it) and overwrites `workspace.inputGradient`. Truncated BPTT: the
+    /// caller zeroes it) and overwrites `workspace.inputGradient` (unless the workspace
+    /// skips it: `computesInputGradient`). Truncated BPTT: the
     /// gradient with respect to the chunk's initial state is dropped.
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)

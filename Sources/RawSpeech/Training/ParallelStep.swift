@@ -25,6 +25,7 @@ public final class ParallelStep {
             self.rows = rows
             weight = Float(rows.count) / Float(batch)
             workspace = network.makeWorkspace(batch: rows.count, steps: steps)
+            workspace.computesInputGradient = false  // training never reads d loss/d inputs
             inputs = [Float](repeating: 0, count: steps * rows.count * network.config.inputSize)
             targets = [Float](repeating: 0, count: steps * rows.count * network.config.targetSize)
             state = [Float](repeating: 0, count: rows.count * network.stateSize)

@@ -115,6 +115,7 @@ public final class Trainer {
         let (B, T) = (state.config.batch, state.config.steps)
         split = threads > 1 && B > 1 ? ParallelStep(network: network, batch: B, steps: T, parts: threads) : nil
         workspace = network.makeWorkspace(batch: split == nil ? B : 1, steps: split == nil ? T : 1)
+        workspace.computesInputGradient = false  // training never reads d loss/d inputs
         scorer = SequenceScorer(model: network, spec: data.frame,
                                 batch: max(1, min(B, data.valid.count)), steps: T)
         startWeights = data.train.map { BatchSampler.usableStarts($0, spec: data.frame, steps: T) }

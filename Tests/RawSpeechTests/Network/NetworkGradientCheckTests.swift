@@ -73,4 +73,22 @@ import Testing
         let check = Discrepancy(twice, once.map { 2 * $0 }, floor: 1e-12)
         #expect(check.worst < 1e-12, "\(check)")
     }
+
+    /// A workspace that skips d loss/d inputs (what the trainers use) gives the same
+    /// parameter gradient, bit for bit, with one and two layers.
+    @Test func skippingTheInputGradientLeavesTheParameterGradient() {
+        for config in [SmallShapes.config(.gru), SmallShapes.config(.gru, layers: 2)] {
+            let problem = RandomProblem<Float>(config: config)
+            var gradients: [[Float]] = []
+            for computes in [true, false] {
+                let workspace = problem.model.makeWorkspace(batch: problem.batch, steps: problem.steps)
+                workspace.computesInputGradient = computes
+                _ = problem.loss(workspace: workspace)
+                var gradient = [Float](repeating: 0, count: problem.model.parameterCount)
+                problem.model.backward(parameters: problem.parameters, gradient: &gradient, workspace: workspace)
+                gradients.append(gradient)
+            }
+            #expect(gradients[0] == gradients[1], "layers \(config.layers)")
+        }
+    }
 }

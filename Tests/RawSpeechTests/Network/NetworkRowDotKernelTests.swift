@@ -146,7 +146,7 @@ import Testing
     @Test func packedGEMMMatchesTheReference() {
         guard PackedGEMM.isAvailable else { return }  // AVX-512 only; elsewhere the BLAS runs
         var rng = SeededGenerator(seed: 13)
-        for (m, n, k) in [(1, 1, 1), (2, 5, 5), (3, 31, 7), (8, 32, 16), (9, 33, 17), (17, 70, 23), (32, 681, 227)] {
+        for (m, n, k) in [(1, 1, 1), (2, 5, 5), (3, 31, 7), (8, 32, 16), (9, 33, 17), (17, 70, 23), (16, 227, 454), (32, 681, 227)] {
             let a = (0 ..< m * k).map { _ in Float(rng.nextGaussian()) }
             let b = (0 ..< k * n).map { _ in Float(rng.nextUniform() - 0.5) }
             for beta: Float in [0, 1] {
