@@ -58,7 +58,7 @@ extension RecurrentMDN {
         Scalar.gemm(transposeA: true, transposeB: false, m: layer.inputs, n: width, k: rows, alpha: 1,
                     a: x, lda: layer.inputs, b: dGates, ldb: width,
                     beta: 1, c: g + layer.inputWeights.lowerBound, ldc: width)
-        if !(config.cell == .gru && config.gruForm == .paper) {  // the paper GRU's step passes summed it
+        if !stepPassesHandleBias {  // else the step passes summed it
             addColumnSums(dGates, rows: rows, columns: width, into: g + layer.bias.lowerBound)
         }
         // d loss/d inputs of this layer: the chunk's frames (unless the workspace skips

@@ -33,9 +33,9 @@ extension RecurrentMDN {
             : UnsafePointer(workspace.layers[index - 1].hidden.pointer + B * H)
         let gates = buffers.gates.pointer  // (T, B, G*H)
         let bias = p + layer.bias.lowerBound
-        // The paper GRU's step passes add the bias themselves (CellPasses.swift); the other
-        // cells start the GEMM from copied bias rows.
-        let passesAddBias = config.cell == .gru && config.gruForm == .paper
+        // The paper GRU's step passes add the bias themselves; the other cells start the
+        // GEMM from copied bias rows (`stepPassesHandleBias`).
+        let passesAddBias = stepPassesHandleBias
         if !passesAddBias { for row in 0 ..< rows { (gates + row * width).update(from: bias, count: width) } }
         Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: width, k: layer.inputs,
                     alpha: 1, a: x, lda: layer.inputs, b: p + layer.inputWeights.lowerBound, ldb: width,

@@ -33,6 +33,10 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
 
     var stateSizePerLayer: Int { config.cell == .lstm ? 2 * config.units : config.units }
     var gateWidth: Int { ModelConfig.gateCount(config.cell) * config.units }
+    /// Whether the cell's per-step passes add the layer's bias (and sum its gradient)
+    /// themselves: the paper GRU's (CellPasses.swift). The other cells start the input
+    /// projection from copied bias rows and take the bias gradient as dG's column sums.
+    var stepPassesHandleBias: Bool { config.cell == .gru && config.gruForm == .paper }
 
     /// Fills `p` (resized to `parameterCount`) with a fresh initialisation:
     /// - W and U uniform in +-1/sqrt(fan-in) (fan-in In for W, H for U), so pre-activations

@@ -5,7 +5,7 @@
 import Testing
 @testable import RawSpeech
 
-@Suite struct NetworkMixtureGradientKernelTests {
+@Suite struct NetworkMixtureRowKernelTests {
     /// Runs the forward over `rows` random frames, then both gradients; returns (kernel, reference).
     private func gradients(rows: Int, K: Int, D: Int, seed: UInt64, impossibleRow: Int? = nil)
         -> (kernel: [Float], reference: [Float])? {
