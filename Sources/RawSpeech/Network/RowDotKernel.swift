@@ -1,10 +1,10 @@
 // Batch 1's recurrent products through CKernels' row-dot kernel. At B = 1 each step's
 // h_{t-1} U (U is (H, G*H): 618 KB for GRU-227) is a matrix-vector product bound by how
 // fast U streams from L2. OpenBLAS's sgemv on row-major U walks it in column blocks
-// (~66 GB/s here, 8.7 us for GRU-227); with U transposed into rows padded to 16 floats
-// (64-byte aligned), each output is one contiguous dot product and the same product takes
-// ~5.6 us. Backward's d h_{t-1} = dG U^T already is dot products over U's rows; a copy of
-// U with rows padded the same way makes them aligned too (8.6 -> ~6 us).
+// (9.3 us for GRU-227); with U transposed into rows padded to 16 floats (64-byte aligned),
+// each output is one contiguous dot product and the same product takes 5.2 us. Backward's
+// d h_{t-1} = dG U^T already is dot products over U's rows; a copy of U with rows padded
+// the same way makes them aligned too (sgemv 8.9 us, row dots 4.9; tools/bench-kernels).
 // Both copies are kept per layer in the workspace and rebuilt only when U changed (a byte
 // comparison against the padded copy: a few microseconds, against ~100 steps that use
 // them), so scoring transposes once and training once per update.
