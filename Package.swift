@@ -1,17 +1,31 @@
 // swift-tools-version:6.0
 // rawspeech: recurrent predictors of raw speech (Chung et al. 2014), in Swift on
-// libsndfile, libsoxr, FFTW, OpenBLAS and zlib. One library module for the pipeline
-// (Sources/RawSpeech/{Audio,Corpus,Network,Training,Evaluation}), one command-line
-// executable, one thin system-library target per C library, and CKernels (hand-written
-// SIMD kernels with run-time CPU dispatch).
+// libsndfile, libsoxr, FFTW, OpenBLAS and zlib.
+//
+// One Swift target per stage of the pipeline, so that the compiler keeps the arrows that
+// docs/ARCHITECTURE.md draws (tools/check-architecture holds this file to that table):
+//
+//   Core <- Audio <- Ingest            Core <- Corpus <- Ingest
+//   Core <- Network <- Training <- Evaluation <- Experiment <- rawspeech (the CLI)
+//
+// Each C library is linked only by the stage that uses it: Network and Training never see
+// FFTW or libsndfile. The CLI parses, calls and prints.
 import PackageDescription
+
+/// A stage of the pipeline: `RawSpeechX` in `Sources/RawSpeech/X`.
+func stage(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .target(name: "RawSpeech\(name)", dependencies: dependencies, path: "Sources/RawSpeech/\(name)")
+}
 
 let package = Package(
     name: "rawspeech",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "rawspeech", targets: ["rawspeech"]),
-        .library(name: "RawSpeech", targets: ["RawSpeech"]),
+        .library(name: "RawSpeech", targets: [
+            "RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
+            "RawSpeechNetwork", "RawSpeechTraining", "RawSpeechEvaluation", "RawSpeechExperiment",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,20 +47,40 @@ let package = Package(
         // Our own C: the few Float kernels that need AVX-512/AVX2 in one function while the
         // package builds for baseline x86-64 (chosen at run time from the CPU).
         .target(name: "CKernels"),
-        .target(
-            name: "RawSpeech",
-            dependencies: ["CSndfile", "CSoxr", "CCrypto", "CFFTW", "COpenBLAS", "CZlib", "CKernels"]
-        ),
+
+        // Frame spec, normalization, seeded generator, checksums, atomic files, run-folder files.
+        stage("Core", ["CCrypto"]),
+        // Reading, resampling and writing audio.
+        stage("Audio", ["RawSpeechCore", "CSndfile", "CSoxr"]),
+        // Data folders: shards, summary.json, splits (reading them needs no audio library).
+        stage("Corpus", ["RawSpeechCore"]),
+        // Manifests and preprocessing: audio files in, data folders out.
+        stage("Ingest", ["RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus"]),
+        // Cells, the mixture-density head, the linear predictor: arrays in, arrays out.
+        stage("Network", ["RawSpeechCore", "COpenBLAS", "CKernels"]),
+        // BPTT, RMSProp, checkpoints, run folders.
+        stage("Training", ["RawSpeechCore", "RawSpeechCorpus", "RawSpeechNetwork", "CKernels"]),
+        // Scores, spectra, generation, the HTML report.
+        stage("Evaluation", ["RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
+                             "RawSpeechNetwork", "RawSpeechTraining", "CFFTW", "CZlib"]),
+        // The paper's comparison: plan, measurements, results table.
+        stage("Experiment", ["RawSpeechCore", "RawSpeechCorpus", "RawSpeechNetwork",
+                             "RawSpeechTraining", "RawSpeechEvaluation"]),
         .executableTarget(
             name: "rawspeech",
             dependencies: [
-                "RawSpeech",
+                "RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
+                "RawSpeechNetwork", "RawSpeechTraining", "RawSpeechEvaluation", "RawSpeechExperiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "RawSpeechTests",
-            dependencies: ["RawSpeech"],
+            dependencies: [
+                "RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
+                "RawSpeechNetwork", "RawSpeechTraining", "RawSpeechEvaluation", "RawSpeechExperiment",
+                "CKernels",
+            ],
             resources: [.copy("Fixtures")]
         ),
     ]

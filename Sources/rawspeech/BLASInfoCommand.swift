@@ -1,6 +1,6 @@
 // `rawspeech blas-info`: which OpenBLAS kernels this process runs on.
 import ArgumentParser
-import RawSpeech
+import RawSpeechNetwork
 
 struct BLASInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

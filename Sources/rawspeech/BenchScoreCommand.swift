@@ -5,7 +5,9 @@
 // (SequenceScorer, NLL only: what a PyTorch forward of the same network computes).
 import ArgumentParser
 import Foundation
-import RawSpeech
+import RawSpeechCore
+import RawSpeechNetwork
+import RawSpeechEvaluation
 
 struct BenchScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,7 +5,9 @@
 // (Sources/RawSpeech/Training/RMSProp.swift), all on the same flat arrays the trainer uses.
 import ArgumentParser
 import Foundation
-import RawSpeech
+import RawSpeechCore
+import RawSpeechNetwork
+import RawSpeechTraining
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

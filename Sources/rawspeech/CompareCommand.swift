@@ -4,7 +4,13 @@
 // results.md and the report. Rerunning the same command resumes: finished runs are kept.
 import ArgumentParser
 import Foundation
-import RawSpeech
+import RawSpeechCore
+import RawSpeechAudio
+import RawSpeechCorpus
+import RawSpeechNetwork
+import RawSpeechTraining
+import RawSpeechEvaluation
+import RawSpeechExperiment
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

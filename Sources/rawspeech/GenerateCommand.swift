@@ -4,7 +4,11 @@
 // data. This file parses flags, reads and writes files and prints; the sampling is the library's.
 import ArgumentParser
 import Foundation
-import RawSpeech
+import RawSpeechCore
+import RawSpeechAudio
+import RawSpeechCorpus
+import RawSpeechTraining
+import RawSpeechEvaluation
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,8 @@
 // with durations, SHA-256s, speakers and seeded splits (Corpus/ManifestBuilder does the work).
 import ArgumentParser
 import Foundation
-import RawSpeech
+import RawSpeechCorpus
+import RawSpeechIngest
 
 struct ManifestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 // Flags that choose a model's shape (`train`), and the argument types every command that
 // names a cell, a GRU form or a parameter budget shares.
 import ArgumentParser
-import RawSpeech
+import RawSpeechNetwork
 
 /// A cell name on the command line: one of the recurrent units, or the linear baseline.
 enum CellChoice: String, ExpressibleByArgument, CaseIterable {

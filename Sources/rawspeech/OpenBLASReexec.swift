@@ -1,6 +1,6 @@
 // Re-executes the process with OPENBLAS_CORETYPE chosen from the CPU's features.
 import Foundation
-import RawSpeech
+import RawSpeechNetwork
 
 enum OpenBLASReexec {
     /// Marks a process that was already re-executed, so a failing exec cannot loop.

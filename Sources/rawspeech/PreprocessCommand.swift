@@ -3,7 +3,9 @@
 // (Corpus/Preprocessor does the work; this file parses flags and shows progress).
 import ArgumentParser
 import Foundation
-import RawSpeech
+import RawSpeechCore
+import RawSpeechCorpus
+import RawSpeechIngest
 
 struct PreprocessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

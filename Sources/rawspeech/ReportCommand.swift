@@ -4,7 +4,7 @@
 // text and an exit code.
 import ArgumentParser
 import Foundation
-import RawSpeech
+import RawSpeechEvaluation
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

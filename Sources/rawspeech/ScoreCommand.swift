@@ -6,7 +6,12 @@
 // exit code (non-zero when any input could not be scored).
 import ArgumentParser
 import Foundation
-import RawSpeech
+import RawSpeechCore
+import RawSpeechAudio
+import RawSpeechCorpus
+import RawSpeechNetwork
+import RawSpeechTraining
+import RawSpeechEvaluation
 
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

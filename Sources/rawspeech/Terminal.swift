@@ -2,7 +2,7 @@
 // lines (at most one every few seconds) when stderr is a file or a pipe.
 import ArgumentParser
 import Foundation
-import RawSpeech
+import RawSpeechTraining
 
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))

@@ -2,7 +2,10 @@
 // data folder and leaves config.json, metrics.jsonl, checkpoint.ckpt and model.ckpt in RUNDIR.
 import ArgumentParser
 import Foundation
-import RawSpeech
+import RawSpeechCore
+import RawSpeechCorpus
+import RawSpeechNetwork
+import RawSpeechTraining
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

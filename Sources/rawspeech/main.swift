@@ -3,7 +3,6 @@
 // fallback, re-execute this same binary with the variable set (setenv alone is too late:
 // OpenBLAS reads it when the library is loaded, before main).
 import Foundation
-import RawSpeech
 
 OpenBLASReexec.ensureFastKernels()
 RawSpeechCommand.main()

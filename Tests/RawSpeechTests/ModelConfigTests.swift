@@ -1,5 +1,6 @@
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
 
 @Suite struct ModelConfigTests {
     @Test func paperTableOneCounts() {

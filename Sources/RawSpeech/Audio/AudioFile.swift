@@ -21,7 +21,7 @@ public struct MonoAudio: Sendable, Equatable {
 public enum AudioContainer: String, CaseIterable, Sendable {
     case wav, flac, ogg, aiff, au, raw
 
-    var sndfileBits: Int32 {
+    package var sndfileBits: Int32 {
         switch self {
         case .wav: return Int32(SF_FORMAT_WAV)
         case .flac: return Int32(SF_FORMAT_FLAC)
@@ -49,7 +49,7 @@ public struct AudioFormat: Equatable, Sendable {
     public static let flac16 = AudioFormat(.flac, .pcm_s16le)
     public static let vorbis = AudioFormat(.ogg, nil)
 
-    var sndfileBits: Int32 {
+    package var sndfileBits: Int32 {
         switch (container, encoding) {
         case (.ogg, _): return container.sndfileBits | Int32(SF_FORMAT_VORBIS)
         case (.flac, let e): // FLAC stores 8, 16 or 24-bit integers; endianness does not apply.

@@ -11,7 +11,7 @@ public enum RawEncoding: String, CaseIterable, Codable, Sendable {
     case ulaw, alaw
 
     /// libsndfile's subtype and endianness bits for this encoding.
-    var sndfileBits: Int32 {
+    package var sndfileBits: Int32 {
         let subtype: Int
         var endian = Int(SF_ENDIAN_LITTLE)
         switch self {
@@ -48,7 +48,7 @@ public struct RawFormat: Codable, Equatable, Hashable, Sendable {
     }
 
     /// The SF_INFO libsndfile needs to open such a file (SF_FORMAT_RAW).
-    var sndfileInfo: SF_INFO {
+    package var sndfileInfo: SF_INFO {
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channels)

@@ -4,13 +4,13 @@
 import CSndfile
 import Foundation
 
-final class SoundFile {
-    let handle: OpaquePointer
-    let info: SF_INFO
-    let path: String
+package final class SoundFile {
+    package let handle: OpaquePointer
+    package let info: SF_INFO
+    package let path: String
 
     /// Opens `url` for reading; `raw` describes a headerless file.
-    init(reading url: URL, raw: RawFormat?) throws {
+    package init(reading url: URL, raw: RawFormat?) throws {
         path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -39,7 +39,7 @@ final class SoundFile {
     }
 
     /// Opens `url` for writing with libsndfile format bits `format`.
-    init(writing url: URL, format: Int32, sampleRate: Int, channels: Int) throws {
+    package init(writing url: URL, format: Int32, sampleRate: Int, channels: Int) throws {
         path = url.path
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
@@ -57,14 +57,14 @@ final class SoundFile {
 
     deinit { sf_close(handle) }
 
-    var sampleRate: Int { Int(info.samplerate) }
-    var channels: Int { Int(info.channels) }
-    var frames: Int { Int(info.frames) }
-    var subtype: Int32 { info.format & Int32(SF_FORMAT_SUBMASK) }
-    var errorText: String? { sf_error(handle) == 0 ? nil : String(cString: sf_strerror(handle)) }
+    package var sampleRate: Int { Int(info.samplerate) }
+    package var channels: Int { Int(info.channels) }
+    package var frames: Int { Int(info.frames) }
+    package var subtype: Int32 { info.format & Int32(SF_FORMAT_SUBMASK) }
+    package var errorText: String? { sf_error(handle) == 0 ? nil : String(cString: sf_strerror(handle)) }
 
     /// libsndfile's log of what it found while parsing the header.
-    var logInfo: String {
+    package var logInfo: String {
         var buffer = [CChar](repeating: 0, count: 4096)
         sf_command(handle, Int32(SFC_GET_LOG_INFO), &buffer, Int32(buffer.count))
         return String(cString: buffer)
@@ -73,7 +73,7 @@ final class SoundFile {
     /// Parses "data : N (should be M)" (WAV) or "SSND : N (should be M)" (AIFF) from
     /// libsndfile's log: the data chunk promised N bytes, the file holds M. A size of 0 or
     /// 0xFFFFFFFF is a streaming writer's placeholder, not a truncation.
-    static func promisedDataBytes(_ log: String) -> (said: Int, should: Int)? {
+    package static func promisedDataBytes(_ log: String) -> (said: Int, should: Int)? {
         for line in log.split(separator: "\n") {
             let text = line.trimmingCharacters(in: .whitespaces)
             guard text.hasPrefix("data") || text.hasPrefix("SSND"), text.contains("should be") else { continue }
@@ -88,7 +88,7 @@ final class SoundFile {
 }
 
 extension RawEncoding {
-    var bytesPerSample: Int {
+    package var bytesPerSample: Int {
         switch self {
         case .pcm_u8, .pcm_s8, .ulaw, .alaw: return 1
         case .pcm_s16le, .pcm_s16be: return 2

@@ -3,6 +3,7 @@
 // split reads the shards and verifies their SHA-256, so training never runs on a stale or
 // damaged file. Samples are at `summary.sampleRate`, not normalized (train_mean/std are
 // in the summary for the trainer to apply).
+import RawSpeechCore
 import Foundation
 
 /// One recording's samples, ready for framing.
@@ -25,15 +26,18 @@ public struct Recording: Sendable {
 }
 
 public struct DataFolder: Sendable {
+    /// The name of the summary inside a data folder.
+    public static let summaryFile = "summary.json"
+
     public let url: URL
     public let summary: DataSummary
 
     /// Opens `url`, reading summary.json and checking each listed shard's header.
     public init(url: URL) throws {
         self.url = url
-        let summaryURL = url.appendingPathComponent(Preprocessor.summaryFile)
+        let summaryURL = url.appendingPathComponent(DataFolder.summaryFile)
         guard let data = FileManager.default.contents(atPath: summaryURL.path) else {
-            throw CorpusError.badDataFolder(path: url.path, reason: "no \(Preprocessor.summaryFile)")
+            throw CorpusError.badDataFolder(path: url.path, reason: "no \(DataFolder.summaryFile)")
         }
         do { summary = try JSONDecoder().decode(DataSummary.self, from: data) } catch {
             throw CorpusError.badDataFolder(path: summaryURL.path, reason: "unreadable summary: \(error)")
@@ -43,7 +47,7 @@ public struct DataFolder: Sendable {
             guard header.sampleRate == summary.sampleRate, header.sampleCount == entry.samples,
                   SHA256.hex(header.payloadSHA256) == entry.sha256 else {
                 throw CorpusError.badShard(path: url.appendingPathComponent(entry.shard).path,
-                                          reason: "does not match \(Preprocessor.summaryFile) (a later run rewrote it?)")
+                                          reason: "does not match \(DataFolder.summaryFile) (a later run rewrote it?)")
             }
         }
     }

@@ -1,5 +1,6 @@
 // DATADIR/summary.json: what `rawspeech preprocess` made, read by train, score and compare.
 // Field names are a contract with other tools: keep them (add new ones freely).
+import RawSpeechCore
 
 /// Per-split totals of a preprocessed data folder.
 public struct SplitSummary: Codable, Equatable, Sendable {
@@ -65,7 +66,7 @@ public struct DataSummary: Codable, Equatable, Sendable {
     /// Every shard in the folder, in manifest order (absent in hand-written summaries).
     public var recordings: [ShardEntry]
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case sampleRate = "sample_rate", frame, splits
         case trainMean = "train_mean", trainStd = "train_std", skipped, recordings
     }

@@ -4,6 +4,7 @@
 // when complete, so a shard under its real name is always whole; verified on every load.
 // Layout in docs/DATA.md. Not a container for several recordings: one file each keeps
 // resume and parallel writing trivial.
+import RawSpeechCore
 import Foundation
 
 /// What a shard's header says.
@@ -20,7 +21,7 @@ public struct ShardHeader: Equatable, Sendable {
     /// rerun reuses the shard only if the manifest still names the same bytes.
     public var sourceSHA256: [UInt8]
 
-    func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var bytes = Self.magic
         func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
         put(Self.version)
@@ -33,7 +34,7 @@ public struct ShardHeader: Equatable, Sendable {
         return bytes
     }
 
-    static func decode(_ bytes: [UInt8], path: String) throws -> ShardHeader {
+    package static func decode(_ bytes: [UInt8], path: String) throws -> ShardHeader {
         func fail(_ reason: String) -> CorpusError { .badShard(path: path, reason: reason) }
         guard bytes.count == size else { throw fail("shorter than its \(size)-byte header") }
         guard Array(bytes[0 ..< 8]) == magic else { throw fail("not a rawspeech shard (bad magic)") }
@@ -52,11 +53,13 @@ public struct ShardHeader: Equatable, Sendable {
 
 /// Sample totals gathered while writing or verifying a shard (for train_mean/std).
 public struct ShardStatistics: Sendable {
+    public init() {}
+
     public var count = 0
     public var sum = 0.0
     public var sumOfSquares = 0.0
 
-    mutating func add(_ block: UnsafeBufferPointer<Float>) {
+    package mutating func add(_ block: UnsafeBufferPointer<Float>) {
         // Double per sample, so the totals do not depend on how the samples were blocked
         // (a fresh run and a resumed one give the same train_mean and train_std).
         var s = 0.0, s2 = 0.0
@@ -74,22 +77,22 @@ public struct ShardStatistics: Sendable {
 }
 
 /// Streams samples into a new shard; `finish` publishes it, dropping the writer removes it.
-final class ShardWriter {
-    let url: URL
+package final class ShardWriter {
+    package let url: URL
     private let temp: URL
     private var file: UnsafeMutablePointer<FILE>?
     private let hasher = SHA256()
-    private(set) var statistics = ShardStatistics()
+    package private(set) var statistics = ShardStatistics()
     private let sampleRate: Int
     private let sourceSHA256: [UInt8]
 
-    init(url: URL, sampleRate: Int, sourceSHA256: [UInt8]) throws {
+    package init(url: URL, sampleRate: Int, sourceSHA256: [UInt8]) throws {
         self.url = url
         self.sampleRate = sampleRate
         self.sourceSHA256 = sourceSHA256
         temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         guard let f = fopen(temp.path, "wb") else {
-            throw AudioError.writeFailed(path: temp.path, reason: String(cString: strerror(errno)))
+            throw FileError.writeFailed(path: temp.path, reason: String(cString: strerror(errno)))
         }
         file = f
         let placeholder = [UInt8](repeating: 0, count: ShardHeader.size)
@@ -102,11 +105,11 @@ final class ShardWriter {
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
         if bytes.count > 0, fwrite(bytes.baseAddress, 1, bytes.count, file) != bytes.count {
-            throw AudioError.writeFailed(path: temp.path, reason: String(cString: strerror(errno)))
+            throw FileError.writeFailed(path: temp.path, reason: String(cString: strerror(errno)))
         }
     }
 
-    func append(_ samples: [Float]) throws {
+    package func append(_ samples: [Float]) throws {
         // Shards are little-endian; so is every machine this runs on (x86-64, arm64).
         try samples.withUnsafeBufferPointer { block in
             statistics.add(block)
@@ -116,7 +119,7 @@ final class ShardWriter {
     }
 
     /// Writes the real header and renames the shard into place.
-    func finish() throws -> ShardHeader {
+    package func finish() throws -> ShardHeader {
         let header = ShardHeader(sampleRate: sampleRate, sampleCount: statistics.count,
                                  payloadSHA256: hasher.finish(), sourceSHA256: sourceSHA256)
         fseek(file, 0, SEEK_SET)
@@ -126,7 +129,7 @@ final class ShardWriter {
         guard closed == 0, rename(temp.path, url.path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temp.path)
-            throw AudioError.writeFailed(path: url.path, reason: reason)
+            throw FileError.writeFailed(path: url.path, reason: reason)
         }
         return header
     }

@@ -10,16 +10,16 @@ import CFFTW
 import Foundation
 
 /// Serializes every call into FFTW's planner in this process (planning, wisdom).
-let fftwPlannerLock = NSLock()
+package let fftwPlannerLock = NSLock()
 
 /// A cached single-precision real-to-complex plan of one size (out of place, made on
 /// SIMD-aligned buffers): execute it only with `fftwf_execute_dft_r2c` on `fftwf_malloc`ed
 /// arrays of the same size, never destroy it.
-struct RealFFTPlan: @unchecked Sendable {
+package struct RealFFTPlan: @unchecked Sendable {
     // @unchecked: an FFTW plan is immutable after planning, and executing it with new arrays
     // is thread-safe (FFTW manual, "Thread safety").
-    let handle: OpaquePointer
-    let size: Int
+    package let handle: OpaquePointer
+    package let size: Int
 }
 
 /// Makes and caches FFTW plans, and keeps FFTW's wisdom in a cache file between runs.
@@ -58,7 +58,7 @@ public final class FFTWPlanner: @unchecked Sendable {
         fftwPlannerLock.withLock { exportWisdomLocked() ?? "" }
     }
 
-    static func defaultWisdomURL() -> URL? {
+    package static func defaultWisdomURL() -> URL? {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["RAWSPEECH_FFTW_WISDOM"] {
             return path.isEmpty ? nil : URL(fileURLWithPath: path)
@@ -74,7 +74,7 @@ public final class FFTWPlanner: @unchecked Sendable {
 
     /// The real-to-complex plan for `size` samples, made on first use (FFTW_MEASURE, helped
     /// by cached wisdom) and shared afterwards.
-    func realForwardPlan(size: Int) -> RealFFTPlan {
+    package func realForwardPlan(size: Int) -> RealFFTPlan {
         precondition(size >= 2 && size <= Int(Int32.max), "FFT size \(size) out of range")
         return fftwPlannerLock.withLock {
             if let plan = plans[size] { return plan }

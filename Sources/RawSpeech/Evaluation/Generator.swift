@@ -9,6 +9,8 @@
 //
 // I = inputs (20), D = predicted samples (10), hop = D (generation needs hop == D: each
 // step's draw is exactly the samples between this input and the next).
+import RawSpeechCore
+import RawSpeechNetwork
 import Foundation
 
 public enum GeneratorError: Error, Equatable, CustomStringConvertible {

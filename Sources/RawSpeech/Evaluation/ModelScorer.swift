@@ -18,6 +18,8 @@
 // reference is the same stretch of the true waveform: the first I samples (which no frame
 // predicts, having no context) and the < hop trailing samples no complete frame reaches are
 // left out of both. A model whose hop exceeds D would leave gaps and is refused.
+import RawSpeechCore
+import RawSpeechNetwork
 import Dispatch
 import Foundation
 
@@ -54,11 +56,11 @@ public enum ModelScorerError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Why one recording cannot be scored: too short for a model frame or an STFT frame.
-enum RecordingTooShort: Error, CustomStringConvertible {
+package enum RecordingTooShort: Error, CustomStringConvertible {
     case frames(samples: Int, needed: Int)
     case spectral(samples: Int, needed: Int)
 
-    var description: String {
+    package var description: String {
         switch self {
         case let .frames(samples, needed):
             "recording too short: \(samples) samples, the model needs at least \(needed) (one frame)"
@@ -69,13 +71,13 @@ enum RecordingTooShort: Error, CustomStringConvertible {
 }
 
 /// What one model produced on one recording, before the spectral measures.
-struct ModelOutput {
+package struct ModelOutput {
     /// Mean NLL per frame, normalized units (the mean of the per-frame values, in Double).
-    var normalizedNLL: Double
-    var frames: Int
+    package var normalizedNLL: Double
+    package var frames: Int
     /// The one-step prediction, waveform units, aligned with `reference`.
-    var prediction: [Float]
-    var reference: [Float]
+    package var prediction: [Float]
+    package var reference: [Float]
 }
 
 /// Likelihood and one-step spectral error of a trained predictor (and its baseline).
@@ -247,7 +249,7 @@ public final class ModelScorer {
     }
 
     /// The linear predictor's per-frame NLL and prediction on one normalized recording.
-    static func linearFrames(_ predictor: LinearPredictor, _ samples: [Float], spec: FrameSpec) -> FrameResults {
+    package static func linearFrames(_ predictor: LinearPredictor, _ samples: [Float], spec: FrameSpec) -> FrameResults {
         let framed = FramedSamples(samples: samples, spec: spec)
         var result = FrameResults(nll: [Float](repeating: 0, count: framed.count),
                                   means: [Float](repeating: 0, count: framed.count * spec.target))
@@ -260,7 +262,7 @@ public final class ModelScorer {
     }
 
     /// Refuses models whose shape does not hold together (a hand-edited or foreign file).
-    static func check(_ model: TrainedModel, role: String) throws {
+    package static func check(_ model: TrainedModel, role: String) throws {
         func fail(_ reason: String) -> ModelScorerError { .unusableModel("\(role): \(reason)") }
         let spec = model.frame, config = model.config
         guard spec.input >= 1, spec.target >= 1, spec.hop >= 1 else { throw fail("frame sizes must be positive") }
@@ -292,9 +294,9 @@ public final class ModelScorer {
 }
 
 /// Results written by concurrent tasks, one slot each, behind a lock.
-final class Slots<Value>: @unchecked Sendable {
+package final class Slots<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private(set) var values: [Value?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: Value) { lock.withLock { values[i] = value } }
+    package private(set) var values: [Value?]
+    package init(count: Int) { values = Array(repeating: nil, count: count) }
+    package func set(_ i: Int, _ value: Value) { lock.withLock { values[i] = value } }
 }

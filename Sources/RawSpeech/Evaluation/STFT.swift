@@ -148,12 +148,12 @@ public final class STFT {
 
 /// Cuts one or more equally long streams into overlapping frames in lockstep, holding at
 /// most one frame per stream: the framing `STFT` and `SpectralMetrics` share.
-struct SlidingFrames {
-    let frameLength: Int
-    let hop: Int
+package struct SlidingFrames {
+    package let frameLength: Int
+    package let hop: Int
     private var pending: [[Float]]
 
-    init(frameLength: Int, hop: Int, channels: Int) {
+    package init(frameLength: Int, hop: Int, channels: Int) {
         precondition((1 ... frameLength).contains(hop))
         self.frameLength = frameLength
         self.hop = hop
@@ -161,13 +161,13 @@ struct SlidingFrames {
         for c in pending.indices { pending[c].reserveCapacity(frameLength) }
     }
 
-    mutating func reset() {
+    package mutating func reset() {
         for c in pending.indices { pending[c].removeAll(keepingCapacity: true) }
     }
 
     /// Appends one block per channel (all the same length) and calls `body` with each
     /// completed frame, one array of frameLength samples per channel.
-    mutating func append(_ blocks: [[Float]], _ body: ([[Float]]) throws -> Void) rethrows {
+    package mutating func append(_ blocks: [[Float]], _ body: ([[Float]]) throws -> Void) rethrows {
         precondition(blocks.count == pending.count, "expected \(pending.count) channels")
         let count = blocks[0].count
         precondition(blocks.allSatisfy { $0.count == count }, "blocks of different lengths")

@@ -45,7 +45,7 @@ public struct Likelihood: Codable, Equatable, Sendable {
         normalized + Double(samplesPerFrame) * log(std)
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case nllPerFrame = "nll_per_frame", nllPerSample = "nll_per_sample", bitsPerSample = "bits_per_sample"
     }
 
@@ -114,7 +114,7 @@ public struct Scores: Codable, Equatable, Sendable {
                       segsnrDB: mean(\.segsnrDB), normalized: normalized)
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case frames, lsdDB = "lsd_db", spectralConvergence = "spectral_convergence"
         case snrDB = "snr_db", segsnrDB = "segsnr_db", normalized
     }
@@ -158,7 +158,7 @@ public enum FileScore: Codable, Equatable, Sendable {
         return nil
     }
 
-    enum CodingKeys: String, CodingKey { case path, error }
+    package enum CodingKeys: String, CodingKey { case path, error }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -194,7 +194,7 @@ public struct BaselineScores: Codable, Equatable, Sendable {
         total = Scores.frameWeightedMean(files.compactMap(\.scores))
     }
 
-    enum CodingKeys: String, CodingKey { case model, files, total }
+    package enum CodingKeys: String, CodingKey { case model, files, total }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -226,7 +226,7 @@ public struct ScoreReport: Codable, Equatable, Sendable {
         files.contains { $0.scores == nil } || (baseline?.files.contains { $0.scores == nil } ?? false)
     }
 
-    enum CodingKeys: String, CodingKey { case model, files, total, baseline }
+    package enum CodingKeys: String, CodingKey { case model, files, total, baseline }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -251,13 +251,13 @@ public struct ScoreReport: Codable, Equatable, Sendable {
 
 // Non-finite figures as JSON null (see the header).
 extension KeyedEncodingContainer {
-    mutating func encodeFigure(_ value: Double, _ key: Key) throws {
+    package mutating func encodeFigure(_ value: Double, _ key: Key) throws {
         if value.isFinite { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
 }
 
 extension KeyedDecodingContainer {
-    func decodeFigure(_ key: Key, null: Double = .nan) throws -> Double {
+    package func decodeFigure(_ key: Key, null: Double = .nan) throws -> Double {
         try decodeIfPresent(Double.self, forKey: key) ?? null
     }
 }

@@ -50,7 +50,7 @@ public enum ScoreTable {
     }
 
     /// Left-aligned first column, right-aligned figures; an error row runs across the figures.
-    static func layout(_ rows: [[String]]) -> String {
+    package static func layout(_ rows: [[String]]) -> String {
         let columns = rows.map(\.count).max() ?? 0
         var widths = [Int](repeating: 0, count: columns)
         for row in rows where row.count == columns {
@@ -73,7 +73,7 @@ public enum ScoreTable {
     }
 
     /// A path cut to its last `width` characters, marked with a leading "...".
-    static func shortened(_ path: String, to width: Int) -> String {
+    package static func shortened(_ path: String, to width: Int) -> String {
         path.count <= width ? path : "..." + path.suffix(max(1, width - 3))
     }
 

@@ -4,6 +4,10 @@
 // A file that cannot be used becomes a failed input carrying a reason (the scorer lists it
 // and scores the rest); only an unreadable manifest stops the whole call. Recordings too long
 // to hold can be left to be streamed by the scorer instead. No printing.
+import RawSpeechCore
+import RawSpeechAudio
+import RawSpeechCorpus
+import RawSpeechIngest
 import Dispatch
 import Foundation
 
@@ -105,17 +109,17 @@ public enum ScoringInputs {
     }
 
     /// An error's text without a leading "path: " (the report names the file separately).
-    static func reason(_ error: Error, path: String) -> String {
+    package static func reason(_ error: Error, path: String) -> String {
         let text = "\(error)"
         return text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text
     }
 }
 
 /// A shared work counter for parallel loops.
-final class Counter: @unchecked Sendable {
+package final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
-    func take(below limit: Int) -> Int? {
+    package func take(below limit: Int) -> Int? {
         lock.withLock {
             guard value < limit else { return nil }
             value += 1

@@ -148,7 +148,7 @@ public final class SpectralMetrics {
         return try metrics.result()
     }
 
-    static func snrDB(signal: Double, error: Double) -> Double {
+    package static func snrDB(signal: Double, error: Double) -> Double {
         if error == 0 { return .infinity }
         return 10 * log10(signal / error)   // signal 0 gives -∞, as it should
     }

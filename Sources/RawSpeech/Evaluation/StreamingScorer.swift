@@ -7,6 +7,9 @@
 // up to float rounding from the different batch shape. It reads no files and prints nothing.
 //
 // I = inputs (20), D = predicted samples (10), hop (10), T = steps per chunk.
+import RawSpeechCore
+import RawSpeechAudio
+import RawSpeechNetwork
 import Foundation
 
 /// Streaming likelihood and one-step spectral error of one model on one recording.

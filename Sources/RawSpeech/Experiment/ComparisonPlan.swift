@@ -3,6 +3,8 @@
 // draws for every cell), then the best rate retrained with further seeds. The plan names
 // every run folder, so an interrupted comparison resumes where it stopped. Running the
 // plan's trainings is the CLI's job (they are separate processes, in parallel).
+import RawSpeechCore
+import RawSpeechNetwork
 import Foundation
 
 /// One training run of a comparison.
@@ -14,7 +16,7 @@ public struct PlannedRun: Codable, Equatable, Sendable {
     /// Folder relative to the comparison's output folder, e.g. "gru/trial-3".
     public var folder: String
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case cell, units, learningRate = "learning_rate", seed, folder
     }
 }
@@ -35,7 +37,7 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
     /// Preset name when the plan came from one (e.g. "quick"), for the results' caption.
     public var preset: String?
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case data, cells, budget, learningRates = "learning_rates", seeds, minutes
         case weightNoise = "weight_noise", batch, steps, patience, evalEvery = "eval_every", preset
     }

@@ -2,6 +2,7 @@
 // (NLL per frame, normalized units, clean weights) and the test split's evaluator scores,
 // then summarized per cell as mean and spread over seeds. Written as results.json (field
 // names are a contract) and results.md (the paper's Table 2 for this data).
+import RawSpeechCore
 import Foundation
 
 /// Figures of one finished run.
@@ -20,7 +21,7 @@ public struct RunMeasurement: Codable, Sendable {
     public var updates: Int?
     public var seconds: Double?
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case folder, cell, learningRate = "learning_rate", seed
         case trainNLL = "train_nll", validNLL = "valid_nll", testNLL = "test_nll"
         case testBitsPerSample = "test_bits_per_sample", testLSD = "test_lsd_db", testSNR = "test_snr_db"
@@ -60,7 +61,7 @@ public struct CellSummary: Codable, Sendable {
     public var testNLLStd: Double
     public var runs: [RunMeasurement]
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case cell, units, recurrentParams = "recurrent_params", learningRate = "learning_rate"
         case trainNLL = "train_nll", validNLL = "valid_nll", testNLL = "test_nll"
         case testBitsPerSample = "test_bits_per_sample", testLSD = "test_lsd_db", testSNR = "test_snr_db"
@@ -109,7 +110,7 @@ public struct ComparisonResults: Codable, Sendable {
     /// Every learning-rate trial: the search the chosen rates came from.
     public var trials: [RunMeasurement]
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case cells, plan, waveformOffset = "waveform_nll_offset", trials
     }
 

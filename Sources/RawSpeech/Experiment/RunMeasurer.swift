@@ -1,6 +1,10 @@
 // Measures finished runs on a data folder's splits with the same per-frame NLL the trainer
 // computes (SequenceScorer for recurrent models, LinearBaseline for the linear one), so the
 // comparison's train / valid / test columns are one computation.
+import RawSpeechCore
+import RawSpeechCorpus
+import RawSpeechNetwork
+import RawSpeechTraining
 import Foundation
 
 public final class RunMeasurer {

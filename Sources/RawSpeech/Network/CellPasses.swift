@@ -10,18 +10,18 @@
 // hPrev, h, resetHidden, carry, dOut, dResetHidden: (B, H); bias, biasGradient: (3H).
 import CKernels
 
-enum PaperGRUPasses<Scalar: BLASScalar> {
+package enum PaperGRUPasses<Scalar: BLASScalar> {
     /// After [z | r] += h_{t-1} [Uz | Ur]: z = sigmoid(z + bz), r = sigmoid(r + br) in
     /// place, resetHidden = r * h_{t-1}.
     @inline(__always)
-    static func gatesForward(B: Int, H: Int, gates: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>,
+    package static func gatesForward(B: Int, H: Int, gates: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>,
                              hPrev: UnsafePointer<Scalar>, resetHidden: UnsafeMutablePointer<Scalar>) {
         if Scalar.self == Float.self,
            rs_gru_gates_forward(B, H, float(gates), float(bias), float(hPrev), float(resetHidden)) != 0 { return }
         gatesForwardReference(B: B, H: H, gates: gates, bias: bias, hPrev: hPrev, resetHidden: resetHidden)
     }
 
-    static func gatesForwardReference(B: Int, H: Int, gates: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>,
+    package static func gatesForwardReference(B: Int, H: Int, gates: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>,
                                       hPrev: UnsafePointer<Scalar>, resetHidden: UnsafeMutablePointer<Scalar>) {
         for b in 0 ..< B {
             let updateAndReset = gates + b * 3 * H, resetGate = updateAndReset + H
@@ -35,7 +35,7 @@ enum PaperGRUPasses<Scalar: BLASScalar> {
     /// After candidate += (r * h_{t-1}) Uc: candidate = tanh(candidate + b) in place,
     /// h = (1 - z) h_{t-1} + z candidate.
     @inline(__always)
-    static func outputForward(B: Int, H: Int, gates: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>,
+    package static func outputForward(B: Int, H: Int, gates: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>,
                               hPrev: UnsafePointer<Scalar>, h: UnsafeMutablePointer<Scalar>) {
         if Scalar.self == Float.self, rs_gru_output_forward(B, H, float(gates), float(bias), float(hPrev), float(h)) != 0 {
             return
@@ -43,7 +43,7 @@ enum PaperGRUPasses<Scalar: BLASScalar> {
         outputForwardReference(B: B, H: H, gates: gates, bias: bias, hPrev: hPrev, h: h)
     }
 
-    static func outputForwardReference(B: Int, H: Int, gates: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>,
+    package static func outputForwardReference(B: Int, H: Int, gates: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>,
                                        hPrev: UnsafePointer<Scalar>, h: UnsafeMutablePointer<Scalar>) {
         let candidateBias = bias + 2 * H
         for b in 0 ..< B {
@@ -59,7 +59,7 @@ enum PaperGRUPasses<Scalar: BLASScalar> {
     /// dUpdate = dh (h~ - h_{t-1}) z (1 - z), carry = dh (1 - z) (the direct path to
     /// h_{t-1}); biasGradient's bz and b blocks += dUpdate, dCandidate.
     @inline(__always)
-    static func gatesBackward(B: Int, H: Int, gates: UnsafePointer<Scalar>, hPrev: UnsafePointer<Scalar>,
+    package static func gatesBackward(B: Int, H: Int, gates: UnsafePointer<Scalar>, hPrev: UnsafePointer<Scalar>,
                               dOut: UnsafePointer<Scalar>, carry: UnsafeMutablePointer<Scalar>,
                               dGates: UnsafeMutablePointer<Scalar>, biasGradient: UnsafeMutablePointer<Scalar>) {
         if Scalar.self == Float.self,
@@ -69,7 +69,7 @@ enum PaperGRUPasses<Scalar: BLASScalar> {
                                dGates: dGates, biasGradient: biasGradient)
     }
 
-    static func gatesBackwardReference(B: Int, H: Int, gates: UnsafePointer<Scalar>, hPrev: UnsafePointer<Scalar>,
+    package static func gatesBackwardReference(B: Int, H: Int, gates: UnsafePointer<Scalar>, hPrev: UnsafePointer<Scalar>,
                                        dOut: UnsafePointer<Scalar>, carry: UnsafeMutablePointer<Scalar>,
                                        dGates: UnsafeMutablePointer<Scalar>, biasGradient: UnsafeMutablePointer<Scalar>) {
         let dbUpdate = biasGradient, dbCandidate = biasGradient + 2 * H
@@ -89,7 +89,7 @@ enum PaperGRUPasses<Scalar: BLASScalar> {
     /// Backward, after d(r * h_{t-1}) = dCandidate Uc^T: dReset = dResetHidden h_{t-1} r (1 - r),
     /// carry += dResetHidden r; biasGradient's br block += dReset.
     @inline(__always)
-    static func resetBackward(B: Int, H: Int, gates: UnsafePointer<Scalar>, hPrev: UnsafePointer<Scalar>,
+    package static func resetBackward(B: Int, H: Int, gates: UnsafePointer<Scalar>, hPrev: UnsafePointer<Scalar>,
                               dResetHidden: UnsafePointer<Scalar>, carry: UnsafeMutablePointer<Scalar>,
                               dGates: UnsafeMutablePointer<Scalar>, biasGradient: UnsafeMutablePointer<Scalar>) {
         if Scalar.self == Float.self,
@@ -99,7 +99,7 @@ enum PaperGRUPasses<Scalar: BLASScalar> {
                                dGates: dGates, biasGradient: biasGradient)
     }
 
-    static func resetBackwardReference(B: Int, H: Int, gates: UnsafePointer<Scalar>, hPrev: UnsafePointer<Scalar>,
+    package static func resetBackwardReference(B: Int, H: Int, gates: UnsafePointer<Scalar>, hPrev: UnsafePointer<Scalar>,
                                        dResetHidden: UnsafePointer<Scalar>, carry: UnsafeMutablePointer<Scalar>,
                                        dGates: UnsafeMutablePointer<Scalar>, biasGradient: UnsafeMutablePointer<Scalar>) {
         let dbReset = biasGradient + H

@@ -11,10 +11,10 @@
 import Glibc
 #endif
 
-enum DenormalFlush {
+package enum DenormalFlush {
     /// Runs `body` with FTZ and DAZ set in this thread's MXCSR (x86-64 Linux; elsewhere as is).
     @inline(__always)
-    static func run<Result>(_ body: () -> Result) -> Result {
+    package static func run<Result>(_ body: () -> Result) -> Result {
         #if arch(x86_64) && canImport(Glibc)
         var saved = fenv_t()
         fegetenv(&saved)

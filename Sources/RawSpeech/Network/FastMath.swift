@@ -8,12 +8,12 @@
 // exp(88)) and propagates NaN. Double never comes here: it is the checking precision and
 // uses the C library.
 
-enum FastMath {
+package enum FastMath {
     /// 1.5 * 2^23: adding it rounds a float to an integer held in the low mantissa bits.
-    @usableFromInline static let roundingShift: Float = 12_582_912
+    @usableFromInline package static let roundingShift: Float = 12_582_912
 
     @inline(__always)
-    static func exp(_ x: Float) -> Float {
+    package static func exp(_ x: Float) -> Float {
         let clamped = Swift.min(Swift.max(x, -87.33654), 88.0)
         // x = n ln2 + r, |r| <= ln2 / 2; ln2 split in two so n * ln2 is exact enough.
         let shifted = clamped * 1.442_695_04 + roundingShift
@@ -36,7 +36,7 @@ enum FastMath {
     /// sums >= 1 are all it is used on; 0, negatives, inf and NaN are not handled).
     /// Branch-free reduction (as musl's logf): x = 2^k m with m in [sqrt(1/2), sqrt(2)).
     @inline(__always)
-    static func log(_ x: Float) -> Float {
+    package static func log(_ x: Float) -> Float {
         let shifted = x.bitPattern &- 0x3F35_04F3  // bits of sqrt(1/2)
         let k = Float(Int32(bitPattern: shifted) >> 23)
         let m = Float(bitPattern: (shifted & 0x007F_FFFF) &+ 0x3F35_04F3) - 1
@@ -61,7 +61,7 @@ enum FastMath {
     /// branches, so loops calling it vectorize even on baseline x86-64 (SSE2 has no
     /// blend); odd numerator, so small activations keep their relative accuracy.
     @inline(__always)
-    static func tanh(_ x: Float) -> Float {
+    package static func tanh(_ x: Float) -> Float {
         let clamped = Swift.min(Swift.max(x, -7.998_811_7), 7.998_811_7)
         let z = clamped * clamped
         var p: Float = -2.760_768_5e-16
@@ -79,5 +79,5 @@ enum FastMath {
     }
 
     @inline(__always)
-    static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+    package static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
 }

@@ -11,31 +11,32 @@
 //
 // `MixtureKernel` is the generic pointer version the network runs per frame;
 // `MixtureDensity` is the public Float API for evaluation and generation.
+import RawSpeechCore
 import Foundation
 
 /// Half of log(2 pi): the Gaussian normaliser per dimension.
-let halfLogTwoPi = 0.5 * Foundation.log(2 * Double.pi)
+package let halfLogTwoPi = 0.5 * Foundation.log(2 * Double.pi)
 
 /// Per-frame scratch of the mixture kernel: what the forward leaves for the gradient.
-struct MixtureFrame<Scalar: BLASScalar> {
-    var sigma: UnsafeMutablePointer<Scalar>     // (K*D) floor + exp(logstd)
-    var logJoint: UnsafeMutablePointer<Scalar>  // (K) log pi_k + log N(y; mu_k, sigma_k)
-    var terms: UnsafeMutablePointer<Scalar>     // (K*D) scratch: 0.5 z^2 + log sigma
-    var tiledTarget: UnsafeMutablePointer<Scalar>  // (K*D) scratch: the target once per component
+package struct MixtureFrame<Scalar: BLASScalar> {
+    package var sigma: UnsafeMutablePointer<Scalar>     // (K*D) floor + exp(logstd)
+    package var logJoint: UnsafeMutablePointer<Scalar>  // (K) log pi_k + log N(y; mu_k, sigma_k)
+    package var terms: UnsafeMutablePointer<Scalar>     // (K*D) scratch: 0.5 z^2 + log sigma
+    package var tiledTarget: UnsafeMutablePointer<Scalar>  // (K*D) scratch: the target once per component
 }
 
 /// The mixture NLL and its gradient on raw head outputs, one frame at a time. Loops are
 /// split so each elementwise pass (exp, log, divisions over K*D) has no reduction in it
 /// and vectorizes; the short sums over D and K run afterwards.
-struct MixtureKernel<Scalar: BLASScalar> {
-    let components: Int
-    let dimensions: Int
-    let sigmaFloor: Scalar
+package struct MixtureKernel<Scalar: BLASScalar> {
+    package let components: Int
+    package let dimensions: Int
+    package let sigmaFloor: Scalar
 
     /// log of the sum of exp(values[0 ..< count]), exact for -infinity entries;
     /// `scratch` (count) receives the shifted exponentials.
     @inline(__always)
-    func logSumExp(_ values: UnsafePointer<Scalar>, _ count: Int, scratch: UnsafeMutablePointer<Scalar>) -> Scalar {
+    package func logSumExp(_ values: UnsafePointer<Scalar>, _ count: Int, scratch: UnsafeMutablePointer<Scalar>) -> Scalar {
         var maximum = -Scalar.infinity, sawNaN = false
         for k in 0 ..< count {
             if values[k] > maximum { maximum = values[k] }
@@ -53,7 +54,7 @@ struct MixtureKernel<Scalar: BLASScalar> {
 
     /// Fills `frame` (sigma, log joints) and returns (log p(y), log sum exp(logits)).
     @inline(__always)
-    func forward(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>,
+    package func forward(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>,
                  frame: MixtureFrame<Scalar>) -> (logP: Scalar, logNormaliser: Scalar) {
         let K = components, D = dimensions
         let logNormaliser = logSumExp(outputs, K, scratch: frame.terms)
@@ -77,7 +78,7 @@ struct MixtureKernel<Scalar: BLASScalar> {
     /// z = (target - mean) / sigma, terms = z^2 / 2 + log sigma. The plain loop: Double runs
     /// it, and it is the reference for Float's AVX-512 version (CKernels' rs_mixture_terms).
     @inline(__always)
-    static func termsReference(count: Int, logStds: UnsafePointer<Scalar>, means: UnsafePointer<Scalar>,
+    package static func termsReference(count: Int, logStds: UnsafePointer<Scalar>, means: UnsafePointer<Scalar>,
                                targets: UnsafePointer<Scalar>, floor: Scalar,
                                sigma: UnsafeMutablePointer<Scalar>, terms: UnsafeMutablePointer<Scalar>) {
         for i in 0 ..< count {
@@ -94,7 +95,7 @@ struct MixtureKernel<Scalar: BLASScalar> {
     ///   d/d logit_k = pi_k - gamma_k,  d/d mu = -gamma z / sigma,
     ///   d/d logstd = gamma (1 - z^2) (sigma - floor) / sigma.
     @inline(__always)
-    func gradient(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, frame: MixtureFrame<Scalar>,
+    package func gradient(outputs: UnsafePointer<Scalar>, target: UnsafePointer<Scalar>, frame: MixtureFrame<Scalar>,
                   logP: Scalar, logNormaliser: Scalar, scale: Scalar, into gradient: UnsafeMutablePointer<Scalar>) {
         let K = components, D = dimensions, floor = sigmaFloor
         // An impossible frame (log p = -inf) has no finite gradient; give none rather
@@ -124,18 +125,18 @@ struct MixtureKernel<Scalar: BLASScalar> {
 }
 
 /// A frame's worth of kernel scratch, owned (for single-frame helpers and tests).
-final class MixtureFrameStorage<Scalar: BLASScalar> {
-    let sigma: ScratchBuffer<Scalar>, logJoint: ScratchBuffer<Scalar>, terms: ScratchBuffer<Scalar>
-    let tiledTarget: ScratchBuffer<Scalar>
+package final class MixtureFrameStorage<Scalar: BLASScalar> {
+    package let sigma: ScratchBuffer<Scalar>, logJoint: ScratchBuffer<Scalar>, terms: ScratchBuffer<Scalar>
+    package let tiledTarget: ScratchBuffer<Scalar>
 
-    init(components: Int, dimensions: Int) {
+    package init(components: Int, dimensions: Int) {
         sigma = ScratchBuffer(components * dimensions)
         logJoint = ScratchBuffer(components)
         terms = ScratchBuffer(components * dimensions)
         tiledTarget = ScratchBuffer(components * dimensions)
     }
 
-    var frame: MixtureFrame<Scalar> { MixtureFrame(sigma: sigma.pointer, logJoint: logJoint.pointer, terms: terms.pointer,
+    package var frame: MixtureFrame<Scalar> { MixtureFrame(sigma: sigma.pointer, logJoint: logJoint.pointer, terms: terms.pointer,
                      tiledTarget: tiledTarget.pointer) }
 }
 

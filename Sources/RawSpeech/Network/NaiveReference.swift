@@ -6,16 +6,16 @@
 // B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
 
 /// What `naiveForward` computes: the same quantities `RecurrentMDN.forward` leaves behind.
-struct NaiveForwardResult<Scalar: BLASScalar> {
-    var meanNLL: Scalar
-    var frameNLL: [Scalar]     // (T, B)
-    var headOutputs: [Scalar]  // (T, B, O)
-    var finalState: [Scalar]   // (B, stateSize)
+package struct NaiveForwardResult<Scalar: BLASScalar> {
+    package var meanNLL: Scalar
+    package var frameNLL: [Scalar]     // (T, B)
+    package var headOutputs: [Scalar]  // (T, B, O)
+    package var finalState: [Scalar]   // (B, stateSize)
 }
 
 extension RecurrentMDN {
     /// The reference forward pass (see the file header); same arguments as `forward`.
-    func naiveForward(parameters p: [Scalar], inputs: [Scalar], targets: [Scalar],
+    package func naiveForward(parameters p: [Scalar], inputs: [Scalar], targets: [Scalar],
                       state: [Scalar], batch B: Int, steps T: Int) -> NaiveForwardResult<Scalar> {
         let H = config.units, K = config.components, D = config.targetSize, O = config.headOutputs
         let G = ModelConfig.gateCount(config.cell)

@@ -13,7 +13,7 @@ import Glibc
 #endif
 import CKernels
 
-final class PackedRecurrent<Scalar: BLASScalar> {
+package final class PackedRecurrent<Scalar: BLASScalar> {
     /// One packed column block of U: columns `column ..< column + count`.
     private struct Block {
         let column: Int
@@ -21,21 +21,21 @@ final class PackedRecurrent<Scalar: BLASScalar> {
         let panels: ScratchBuffer<Float>
     }
 
-    let units: Int
-    let width: Int
+    package let units: Int
+    package let width: Int
     private let snapshot: ScratchBuffer<Scalar>
     private var forwardBlocks: [Block] = []   // (H x count) blocks of U, for h U
     private var backwardBlocks: [Block] = []  // (count x H) blocks of U^T, for dG U^T
     private var snapshotValid = false, forwardValid = false, backwardValid = false
 
     /// Packs only pay where the kernel runs: Float, an AVX-512 CPU, and more than one row.
-    static func isUsable(batch: Int) -> Bool {
+    package static func isUsable(batch: Int) -> Bool {
         Scalar.self == Float.self && batch > 1 && RowDotKernel.variant == .avx512
     }
 
     /// `forward` and `backward` list the column blocks (first column, columns) the cell's
     /// steps multiply by, in each direction.
-    init(units: Int, width: Int, forward: [(Int, Int)], backward: [(Int, Int)]) {
+    package init(units: Int, width: Int, forward: [(Int, Int)], backward: [(Int, Int)]) {
         self.units = units
         self.width = width
         snapshot = ScratchBuffer(units * width)
@@ -44,7 +44,7 @@ final class PackedRecurrent<Scalar: BLASScalar> {
     }
 
     /// Makes the forward (or backward) packs match `U` (H, G*H), repacking only if U changed.
-    func refresh(from U: UnsafePointer<Scalar>, backward: Bool) {
+    package func refresh(from U: UnsafePointer<Scalar>, backward: Bool) {
         let count = units * width
         if !snapshotValid || memcmp(snapshot.pointer, U, count * MemoryLayout<Scalar>.stride) != 0 {
             snapshot.pointer.update(from: U, count: count)
@@ -69,7 +69,7 @@ final class PackedRecurrent<Scalar: BLASScalar> {
     /// c (B, n) += h (B, H, row stride lda) U[:, column ..< column + n], pulling `prefetch`
     /// into L2 meanwhile.
     @inline(__always)
-    func addProduct(_ h: UnsafePointer<Scalar>, lda: Int, column: Int, n: Int, B: Int,
+    package func addProduct(_ h: UnsafePointer<Scalar>, lda: Int, column: Int, n: Int, B: Int,
                     into c: UnsafeMutablePointer<Scalar>, ldc: Int, prefetch: Prefetch<Scalar>) {
         let block = forwardBlocks.first { $0.column == column && $0.count == n }!
         rs_gemm_packed_prefetch(B, n, units, float(h), lda, block.panels.pointer, 1, float(c), ldc,
@@ -80,7 +80,7 @@ final class PackedRecurrent<Scalar: BLASScalar> {
     /// c (B, H) = beta c + g (B, k, row stride lda) U[:, column ..< column + k]^T, pulling
     /// `prefetch` into L2 meanwhile.
     @inline(__always)
-    func transposedProduct(_ g: UnsafePointer<Scalar>, lda: Int, column: Int, k: Int, B: Int,
+    package func transposedProduct(_ g: UnsafePointer<Scalar>, lda: Int, column: Int, k: Int, B: Int,
                            beta: Scalar, into c: UnsafeMutablePointer<Scalar>, prefetch: Prefetch<Scalar>) {
         let block = backwardBlocks.first { $0.column == column && $0.count == k }!
         rs_gemm_packed_prefetch(B, units, k, float(g), lda, block.panels.pointer, beta == 0 ? 0 : 1, float(c), units,
@@ -101,18 +101,18 @@ final class PackedRecurrent<Scalar: BLASScalar> {
 /// GEMM pulls into L2 while it runs: a step's gate block was written by the chunk's input
 /// projection (or, in backward, the forward pass) megabytes ago and is no longer in cache,
 /// and the per-step passes stalled on it (most of their time at B = 16).
-struct Prefetch<Scalar> {
-    var first: UnsafePointer<Scalar>? = nil
-    var firstCount = 0
-    var second: UnsafePointer<Scalar>? = nil
-    var secondCount = 0
+package struct Prefetch<Scalar> {
+    package var first: UnsafePointer<Scalar>? = nil
+    package var firstCount = 0
+    package var second: UnsafePointer<Scalar>? = nil
+    package var secondCount = 0
 
-    static var none: Prefetch { Prefetch() }
+    package static var none: Prefetch { Prefetch() }
 
-    init() {}
+    package init() {}
 
     /// `first` and `second` (count scalars each), or nothing when `when` is false (the last step).
-    init(_ first: UnsafePointer<Scalar>, count firstCount: Int, _ second: UnsafePointer<Scalar>, count secondCount: Int,
+    package init(_ first: UnsafePointer<Scalar>, count firstCount: Int, _ second: UnsafePointer<Scalar>, count secondCount: Int,
          when: Bool) {
         guard when else { return }
         (self.first, self.firstCount, self.second, self.secondCount) = (first, firstCount, second, secondCount)
@@ -120,10 +120,10 @@ struct Prefetch<Scalar> {
 }
 
 /// CKernels' packed GEMM on plain arrays, for the tests: c = beta c + a b, b (k x n) row-major.
-enum PackedGEMM {
-    static var isAvailable: Bool { RowDotKernel.variant == .avx512 }
+package enum PackedGEMM {
+    package static var isAvailable: Bool { RowDotKernel.variant == .avx512 }
 
-    static func multiply(m: Int, n: Int, k: Int, a: [Float], b: [Float], beta: Float, c: inout [Float]) {
+    package static func multiply(m: Int, n: Int, k: Int, a: [Float], b: [Float], beta: Float, c: inout [Float]) {
         var panels = [Float](repeating: 0, count: rs_packed_panels_size(k, n) + 16)
         panels.withUnsafeMutableBufferPointer { raw in
             // Align the panels to 64 bytes inside the array (the kernel uses aligned loads).

@@ -14,7 +14,7 @@
 // G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), In = the layer's inputs.
 
 extension RecurrentMDN {
-    func backwardLayer(_ index: Int, parameters p: UnsafePointer<Scalar>, gradient g: UnsafeMutablePointer<Scalar>,
+    package func backwardLayer(_ index: Int, parameters p: UnsafePointer<Scalar>, gradient g: UnsafeMutablePointer<Scalar>,
                        workspace: Workspace, steps: Int) {
         let layer = layout.layers[index], buffers = workspace.layers[index]
         let B = workspace.batch, H = config.units, width = gateWidth, rows = steps * B

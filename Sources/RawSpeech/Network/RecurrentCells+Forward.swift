@@ -24,7 +24,7 @@
 // G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), In = the layer's inputs.
 
 extension RecurrentMDN {
-    func forwardLayer(_ index: Int, parameters p: UnsafePointer<Scalar>, workspace: Workspace, steps: Int) {
+    package func forwardLayer(_ index: Int, parameters p: UnsafePointer<Scalar>, workspace: Workspace, steps: Int) {
         let layer = layout.layers[index], buffers = workspace.layers[index]
         let B = workspace.batch, H = config.units, width = gateWidth, rows = steps * B
         // The layer's input: the chunk's frames, or the hidden outputs (slots 1...T) below.

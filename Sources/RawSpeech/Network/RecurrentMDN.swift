@@ -10,6 +10,7 @@
 //
 // Carried state, (B, stateSize): per sequence, for each layer in order, h (H) and, for the
 // LSTM, c (H) right after it.
+import RawSpeechCore
 
 /// A batched recurrent MDN with one flat parameter vector (see `ParameterLayout`).
 public struct RecurrentMDN<Scalar: BLASScalar> {
@@ -31,12 +32,12 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
     /// Scalars of carried state per sequence: layers * H, or layers * 2H for the LSTM (h, c).
     public var stateSize: Int { config.layers * stateSizePerLayer }
 
-    var stateSizePerLayer: Int { config.cell == .lstm ? 2 * config.units : config.units }
-    var gateWidth: Int { ModelConfig.gateCount(config.cell) * config.units }
+    package var stateSizePerLayer: Int { config.cell == .lstm ? 2 * config.units : config.units }
+    package var gateWidth: Int { ModelConfig.gateCount(config.cell) * config.units }
     /// Whether the cell's per-step passes add the layer's bias (and sum its gradient)
     /// themselves: the paper GRU's (CellPasses.swift). The other cells start the input
     /// projection from copied bias rows and take the bias gradient as dG's column sums.
-    var stepPassesHandleBias: Bool { config.cell == .gru && config.gruForm == .paper }
+    package var stepPassesHandleBias: Bool { config.cell == .gru && config.gruForm == .paper }
 
     /// Fills `p` (resized to `parameterCount`) with a fresh initialisation:
     /// - W and U uniform in +-1/sqrt(fan-in) (fan-in In for W, H for U), so pre-activations
@@ -240,7 +241,7 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
 /// column[j] += sum over rows of m[row, j] (m is (rows, columns) row-major). Rows outer so
 /// the inner loop is contiguous and vectorizes.
 @inline(__always)
-func addColumnSums<Scalar: BLASScalar>(_ m: UnsafePointer<Scalar>, rows: Int, columns: Int,
+package func addColumnSums<Scalar: BLASScalar>(_ m: UnsafePointer<Scalar>, rows: Int, columns: Int,
                                        into column: UnsafeMutablePointer<Scalar>) {
     for row in 0 ..< rows {
         let source = m + row * columns

@@ -17,20 +17,20 @@ import Glibc
 import CKernels
 
 /// U transposed, (G*H, paddedUnits), and U itself with padded rows, (H, paddedWidth).
-final class TransposedRecurrent<Scalar: BLASScalar> {
-    let units: Int
-    let width: Int
+package final class TransposedRecurrent<Scalar: BLASScalar> {
+    package let units: Int
+    package let width: Int
     /// Row stride of `rows`: H rounded up to 16 floats, so every row starts 64-byte aligned.
-    let paddedUnits: Int
+    package let paddedUnits: Int
     /// Row stride of `padded`: G*H rounded up to 16 floats.
-    let paddedWidth: Int
+    package let paddedWidth: Int
     /// U^T: row j holds column j of U.
-    let rows: ScratchBuffer<Scalar>
+    package let rows: ScratchBuffer<Scalar>
     /// U with each row starting 64-byte aligned; also what `refresh` compares against.
-    let padded: ScratchBuffer<Scalar>
+    package let padded: ScratchBuffer<Scalar>
     private var valid = false
 
-    init(units: Int, width: Int) {
+    package init(units: Int, width: Int) {
         self.units = units
         self.width = width
         paddedUnits = (units + 15) / 16 * 16
@@ -40,7 +40,7 @@ final class TransposedRecurrent<Scalar: BLASScalar> {
     }
 
     /// Makes `rows` and `padded` copies of `U` (H, G*H) unless they already are.
-    func refresh(from U: UnsafePointer<Scalar>) {
+    package func refresh(from U: UnsafePointer<Scalar>) {
         let rowBytes = width * MemoryLayout<Scalar>.stride
         if valid && (0 ..< units).allSatisfy({ memcmp(padded.pointer + $0 * paddedWidth, U + $0 * width, rowBytes) == 0 }) {
             return
@@ -53,42 +53,42 @@ final class TransposedRecurrent<Scalar: BLASScalar> {
 
     /// c[0 ..< n] += h (H) U[:, column ..< column + n].
     @inline(__always)
-    func addProduct(_ h: UnsafePointer<Scalar>, column: Int, n: Int, into c: UnsafeMutablePointer<Scalar>) {
+    package func addProduct(_ h: UnsafePointer<Scalar>, column: Int, n: Int, into c: UnsafeMutablePointer<Scalar>) {
         Scalar.rowDots(n: n, k: units, w: rows.pointer + column * paddedUnits, ldw: paddedUnits, x: h, beta: 1, y: c)
     }
 
     /// c (H) = beta c + g (k) U[:, column ..< column + k]^T (beta 0 or 1).
     @inline(__always)
-    func transposedProduct(_ g: UnsafePointer<Scalar>, column: Int, k: Int, beta: Scalar, into c: UnsafeMutablePointer<Scalar>) {
+    package func transposedProduct(_ g: UnsafePointer<Scalar>, column: Int, k: Int, beta: Scalar, into c: UnsafeMutablePointer<Scalar>) {
         Scalar.rowDots(n: units, k: k, w: padded.pointer + column, ldw: paddedWidth, x: g, beta: beta, y: c)
     }
 }
 
 /// The row-dot kernel's variants and its plain reference (see CKernels.h).
-enum RowDotKernel {
-    enum Variant: Int32, CaseIterable, Sendable {
+package enum RowDotKernel {
+    package enum Variant: Int32, CaseIterable, Sendable {
         case portable = 0, avx2 = 1, avx512 = 2
     }
 
     /// The variant this CPU runs.
-    static var variant: Variant { Variant(rawValue: rs_kernels_variant()) ?? .portable }
+    package static var variant: Variant { Variant(rawValue: rs_kernels_variant()) ?? .portable }
 
     /// `y[j] = beta * y[j] + sum_{p < k} x[p] * w[j * ldw + p]` with a chosen variant
     /// (falls back to the best the CPU has).
-    static func run(_ variant: Variant, n: Int, k: Int, w: UnsafePointer<Float>, ldw: Int,
+    package static func run(_ variant: Variant, n: Int, k: Int, w: UnsafePointer<Float>, ldw: Int,
                     x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
         rs_row_dots_variant(variant.rawValue, n, k, w, ldw, x, beta, y)
     }
 
     /// `dst[j * ldd + i] = src[i * lds + j]` with a chosen variant (falls back to the best
     /// the CPU has; every variant is a copy, so the results are equal).
-    static func transpose(_ variant: Variant, rows: Int, cols: Int, _ src: UnsafePointer<Float>, lds: Int,
+    package static func transpose(_ variant: Variant, rows: Int, cols: Int, _ src: UnsafePointer<Float>, lds: Int,
                           into dst: UnsafeMutablePointer<Float>, ldd: Int) {
         rs_transpose(variant.rawValue, rows, cols, src, lds, dst, ldd)
     }
 
     /// The transpose one element at a time (Double's path, and the tests' reference).
-    static func transposeReference<Scalar>(rows: Int, cols: Int, _ src: UnsafePointer<Scalar>, lds: Int,
+    package static func transposeReference<Scalar>(rows: Int, cols: Int, _ src: UnsafePointer<Scalar>, lds: Int,
                                            into dst: UnsafeMutablePointer<Scalar>, ldd: Int) {
         for i in 0 ..< rows {
             for j in 0 ..< cols { dst[j * ldd + i] = src[i * lds + j] }
@@ -96,7 +96,7 @@ enum RowDotKernel {
     }
 
     /// The plain reference, summing in Double.
-    static func reference(n: Int, k: Int, w: [Float], ldw: Int, x: [Float], beta: Float, y: inout [Float]) {
+    package static func reference(n: Int, k: Int, w: [Float], ldw: Int, x: [Float], beta: Float, y: inout [Float]) {
         for j in 0 ..< n {
             var sum = 0.0
             for p in 0 ..< k { sum += Double(x[p]) * Double(w[j * ldw + p]) }

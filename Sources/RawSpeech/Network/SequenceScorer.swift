@@ -2,6 +2,7 @@
 // each from a zero state, and collects every frame's NLL (and optionally the mixture's mean,
 // the one-step prediction). Validation during training and `rawspeech score` both use it,
 // so the figures they report are the same computation.
+import RawSpeechCore
 import Foundation
 
 /// Per-frame results for one recording.
@@ -11,6 +12,11 @@ public struct FrameResults: Sendable {
     /// The mixture mean of each frame's D targets, laid end to end (frames x D), normalized
     /// units; empty unless asked for.
     public var means: [Float]
+
+    public init(nll: [Float], means: [Float]) {
+        self.nll = nll
+        self.means = means
+    }
 }
 
 /// Batched, chunked inference over recordings of any length.
@@ -113,7 +119,7 @@ public final class SequenceScorer {
 
     /// sum_k pi_k mu_k of one frame's raw head outputs, as `MixtureDensity.mean` computes it
     /// but without its per-call arrays: scoring asks for it at every frame.
-    static func mixtureMean(_ outputs: UnsafePointer<Float>, components K: Int, dimensions D: Int,
+    package static func mixtureMean(_ outputs: UnsafePointer<Float>, components K: Int, dimensions D: Int,
                             into mean: UnsafeMutablePointer<Float>) {
         var maximum = -Double.infinity
         for k in 0 ..< K { maximum = Swift.max(maximum, Double(outputs[k])) }

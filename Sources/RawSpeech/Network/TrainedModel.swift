@@ -2,24 +2,6 @@
 // generation need. Reading and writing it is Training's job (Checkpoint); this type knows
 // no files.
 
-/// Maps waveform samples to the model's normalized units and back.
-public struct Normalization: Codable, Equatable, Sendable {
-    public var mean: Double
-    public var std: Double
-
-    public init(mean: Double, std: Double) {
-        self.mean = mean
-        self.std = std
-    }
-
-    public func normalize(_ x: Float) -> Float { Float((Double(x) - mean) / std) }
-    public func denormalize(_ x: Float) -> Float { Float(Double(x) * std + mean) }
-
-    /// What to add to a per-frame NLL in normalized units to get it in waveform units:
-    /// the Jacobian of the affine map, `dimensions * log(std)`.
-    public func nllOffset(dimensions: Int) -> Double { Double(dimensions) * Foundation.log(std) }
-}
-
 /// The kind of predictor: a recurrent MDN, or the closed-form linear baseline.
 public enum PredictorKind: String, Codable, Sendable {
     case recurrent, linear
@@ -47,4 +29,5 @@ public struct TrainedModel: Codable, Sendable {
     }
 }
 
+import RawSpeechCore
 import Foundation

@@ -8,11 +8,11 @@
 // G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), O = K(1 + 2D) head outputs.
 
 /// A zero-initialised buffer of `count` scalars that lives as long as its workspace.
-final class ScratchBuffer<Scalar: BLASScalar> {
-    let count: Int
-    let pointer: UnsafeMutablePointer<Scalar>
+package final class ScratchBuffer<Scalar: BLASScalar> {
+    package let count: Int
+    package let pointer: UnsafeMutablePointer<Scalar>
 
-    init(_ count: Int) {
+    package init(_ count: Int) {
         self.count = count
         // 64-byte aligned (a cache line, one AVX-512 vector): CKernels' rows start aligned.
         pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Scalar>.stride,
@@ -22,28 +22,28 @@ final class ScratchBuffer<Scalar: BLASScalar> {
 
     deinit { pointer.deallocate() }
 
-    func array(_ count: Int) -> [Scalar] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+    package func array(_ count: Int) -> [Scalar] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }
 
 /// One recurrent layer's activations and gradients for a chunk.
-final class LayerBuffers<Scalar: BLASScalar> {
-    let gates: ScratchBuffer<Scalar>         // (T, B, G*H): pre-activations, then activations in place
-    let hidden: ScratchBuffer<Scalar>        // (T+1, B, H): slot 0 is the carried-in state
-    let cell: ScratchBuffer<Scalar>?         // (T+1, B, H) LSTM cell, slot 0 carried in
-    let cellTanh: ScratchBuffer<Scalar>?     // (T, B, H) LSTM tanh(c_t)
-    let resetHidden: ScratchBuffer<Scalar>?  // (T, B, H) paper GRU r_t * h_{t-1}
-    let recurrentCandidate: ScratchBuffer<Scalar>?  // (T, B, H) cuDNN GRU U_c h_{t-1} + b_hc
-    let recurrentScratch: ScratchBuffer<Scalar>?    // (B, 3H) cuDNN GRU U h_{t-1} + b_h of one step
-    let gateGradient: ScratchBuffer<Scalar>          // (T, B, G*H) d loss / d pre-activations
-    let recurrentGradient: ScratchBuffer<Scalar>?    // (T, B, 3H) cuDNN GRU d loss / d (U h + b_h)
-    let outputGradient: ScratchBuffer<Scalar>        // (T, B, H) d loss / d h_t from above
-    let hiddenCarry: ScratchBuffer<Scalar>           // (B, H) d loss / d h_{t-1} through time
-    let cellCarry: ScratchBuffer<Scalar>?            // (B, H) LSTM d loss / d c_{t-1}
-    let resetHiddenGradient: ScratchBuffer<Scalar>?  // (B, H) paper GRU d loss / d (r * h)
-    let transposedRecurrent: TransposedRecurrent<Scalar>?  // B = 1 only: U^T for the row-dot kernel
-    let packedRecurrent: PackedRecurrent<Scalar>?          // B > 1, Float, AVX-512: U's packed blocks
+package final class LayerBuffers<Scalar: BLASScalar> {
+    package let gates: ScratchBuffer<Scalar>         // (T, B, G*H): pre-activations, then activations in place
+    package let hidden: ScratchBuffer<Scalar>        // (T+1, B, H): slot 0 is the carried-in state
+    package let cell: ScratchBuffer<Scalar>?         // (T+1, B, H) LSTM cell, slot 0 carried in
+    package let cellTanh: ScratchBuffer<Scalar>?     // (T, B, H) LSTM tanh(c_t)
+    package let resetHidden: ScratchBuffer<Scalar>?  // (T, B, H) paper GRU r_t * h_{t-1}
+    package let recurrentCandidate: ScratchBuffer<Scalar>?  // (T, B, H) cuDNN GRU U_c h_{t-1} + b_hc
+    package let recurrentScratch: ScratchBuffer<Scalar>?    // (B, 3H) cuDNN GRU U h_{t-1} + b_h of one step
+    package let gateGradient: ScratchBuffer<Scalar>          // (T, B, G*H) d loss / d pre-activations
+    package let recurrentGradient: ScratchBuffer<Scalar>?    // (T, B, 3H) cuDNN GRU d loss / d (U h + b_h)
+    package let outputGradient: ScratchBuffer<Scalar>        // (T, B, H) d loss / d h_t from above
+    package let hiddenCarry: ScratchBuffer<Scalar>           // (B, H) d loss / d h_{t-1} through time
+    package let cellCarry: ScratchBuffer<Scalar>?            // (B, H) LSTM d loss / d c_{t-1}
+    package let resetHiddenGradient: ScratchBuffer<Scalar>?  // (B, H) paper GRU d loss / d (r * h)
+    package let transposedRecurrent: TransposedRecurrent<Scalar>?  // B = 1 only: U^T for the row-dot kernel
+    package let packedRecurrent: PackedRecurrent<Scalar>?          // B > 1, Float, AVX-512: U's packed blocks
 
-    init(config: ModelConfig, batch: Int, steps: Int) {
+    package init(config: ModelConfig, batch: Int, steps: Int) {
         let units = config.units
         let width = ModelConfig.gateCount(config.cell) * units
         let rows = steps * batch
@@ -85,26 +85,26 @@ extension RecurrentMDN {
         /// The most steps a chunk may have (T).
         public let steps: Int
         /// Steps of the last `forward` (<= `steps`); `backward` works on these.
-        public internal(set) var stepsUsed = 0
+        public package(set) var stepsUsed = 0
         /// Whether `backward` computes d loss/d inputs (`inputGradient`): one GEMM over the
         /// chunk, dG W^T, that training never reads (~2% of a GRU-227 update). True by
         /// default (gradient checks, saliency); the trainers turn it off.
         public var computesInputGradient = true
 
-        let inputs: ScratchBuffer<Scalar>          // (T, B, I) copy: backward needs x for dW
-        let targets: ScratchBuffer<Scalar>         // (T, B, D) copy: backward needs y for the head
-        let outputs: ScratchBuffer<Scalar>         // (T, B, O) raw head outputs
-        let frameLosses: ScratchBuffer<Scalar>     // (T, B) NLL per frame
-        let outputGradient: ScratchBuffer<Scalar>  // (T, B, O) d mean NLL / d head outputs
-        let inputGrad: ScratchBuffer<Scalar>       // (T, B, I) d mean NLL / d inputs
-        let mixtureSigma: ScratchBuffer<Scalar>    // (T, B, K*D) sigma = floor + exp(logstd)
-        let mixtureLogJoint: ScratchBuffer<Scalar> // (T, B, K) log pi_k + log N_k
-        let mixtureLogNormaliser: ScratchBuffer<Scalar>  // (T, B) log sum exp(logits)
-        let mixtureTerms: ScratchBuffer<Scalar>    // (K*D) one frame's scratch
-        let mixtureTiledTarget: ScratchBuffer<Scalar>  // (K*D) one frame's scratch
-        let layers: [LayerBuffers<Scalar>]
+        package let inputs: ScratchBuffer<Scalar>          // (T, B, I) copy: backward needs x for dW
+        package let targets: ScratchBuffer<Scalar>         // (T, B, D) copy: backward needs y for the head
+        package let outputs: ScratchBuffer<Scalar>         // (T, B, O) raw head outputs
+        package let frameLosses: ScratchBuffer<Scalar>     // (T, B) NLL per frame
+        package let outputGradient: ScratchBuffer<Scalar>  // (T, B, O) d mean NLL / d head outputs
+        package let inputGrad: ScratchBuffer<Scalar>       // (T, B, I) d mean NLL / d inputs
+        package let mixtureSigma: ScratchBuffer<Scalar>    // (T, B, K*D) sigma = floor + exp(logstd)
+        package let mixtureLogJoint: ScratchBuffer<Scalar> // (T, B, K) log pi_k + log N_k
+        package let mixtureLogNormaliser: ScratchBuffer<Scalar>  // (T, B) log sum exp(logits)
+        package let mixtureTerms: ScratchBuffer<Scalar>    // (K*D) one frame's scratch
+        package let mixtureTiledTarget: ScratchBuffer<Scalar>  // (K*D) one frame's scratch
+        package let layers: [LayerBuffers<Scalar>]
 
-        init(config: ModelConfig, batch: Int, steps: Int) {
+        package init(config: ModelConfig, batch: Int, steps: Int) {
             precondition(batch > 0 && steps > 0, "a workspace needs batch > 0 and steps > 0")
             self.batch = batch
             self.steps = steps
@@ -137,11 +137,11 @@ extension RecurrentMDN {
             return inputGrad.array(stepsUsed * batch * inputsPerFrame)
         }
 
-        var outputsPerFrame: Int { outputs.count / (batch * steps) }
-        var inputsPerFrame: Int { inputs.count / (batch * steps) }
+        package var outputsPerFrame: Int { outputs.count / (batch * steps) }
+        package var inputsPerFrame: Int { inputs.count / (batch * steps) }
 
         /// The mixture kernel's saved state for frame `row` (= t * B + b).
-        func mixtureFrame(_ row: Int, components: Int, dimensions: Int) -> MixtureFrame<Scalar> {
+        package func mixtureFrame(_ row: Int, components: Int, dimensions: Int) -> MixtureFrame<Scalar> {
             MixtureFrame(sigma: mixtureSigma.pointer + row * components * dimensions,
                          logJoint: mixtureLogJoint.pointer + row * components, terms: mixtureTerms.pointer,
                          tiledTarget: mixtureTiledTarget.pointer)

@@ -2,6 +2,7 @@
 // chunk by chunk (T frames at a time) so the hidden state carried between chunks belongs
 // to the same recording. A stream whose recording has fewer than T frames left jumps to a
 // random start in a random recording (weighted by its usable starts) and zeroes its state.
+import RawSpeechCore
 
 /// B cursors over the training recordings; Codable so checkpoints resume exactly.
 public struct BatchSampler: Codable, Equatable, Sendable {
@@ -58,7 +59,7 @@ public struct BatchSampler: Codable, Equatable, Sendable {
     }
 
     /// A uniformly random chunk start over all usable starts of all recordings.
-    static func draw(startWeights: [Int], rng: inout SeededGenerator) -> Cursor {
+    package static func draw(startWeights: [Int], rng: inout SeededGenerator) -> Cursor {
         let total = startWeights.reduce(0, +)
         precondition(total > 0, "no recording has enough frames for one chunk")
         var pick = Int(rng.next() % UInt64(total))

@@ -2,6 +2,8 @@
 // scoring and generation need. A training checkpoint (RUNDIR/checkpoint.ckpt) adds all that
 // resuming needs to continue bit for bit: optimizer state, RNG state, batch cursors, the
 // hidden state carried between chunks, the best weights so far, and the loop's counters.
+import RawSpeechCore
+import RawSpeechNetwork
 import Foundation
 
 /// The loop's counters, saved with every checkpoint.
@@ -20,7 +22,7 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
 
     public init(learningRate: Double) { self.learningRate = learningRate }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case update, learningRate = "learning_rate", seconds
         case bestValidNLL = "best_valid_nll", bestUpdate = "best_update"
         case evaluationsSinceBest = "evaluations_since_best"
@@ -84,8 +86,8 @@ private struct ModelHeader: Codable {
 
 /// Reads and writes model files and training checkpoints.
 public enum Checkpoint {
-    static let modelMagic = "RSMODEL\u{1}"
-    static let stateMagic = "RSCKPT\u{1}\u{1}"
+    package static let modelMagic = "RSMODEL\u{1}"
+    package static let stateMagic = "RSCKPT\u{1}\u{1}"
     /// Bump when the layout of either file changes; old files are then refused with advice.
     public static let version: UInt32 = 1
 

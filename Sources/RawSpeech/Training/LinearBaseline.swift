@@ -1,6 +1,8 @@
 // `rawspeech train --cell linear`: the closed-form Gaussian linear predictor fitted on the
 // training split's frames, saved and scored like any other model. Every recurrent model
 // must beat it to be worth anything.
+import RawSpeechCore
+import RawSpeechNetwork
 
 /// Fitting and evaluating the linear baseline on a data folder's recordings.
 public enum LinearBaseline {

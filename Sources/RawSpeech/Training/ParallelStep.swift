@@ -7,21 +7,22 @@
 // The loss and gradient are the batch-weighted means of the parts' (each part's forward
 // returns its mean NLL per frame and backward its gradient scaled 1/(T * b)): equal to the
 // whole batch's to float rounding, bitwise when B is split the same way.
+import RawSpeechNetwork
 import Dispatch
 
 public final class ParallelStep {
     /// One group of sequences: everything a thread touches, allocated once.
-    final class Part {
-        let rows: Range<Int>          // sequences b in the chunk
-        let weight: Float             // rows.count / B
-        let workspace: RecurrentMDN<Float>.Workspace
-        var inputs: [Float]           // (T, b, I)
-        var targets: [Float]          // (T, b, D)
-        var state: [Float]            // (b, stateSize)
-        var gradient: [Float]         // (P)
-        var loss: Float = 0
+    package final class Part {
+        package let rows: Range<Int>          // sequences b in the chunk
+        package let weight: Float             // rows.count / B
+        package let workspace: RecurrentMDN<Float>.Workspace
+        package var inputs: [Float]           // (T, b, I)
+        package var targets: [Float]          // (T, b, D)
+        package var state: [Float]            // (b, stateSize)
+        package var gradient: [Float]         // (P)
+        package var loss: Float = 0
 
-        init(network: RecurrentMDN<Float>, rows: Range<Int>, batch: Int, steps: Int) {
+        package init(network: RecurrentMDN<Float>, rows: Range<Int>, batch: Int, steps: Int) {
             self.rows = rows
             weight = Float(rows.count) / Float(batch)
             workspace = network.makeWorkspace(batch: rows.count, steps: steps)
@@ -36,7 +37,7 @@ public final class ParallelStep {
     public let network: RecurrentMDN<Float>
     public let batch: Int
     public let steps: Int
-    let parts: [Part]
+    package let parts: [Part]
 
     /// `parts` groups of B / parts sequences (the first B % parts groups one more), at most B.
     public init(network: RecurrentMDN<Float>, batch: Int, steps: Int, parts: Int) {
@@ -113,7 +114,7 @@ public final class ParallelStep {
 }
 
 extension ParallelStep.Part {
-    func scatter(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ s: UnsafePointer<Float>,
+    package func scatter(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ s: UnsafePointer<Float>,
                  batch: Int, steps: Int, I: Int, D: Int, S: Int) {
         let (b, first) = (rows.count, rows.lowerBound)
         inputs.withUnsafeMutableBufferPointer { dst in

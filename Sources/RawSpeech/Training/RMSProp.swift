@@ -4,6 +4,8 @@
 // (AVX-512 or AVX2; the package's baseline SSE2 build runs sqrt and divide one float at a
 // time, ~25% of a B = 1 update); the plain Swift loops below are the references and the
 // portable fallbacks, and every path gives the same bits (RMSPropKernelTests).
+import RawSpeechCore
+import RawSpeechNetwork
 import CKernels
 
 /// RMSProp with global-norm clipping (Tieleman & Hinton 2012; PyTorch's `RMSprop` form:
@@ -49,14 +51,14 @@ public struct RMSProp: Codable, Equatable, Sendable {
     // MARK: The two passes, their kernels and references
 
     /// One step's constants, in Float as the loop uses them.
-    struct Rule {
-        var scale: Float, rate: Float, keep: Float, blend: Float, floor: Float
+    package struct Rule {
+        package var scale: Float, rate: Float, keep: Float, blend: Float, floor: Float
     }
 
     /// Sum of squares in CKernels' fixed order (include/CKernels.h), on `variant` (capped at
     /// the CPU's) or, for the portable one, in Swift: four 8-lane partial sums, combined
     /// in the same order. Bitwise `referenceSumOfSquares`.
-    static func sumOfSquares(_ g: UnsafeBufferPointer<Float>, variant: Int32 = rs_kernels_variant()) -> Double {
+    package static func sumOfSquares(_ g: UnsafeBufferPointer<Float>, variant: Int32 = rs_kernels_variant()) -> Double {
         guard let base = g.baseAddress, g.count > 0 else { return 0 }
         var sum = 0.0
         if rs_sum_squares(variant, g.count, base, &sum) != 0 { return sum }
@@ -88,7 +90,7 @@ public struct RMSProp: Codable, Equatable, Sendable {
 
     /// The fixed summation order written out plainly: 32 partial sums (element i into sum
     /// i % 32), then combined pairwise as CKernels.h says.
-    static func referenceSumOfSquares(_ gradient: [Float]) -> Double {
+    package static func referenceSumOfSquares(_ gradient: [Float]) -> Double {
         var partial = [Double](repeating: 0, count: 32)
         for (i, g) in gradient.enumerated() { partial[i % 32] += Double(g) * Double(g) }
         let s: [Double] = (0 ..< 8).map { l in
@@ -102,7 +104,7 @@ public struct RMSProp: Codable, Equatable, Sendable {
 
     /// The RMSProp step on `variant` (capped at the CPU's), or `referenceStep` for the
     /// portable one.
-    static func step(_ p: UnsafeMutableBufferPointer<Float>, meanSquare v: UnsafeMutableBufferPointer<Float>,
+    package static func step(_ p: UnsafeMutableBufferPointer<Float>, meanSquare v: UnsafeMutableBufferPointer<Float>,
                      gradient g: UnsafeBufferPointer<Float>, rule: Rule, variant: Int32 = rs_kernels_variant()) {
         precondition(p.count == v.count && v.count == g.count)
         guard let pBase = p.baseAddress, let vBase = v.baseAddress, let gBase = g.baseAddress, p.count > 0 else { return }
@@ -113,7 +115,7 @@ public struct RMSProp: Codable, Equatable, Sendable {
 
     /// The step as the paper writes it, one parameter at a time (the reference and the
     /// portable fallback; Swift rounds each operation on its own, as the kernels do).
-    static func referenceStep(_ p: UnsafeMutableBufferPointer<Float>, meanSquare v: UnsafeMutableBufferPointer<Float>,
+    package static func referenceStep(_ p: UnsafeMutableBufferPointer<Float>, meanSquare v: UnsafeMutableBufferPointer<Float>,
                               gradient g: UnsafeBufferPointer<Float>, rule: Rule) {
         let (scale, rate, keep, blend, floor) = (rule.scale, rule.rate, rule.keep, rule.blend, rule.floor)
         for i in 0 ..< p.count {

@@ -1,5 +1,8 @@
 // RUNDIR/config.json: the resolved configuration of a run, with the counts and provenance
 // a reader needs to compare runs (field names are read by `report` and `compare`).
+import RawSpeechCore
+import RawSpeechCorpus
+import RawSpeechNetwork
 import Foundation
 
 public struct RunDescription: Codable, Sendable {
@@ -20,7 +23,7 @@ public struct RunDescription: Codable, Sendable {
     public var gitRevision: String
     public var blasCore: String
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case cell, units, layers, components, recurrentParams = "recurrent_params"
         case totalParams = "total_params", learningRate = "learning_rate", seed, normalization
         case sampleRate = "sample_rate", frame, training, data, summary

@@ -2,6 +2,9 @@
 // folder it was trained on (config.json's "data") and the linear baseline fitted on that
 // folder's training split, cached as RUNDIR/baseline.ckpt so it is fitted once per run.
 // It finds and fits; it does not print (the CLI says what was used or why not).
+import RawSpeechCore
+import RawSpeechCorpus
+import RawSpeechNetwork
 import Foundation
 
 /// A model to evaluate and where it came from.
@@ -32,7 +35,7 @@ public struct ModelSource: Sendable {
         }
         let candidates = path.hasPrefix("/") ? [URL(fileURLWithPath: path)]
             : [URL(fileURLWithPath: path), run.url.deletingLastPathComponent().appendingPathComponent(path)]
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent(Preprocessor.summaryFile).path) }) else {
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent(DataFolder.summaryFile).path) }) else {
             return .failure(.unavailable("the training data \(path) (from \(run.config.path)) is not there"))
         }
         do {

@@ -2,6 +2,8 @@
 // clipping, RMSProp, validation NLL every so often, early stopping with the best weights
 // kept, checkpoints that resume bit for bit, and a rollback when the loss stops being finite.
 // It reports through events; the CLI turns them into progress bars and log lines.
+import RawSpeechCore
+import RawSpeechNetwork
 import Foundation
 
 /// What the loop tells its caller.
@@ -13,42 +15,18 @@ public enum TrainingEvent: Sendable {
     case checkpoint(update: Int)
 }
 
-/// Why the loop ended.
-public enum StopReason: String, Codable, Sendable {
-    case updates, minutes, earlyStopping = "early_stopping", interrupted
-}
-
 /// The result of a run.
 public struct TrainingOutcome: Sendable {
     public var reason: StopReason
     public var progress: TrainingProgress
 }
 
-/// RUNDIR/outcome.json: how a finished run ended, and how fast it trained.
-public struct RunOutcome: Codable, Sendable {
-    public var reason: StopReason
-    public var updates: Int
-    public var seconds: Double
-    public var bestValidNLL: Double
-    public var bestUpdate: Int
-    public var rollbacks: Int
-    /// Time steps x batch per wall-clock second, validation passes included.
-    public var trainStepsPerSecond: Double
-
-    enum CodingKeys: String, CodingKey {
-        case reason, updates, seconds, bestValidNLL = "best_valid_nll", bestUpdate = "best_update"
-        case rollbacks, trainStepsPerSecond = "train_steps_per_second"
-    }
-
+extension RunOutcome {
     public init(_ outcome: TrainingOutcome, config: TrainingConfig) {
         let p = outcome.progress
-        reason = outcome.reason
-        updates = p.update
-        seconds = p.seconds
-        bestValidNLL = p.bestValidNLL
-        bestUpdate = p.bestUpdate
-        rollbacks = p.rollbacks
-        trainStepsPerSecond = p.seconds > 0 ? Double(p.update * config.batch * config.steps) / p.seconds : 0
+        self.init(reason: outcome.reason, updates: p.update, seconds: p.seconds,
+                  bestValidNLL: p.bestValidNLL, bestUpdate: p.bestUpdate, rollbacks: p.rollbacks,
+                  trainStepsPerSecond: p.seconds > 0 ? Double(p.update * config.batch * config.steps) / p.seconds : 0)
     }
 }
 
@@ -70,7 +48,7 @@ public enum TrainingError: Error, CustomStringConvertible {
 public final class Trainer {
     public let run: RunFolder
     public let data: TrainingData
-    public internal(set) var state: TrainingState
+    public package(set) var state: TrainingState
     private let network: RecurrentMDN<Float>
     private let workspace: RecurrentMDN<Float>.Workspace
     /// With `threads` > 1: the batch split across threads (ParallelStep); nil runs it whole.
@@ -126,7 +104,7 @@ public final class Trainer {
         noisy = gradient
     }
 
-    static func checkCompatible(saved: TrainingState, data: TrainingData, path: String) throws {
+    package static func checkCompatible(saved: TrainingState, data: TrainingData, path: String) throws {
         if saved.model.sampleRate != data.sampleRate || saved.model.frame != data.frame {
             throw TrainingError.mismatch("\(path): this run was trained at \(saved.model.sampleRate) Hz with frames \(saved.model.frame.input)/\(saved.model.frame.target)/\(saved.model.frame.hop), the data folder has \(data.sampleRate) Hz and \(data.frame.input)/\(data.frame.target)/\(data.frame.hop): use the data folder the run started with")
         }
@@ -211,7 +189,7 @@ public final class Trainer {
 
     /// One update: draw a chunk, perturb the weights, BPTT, clip, RMSProp. Returns the loss
     /// (mean NLL per frame, normalized units); a non-finite loss or gradient changes nothing.
-    func step() -> Double {
+    package func step() -> Double {
         let config = state.config
         // The sampler, generator and carried state are separate parts of `state`; take them
         // out for the call so that the accesses do not overlap.
@@ -248,7 +226,7 @@ public final class Trainer {
     }
 
     /// Validation NLL, the best-so-far bookkeeping, and the metrics line.
-    func evaluate(seconds: Double) -> MetricsLine {
+    package func evaluate(seconds: Double) -> MetricsLine {
         let valid = validationNLL(state.model.parameters)
         var progress = state.progress
         let train = progress.trainLossCount > 0 ? progress.trainLossSum / Double(progress.trainLossCount) : .nan
@@ -284,7 +262,7 @@ public final class Trainer {
     }
 
     /// Writes the resumable checkpoint and the best model so far.
-    func save() throws {
+    package func save() throws {
         try Checkpoint.writeState(state, to: run.checkpoint)
         var best = state.model
         best.parameters = state.bestParameters

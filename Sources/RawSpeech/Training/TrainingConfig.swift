@@ -1,6 +1,7 @@
 // The resolved configuration of one training run: every default with its reason. It is
 // written to RUNDIR/config.json and into every checkpoint, so a run can be reproduced and
 // resumed exactly.
+import RawSpeechNetwork
 
 /// How a model is trained (paper.md's recipe by default).
 public struct TrainingConfig: Codable, Equatable, Sendable {
@@ -42,7 +43,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.model = model
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case model, linear
         case learningRate = "learning_rate", rmsDecay = "rms_decay", rmsEpsilon = "rms_epsilon"
         case clip, weightNoise = "weight_noise", batch, steps, updates, minutes

@@ -1,5 +1,7 @@
 // The recordings a run trains and validates on, already normalized with the training
 // split's statistics (as every model trained on a data folder is).
+import RawSpeechCore
+import RawSpeechCorpus
 import Foundation
 
 /// Normalized recordings of a data folder's train and valid splits.

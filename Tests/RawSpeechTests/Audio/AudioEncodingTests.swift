@@ -3,7 +3,7 @@
 // error, multichannel downmixed to the mean, headerless raw as described.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechAudio
 
 @Suite struct AudioEncodingTests {
     /// Integer PCM in WAV, AIFF, FLAC and raw: what was written is what comes back.

@@ -1,7 +1,7 @@
 // Helpers shared by the Audio and Corpus tests: scratch folders, test signals, and a
 // tone-amplitude measurement. Every file a test reads is generated here, with libsndfile.
 import Foundation
-@testable import RawSpeech
+@testable import RawSpeechAudio
 
 /// A fresh folder under the system temp directory, removed when the value is dropped.
 final class ScratchFolder {

@@ -2,7 +2,7 @@
 // empty, header only, truncated (WAV, FLAC, raw), not audio, NaN or infinity in a float file.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechAudio
 
 @Suite struct BadAudioTests {
     /// Opens and reads the whole file, returning the error it threw.

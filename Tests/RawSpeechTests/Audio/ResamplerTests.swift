@@ -3,7 +3,7 @@
 // suppressed by at least 60 dB, and the output length is the input's times the ratio.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechAudio
 
 @Suite struct ResamplerTests {
     func resampled(frequency: Double) throws -> [Float] {

@@ -3,7 +3,9 @@
 // bad one. Catches what library tests cannot: flags, exit codes, where output goes.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechAudio
+@testable import RawSpeechCorpus
+@testable import RawSpeechIngest
 
 @Suite struct CommandLineTests {
     /// The `rawspeech` executable built next to this test bundle.

@@ -2,7 +2,10 @@
 // folder scan behind `rawspeech manifest`, and seeded splits: deterministic, speaker-disjoint.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechAudio
+@testable import RawSpeechCorpus
+@testable import RawSpeechIngest
 
 @Suite struct ManifestTests {
     func parse(_ line: String) throws -> ManifestEntry {

@@ -4,7 +4,10 @@
 // and file, no shard or temporary file left behind; --skip-bad lists it instead).
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechAudio
+@testable import RawSpeechCorpus
+@testable import RawSpeechIngest
 
 /// Collects progress events from worker threads.
 final class EventLog: @unchecked Sendable {

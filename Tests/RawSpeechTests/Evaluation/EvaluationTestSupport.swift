@@ -2,7 +2,7 @@
 // test signals, and the fixture folder. Not a test itself.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
 
 /// Groups the Evaluation suites, so `swift test --filter Evaluation` selects them all.
 @Suite enum EvaluationTests {}

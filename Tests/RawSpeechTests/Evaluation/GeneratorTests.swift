@@ -3,7 +3,9 @@
 // of the linear model is its noiseless prediction.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
+@testable import RawSpeechEvaluation
 
 extension EvaluationTests {
     @Suite struct GeneratorTests {

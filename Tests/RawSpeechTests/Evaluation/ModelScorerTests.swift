@@ -4,7 +4,11 @@
 // SNR), the same audio as WAV, FLAC and 48 kHz, and every per-file failure.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechAudio
+@testable import RawSpeechNetwork
+@testable import RawSpeechTraining
+@testable import RawSpeechEvaluation
 
 extension EvaluationTests {
     @Suite struct ModelScorerTests {

@@ -4,7 +4,7 @@
 import CZlib
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechEvaluation
 
 extension EvaluationTests { @Suite struct ReportTests {
     /// Undoes what PNG.encodeRGB did: chunk walk, CRCs, inflate, Sub filter.

@@ -2,7 +2,7 @@
 // planner's cache, wisdom and lock.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechEvaluation
 
 extension EvaluationTests { @Suite struct STFTTests {
     @Test func configurationScalesWithRate() {

@@ -4,7 +4,11 @@
 // and the generated WAV's length.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechAudio
+@testable import RawSpeechCorpus
+@testable import RawSpeechIngest
+@testable import RawSpeechTraining
+@testable import RawSpeechEvaluation
 
 extension EvaluationTests {
     @Suite struct ScoreCommandLineTests {
@@ -46,7 +50,14 @@ extension EvaluationTests {
             let report = try ScoreReport.decode(Data(contentsOf: json))
             #expect(report.model == run.path)
             #expect(report.files.map { $0.scores != nil } == [true, false, true], "file, bad file, the manifest's test line")
-            #expect(report.files[0].scores == report.files[2].scores)
+            // The same recording, scored in one batch of two rows: the rows go through the
+            // batched GEMM kernels at different positions, so the sums may differ in the last
+            // bits (seen on an AMD EPYC: 2e-10 relative), never more.
+            if let a = report.files[0].scores, let b = report.files[2].scores {
+                let figures = { (s: Scores) in [s.likelihood.nllPerFrame, s.lsdDB, s.spectralConvergence, s.snrDB, s.segsnrDB] }
+                EvalCheck.expectClose(figures(a), figures(b), relative: 1e-7, "same file twice")
+                #expect(a.frames == b.frames)
+            }
             #expect(report.baseline?.total != nil)
             // The baseline is cached in the run, the report's inputs are there.
             for name in ["baseline.ckpt", "score.json", "spectrograms/reference.f32", "spectrograms/prediction.f32"] {

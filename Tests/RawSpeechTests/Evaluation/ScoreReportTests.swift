@@ -2,7 +2,7 @@
 // frame-weighted totals, and the terminal table.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechEvaluation
 
 extension EvaluationTests { @Suite struct ScoreReportTests {
     static func scores(frames: Int, nll: Double, lsd: Double, snr: Double, normalized: Double? = 1.5) -> Scores {

@@ -2,7 +2,8 @@
 // synthetic sines of TrainerTests (trained once per test process, on first use) and the
 // linear baseline fitted on the same data. Small enough to train in a few seconds in debug.
 import Foundation
-@testable import RawSpeech
+@testable import RawSpeechNetwork
+@testable import RawSpeechTraining
 
 enum ScoringModels {
     /// The training data of both models: normalized sines plus noise (TrainerTests).

@@ -2,7 +2,7 @@
 // numpy/scipy's values from tools/make-eval-fixtures.py (Fixtures/eval-metrics.bin).
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechEvaluation
 
 extension EvaluationTests { @Suite struct SpectralMetricsTests {
     static let sixDB = 20 * log10(2.0)   // 6.0206 dB

@@ -4,7 +4,8 @@
 // the linear model, across many chunk boundaries.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechAudio
+@testable import RawSpeechEvaluation
 
 extension EvaluationTests {
     @Suite struct StreamingScorerTests {

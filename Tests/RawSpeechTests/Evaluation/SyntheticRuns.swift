@@ -2,7 +2,7 @@
 // curves (tanh stalls, the gated units keep improving, as in the paper), a score.json and
 // three signals to draw. Made in a fresh temporary folder per call; no test reads real runs.
 import Foundation
-@testable import RawSpeech
+@testable import RawSpeechCore
 
 enum SyntheticRuns {
     /// Makes tanh-400, gru-227 and lstm-195 under a new temporary folder; returns their URLs.

@@ -3,7 +3,7 @@
 // then resumes without redoing finished runs.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechExperiment
 
 @Suite struct CompareTests {
     @Test func learningRatesAreLogUniformInThePapersRange() {

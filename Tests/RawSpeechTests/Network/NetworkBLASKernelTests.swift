@@ -4,7 +4,7 @@
 // binary the way a user would (the variable unset) and checks the kernels it reports.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechNetwork
 
 @Suite struct NetworkBLASKernelTests {
     /// The `rawspeech` executable next to the test bundle (swift build / swift test build both).

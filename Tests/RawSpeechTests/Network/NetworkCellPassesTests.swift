@@ -4,7 +4,8 @@
 // AVX-512 both sides run the Swift loops and the test is vacuous (the gradient checks
 // cover the loops).
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
 
 @Suite struct NetworkCellPassesTests {
     /// A step's random buffers: gates (B, 3H) as pre-activations or activations, (B, H) rows.

@@ -2,7 +2,7 @@
 // the ranges the network meets (log: positive finite arguments only), plus the edges.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechNetwork
 
 @Suite struct NetworkFastMathTests {
     static let grid: [Float] = stride(from: -90, through: 90, by: 0.0037).map { Float($0) } + [0, -0, 1e-6, -1e-6, 1e-20]

@@ -2,7 +2,8 @@
 // the plain-loop reference beside it, in Double and in Float; state carried across chunks;
 // and Float against Double for the loss and the gradient.
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
 
 @Suite struct NetworkForwardReferenceTests {
     @Test(arguments: SmallShapes.all.map(\.name))

@@ -2,7 +2,7 @@
 // every parameter tensor (a sample of coordinates each) and the inputs. This is the proof
 // that the kernels the Float path runs compute the gradient of the loss they report.
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
 
 @Suite struct NetworkGradientCheckTests {
     /// Step of the five-point central difference (f(-2e), f(-e), f(e), f(2e)): truncation

@@ -2,7 +2,8 @@
 // scores with the Gaussian NLL, and reports too little data clearly.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
 
 @Suite struct NetworkLinearPredictorTests {
     @Test func recoversKnownLinearMap() throws {

@@ -2,7 +2,8 @@
 // network's own per-frame loss, the mixture mean, sampling and temperature.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
 
 @Suite struct NetworkMixtureDensityTests {
     @Test func singleGaussianClosedForm() {

@@ -3,7 +3,8 @@
 // and .gradient), on component counts around the 16-lane width, several D, frames the
 // forward finds impossible, and NaN outputs.
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
 
 @Suite struct NetworkMixtureRowKernelTests {
     /// Runs the forward over `rows` random frames, then both gradients; returns (kernel, reference).

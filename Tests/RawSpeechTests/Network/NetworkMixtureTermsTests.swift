@@ -2,7 +2,8 @@
 // pass, the gates' sigmoid and tanh) against the plain Swift loops on FastMath, on every
 // tail length, across and beyond the clamped ranges, and with NaN where it matters.
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
 
 @Suite struct NetworkMixtureTermsTests {
     @Test func simdPassMatchesThePlainLoop() {

@@ -4,7 +4,7 @@
 // the format); Double must agree to ~1e-10, Float to 1e-5.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechNetwork
 
 /// A fixture file: magic "RSNF", version 1, named float64 records.
 struct NetworkFixture {

@@ -5,7 +5,8 @@
 // changes, and the blocked transpose that rebuilds it; and the packed GEMM B > 1 uses
 // (PackedRecurrent.swift).
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
 
 @Suite struct NetworkRowDotKernelTests {
     static var runnableVariants: [RowDotKernel.Variant] {

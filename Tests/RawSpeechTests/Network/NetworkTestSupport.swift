@@ -1,7 +1,8 @@
 // Shared pieces of the network tests: small models with every parameter random and
 // nonzero, random chunks, and a comparison helper that says what it measures and, on
 // failure, shows the worst pairs.
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
 
 /// Small shapes where every code path runs but a gradient check takes milliseconds.
 enum SmallShapes {

@@ -1,5 +1,7 @@
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
+@testable import RawSpeechTraining
 
 /// The batch split across threads computes the whole batch's loss, gradient and final state
 /// to float rounding, and the same bits every time.

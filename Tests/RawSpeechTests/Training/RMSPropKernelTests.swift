@@ -6,7 +6,9 @@
 // a non-finite gradient leaving everything untouched.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
+@testable import RawSpeechTraining
 
 @Suite struct RMSPropKernelTests {
     static var runnableVariants: [Int32] {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
+@testable import RawSpeechTraining
 
 @Suite struct RecordFileTests {
     func temporaryURL(_ name: String) -> URL {

@@ -3,7 +3,9 @@
 // bad flags and a data folder of another sample rate or frame size give clear errors.
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechAudio
+@testable import RawSpeechTraining
 
 @Suite(.serialized) struct TrainCommandTests {
     /// A data folder of three speakers' synthetic sines at `rate` Hz with `frameInput` inputs.

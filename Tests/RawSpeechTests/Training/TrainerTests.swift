@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import RawSpeech
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
+@testable import RawSpeechTraining
 
 /// A sum of sines plus noise: predictable from context, with a noise floor.
 func syntheticSignal(seconds: Double, rate: Int = 16000, seed: UInt64) -> [Float] {

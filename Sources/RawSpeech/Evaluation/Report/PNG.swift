@@ -25,7 +25,7 @@ public enum ReportError: Error, CustomStringConvertible {
 
 /// PNG encoding of 8-bit RGB images.
 public enum PNG {
-    static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    package static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// A PNG file of `pixels` (height rows of width RGB triples, top row first).
     public static func encodeRGB(width: Int, height: Int, pixels: [UInt8]) throws -> [UInt8] {
@@ -56,7 +56,7 @@ public enum PNG {
     }
 
     /// zlib-wrapped deflate (what IDAT holds), at the best compression: images are small.
-    static func deflate(_ bytes: [UInt8]) throws -> [UInt8] {
+    package static func deflate(_ bytes: [UInt8]) throws -> [UInt8] {
         var capacity = compressBound(uLong(bytes.count))
         var output = [UInt8](repeating: 0, count: Int(capacity))
         let code = output.withUnsafeMutableBufferPointer { out in
@@ -69,7 +69,7 @@ public enum PNG {
     }
 
     /// length, type, data, CRC-32 of type and data.
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+    package static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
         let typeBytes = Array(type.utf8)
         var result: [UInt8] = []
         result.appendBigEndian(UInt32(data.count))
@@ -83,7 +83,7 @@ public enum PNG {
 }
 
 extension [UInt8] {
-    mutating func appendBigEndian(_ value: UInt32) {
+    package mutating func appendBigEndian(_ value: UInt32) {
         append(contentsOf: [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF),
                             UInt8(value & 0xFF)])
     }

@@ -9,6 +9,7 @@
 // A short inline script, run on load, sets data-images-decoded="decoded/total" and
 // data-svg-paths on <body> after decoding every embedded PNG: the browser test reads them
 // to know the figures really rendered, and a reader loses nothing if scripts are off.
+import RawSpeechCore
 import Foundation
 
 /// Builds and writes the HTML report.
@@ -125,7 +126,7 @@ extension Report {
         return written
     }
 
-    static func runsTable(_ runs: [RunRecord]) -> String {
+    package static func runsTable(_ runs: [RunRecord]) -> String {
         var out = "<table class=\"runs\">\n<tr><th class=\"name\">run</th><th>cell</th><th>units</th><th>updates</th><th>seconds</th><th>best valid NLL</th><th>last valid NLL</th></tr>\n"
         for run in runs {
             let valid = run.points.compactMap(\.validNLL).filter(\.isFinite)
@@ -141,11 +142,11 @@ extension Report {
     }
 
     /// Letters, digits, '-', '_' and '.'; anything else becomes '_'.
-    static func safeFileName(_ name: String) -> String {
+    package static func safeFileName(_ name: String) -> String {
         String(name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
     }
 
-    static func page(title: String, body: String) -> String {
+    package static func page(title: String, body: String) -> String {
         """
         <!DOCTYPE html>
         <html lang="en">

@@ -13,6 +13,7 @@
 //                   the config's sample rate) and, when the caller passes an audio reader,
 //                   any other audio file. reference / prediction / generated come first, titled
 //                   "held-out recording", "one-step prediction", "generated sample".
+import RawSpeechCore
 import Foundation
 
 /// One line of metrics.jsonl.
@@ -29,7 +30,7 @@ public struct TrainingPoint: Codable, Equatable, Sendable {
         self.validNLL = validNLL
     }
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case update, seconds, trainNLL = "train_nll", validNLL = "valid_nll"
     }
 }
@@ -113,7 +114,7 @@ extension Report {
                          sampleRate: sampleRate, points: points, score: score, spectrograms: spectrograms, notes: notes)
     }
 
-    static func readMetrics(_ url: URL, notes: inout [String]) throws -> [TrainingPoint] {
+    package static func readMetrics(_ url: URL, notes: inout [String]) throws -> [TrainingPoint] {
         let text = try String(contentsOf: url, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         // The trainer writes unmeasured or diverged figures as "NaN" / "Infinity" strings.
@@ -134,7 +135,7 @@ extension Report {
         return points
     }
 
-    static func readJSONObject(_ url: URL) throws -> [String: Any] {
+    package static func readJSONObject(_ url: URL) throws -> [String: Any] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
             throw ReportError.badFile(path: url.path, reason: "not a JSON object")
         }
@@ -142,10 +143,10 @@ extension Report {
     }
 
     /// The titles of well-known signal names, in display order.
-    static let knownSignals = [("reference", "held-out recording"), ("prediction", "one-step prediction"),
+    package static let knownSignals = [("reference", "held-out recording"), ("prediction", "one-step prediction"),
                                ("generated", "generated sample")]
 
-    static func readSpectrogramInputs(_ folder: URL, sampleRate: Int, readAudio: AudioFileReader?,
+    package static func readSpectrogramInputs(_ folder: URL, sampleRate: Int, readAudio: AudioFileReader?,
                                       notes: inout [String]) throws -> [SpectrogramInput] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
         let order = Dictionary(uniqueKeysWithValues: knownSignals.enumerated().map { ($1.0, $0) })

@@ -3,9 +3,9 @@
 // figures themselves are in LinePlot.swift and SpectrogramFigure.swift.
 import Foundation
 
-enum SVG {
+package enum SVG {
     /// Text safe inside XML elements and double-quoted attributes.
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         for c in text {
             switch c {
@@ -20,13 +20,13 @@ enum SVG {
     }
 
     /// A coordinate with two decimals (enough at screen resolution, and short).
-    static func f(_ value: Double) -> String {
+    package static func f(_ value: Double) -> String {
         String(format: "%.2f", value)
     }
 
     /// Tick values covering `lower ... upper` with about `target` intervals, at multiples of a
     /// step of 1, 2 or 5 times a power of ten.
-    static func ticks(_ lower: Double, _ upper: Double, target: Int = 5) -> [Double] {
+    package static func ticks(_ lower: Double, _ upper: Double, target: Int = 5) -> [Double] {
         guard upper > lower, lower.isFinite, upper.isFinite else { return [lower] }
         let step = niceStep((upper - lower) / Double(target))
         // A relative slack of 1e-9 keeps 0.3 / 0.1 = 2.9999999999999996 from losing its tick.
@@ -43,7 +43,7 @@ enum SVG {
         }
     }
 
-    static func niceStep(_ rough: Double) -> Double {
+    package static func niceStep(_ rough: Double) -> Double {
         let magnitude = pow(10, (log10(rough)).rounded(.down))
         for multiple in [1.0, 2, 5, 10] where multiple * magnitude >= rough { return multiple * magnitude }
         return 10 * magnitude
@@ -51,7 +51,7 @@ enum SVG {
 
     /// The axis range ticks would make of the data range: extended to the enclosing ticks,
     /// so lines never touch the frame; a single value gets a unit-wide range around it.
-    static func niceRange(_ lower: Double, _ upper: Double, target: Int = 5) -> ClosedRange<Double> {
+    package static func niceRange(_ lower: Double, _ upper: Double, target: Int = 5) -> ClosedRange<Double> {
         guard upper > lower else {
             let pad = max(abs(lower) * 0.1, 1)
             return (lower - pad) ... (upper + pad)
@@ -61,7 +61,7 @@ enum SVG {
     }
 
     /// A tick label: 20k for 20000, 1.5M, 0.25, -3 (trailing zeros dropped).
-    static func label(_ value: Double, step: Double) -> String {
+    package static func label(_ value: Double, step: Double) -> String {
         let magnitude = abs(value)
         if magnitude >= 1_000_000, step >= 100_000 { return trimmed(value / 1_000_000, step / 1_000_000) + "M" }
         if magnitude >= 10_000, step >= 1_000 { return trimmed(value / 1_000, step / 1_000) + "k" }

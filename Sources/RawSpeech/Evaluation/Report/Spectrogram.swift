@@ -94,14 +94,14 @@ public struct SpectrogramImage: Sendable {
 
 /// matplotlib's viridis (perceptually uniform, legible in grey and to most colour-blind
 /// readers), as 9 of its stops with linear interpolation between them.
-enum Viridis {
-    static let stops: [(Float, Float, Float)] = [
+package enum Viridis {
+    package static let stops: [(Float, Float, Float)] = [
         (68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
         (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37),
     ]
 
     /// The colour at `t` in [0, 1].
-    static func color(_ t: Float) -> (UInt8, UInt8, UInt8) {
+    package static func color(_ t: Float) -> (UInt8, UInt8, UInt8) {
         let x = t * Float(stops.count - 1)
         let i = min(Int(x), stops.count - 2)
         let f = x - Float(i)
@@ -111,7 +111,7 @@ enum Viridis {
     }
 
     /// The colour at `t` as a CSS hex string, for the colour bar.
-    static func hex(_ t: Float) -> String {
+    package static func hex(_ t: Float) -> String {
         let (r, g, b) = color(t)
         return "#" + [r, g, b].map { String(format: "%02x", $0) }.joined()
     }

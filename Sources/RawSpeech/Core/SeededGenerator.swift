@@ -24,7 +24,7 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         state = [splitMix(), splitMix(), splitMix(), splitMix()]
     }
 
-    enum CodingKeys: String, CodingKey { case state }
+    package enum CodingKeys: String, CodingKey { case state }
 
     public init(from decoder: Decoder) throws {
         let words = try decoder.container(keyedBy: CodingKeys.self).decode([UInt64].self, forKey: .state)

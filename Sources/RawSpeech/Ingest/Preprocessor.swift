@@ -3,6 +3,9 @@
 // on `jobs` threads, then summary.json is written. Resumable: a shard that is complete,
 // checksum-valid, at the right rate and made from the bytes the manifest names is kept.
 // It reports progress through a callback and never prints; the CLI decides how to show it.
+import RawSpeechCore
+import RawSpeechAudio
+import RawSpeechCorpus
 import Dispatch
 import Foundation
 
@@ -33,7 +36,6 @@ public enum PreprocessEvent: Sendable {
 }
 
 public enum Preprocessor {
-    public static let summaryFile = "summary.json"
 
     public static func run(manifest: Manifest, output: URL, options: PreprocessOptions,
                            progress: @escaping @Sendable (PreprocessEvent) -> Void = { _ in }) throws -> DataSummary {
@@ -41,7 +43,7 @@ public enum Preprocessor {
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
         // A summary describes one complete run: drop the old one before touching shards.
-        try? fileManager.removeItem(at: output.appendingPathComponent(summaryFile))
+        try? fileManager.removeItem(at: output.appendingPathComponent(DataFolder.summaryFile))
         progress(.started(files: manifest.entries.count, seconds: manifest.entries.reduce(0) { $0 + $1.duration }))
 
         let entries = manifest.entries
@@ -97,20 +99,20 @@ public enum Preprocessor {
                                   recordings: recordings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(summary).write(to: output.appendingPathComponent(summaryFile), options: .atomic)
+        try encoder.encode(summary).write(to: output.appendingPathComponent(DataFolder.summaryFile), options: .atomic)
         return summary
     }
 
-    struct FileResult: Sendable {
-        var shard: String
-        var samples: Int
-        var sha256: String
-        var statistics: ShardStatistics
-        var reused: Bool
+    package struct FileResult: Sendable {
+        package var shard: String
+        package var samples: Int
+        package var sha256: String
+        package var statistics: ShardStatistics
+        package var reused: Bool
     }
 
     /// One entry: reuse its shard if valid, else check the source and stream it into a new one.
-    static func process(_ entry: ManifestEntry, name: String, manifest: Manifest, output: URL,
+    package static func process(_ entry: ManifestEntry, name: String, manifest: Manifest, output: URL,
                         options: PreprocessOptions) throws -> FileResult {
         let relative = "\(entry.split.rawValue)/\(name).shard"
         let shardURL = output.appendingPathComponent(relative)
@@ -156,7 +158,7 @@ public enum Preprocessor {
         }
     }
 
-    static func hexBytes(_ hex: String) -> [UInt8] {
+    package static func hexBytes(_ hex: String) -> [UInt8] {
         var bytes: [UInt8] = []
         var index = hex.startIndex
         while index < hex.endIndex {
@@ -169,7 +171,7 @@ public enum Preprocessor {
 }
 
 extension SplitSummary {
-    mutating func add(samples: Int, rate: Int, frame: FrameSpec) {
+    package mutating func add(samples: Int, rate: Int, frame: FrameSpec) {
         files += 1
         self.samples += samples
         seconds += Double(samples) / Double(rate)
@@ -179,31 +181,31 @@ extension SplitSummary {
 
 extension CorpusError {
     /// The message without the manifest prefix (summary.json lists the line separately).
-    var innerDescription: String {
+    package var innerDescription: String {
         if case .entry(_, _, let error) = self { return "\(error)" }
         return description
     }
 }
 
 /// Results of the parallel workers, behind one lock.
-final class ResultBox: @unchecked Sendable {
+package final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var cursor = 0
     private var stopped = false
-    private(set) var results: [Result<Preprocessor.FileResult, Error>?]
+    package private(set) var results: [Result<Preprocessor.FileResult, Error>?]
 
-    init(count: Int) { results = Array(repeating: nil, count: count) }
+    package init(count: Int) { results = Array(repeating: nil, count: count) }
 
-    func next() -> Int? {
+    package func next() -> Int? {
         lock.lock(); defer { lock.unlock() }
         guard !stopped, cursor < results.count else { return nil }
         cursor += 1
         return cursor - 1
     }
 
-    func set(_ index: Int, _ result: Result<Preprocessor.FileResult, Error>) {
+    package func set(_ index: Int, _ result: Result<Preprocessor.FileResult, Error>) {
         lock.lock(); results[index] = result; lock.unlock()
     }
 
-    func stop() { lock.lock(); stopped = true; lock.unlock() }
+    package func stop() { lock.lock(); stopped = true; lock.unlock() }
 }

@@ -8,6 +8,11 @@ public struct RecordFileError: Error, CustomStringConvertible, Sendable {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// Named byte records in one checksummed file.
@@ -123,23 +128,5 @@ private struct ByteReader {
     mutating func integer<T: FixedWidthInteger>(_ path: String) throws -> T {
         let bytes = try take(MemoryLayout<T>.size, path)
         return T(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(as: T.self) })
-    }
-}
-
-/// Writes files under a temporary name in the same folder, then renames over the target,
-/// so readers see either the old file or the whole new one.
-public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try data.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw RecordFileError(path: url.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw RecordFileError(path: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
     }
 }

@@ -18,7 +18,7 @@ public struct MetricsLine: Codable, Equatable, Sendable {
     public var validNLLWaveform: Double
     public var learningRate: Double
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case update, seconds, trainNLL = "train_nll", validNLL = "valid_nll"
         case validNLLWaveform = "valid_nll_waveform", learningRate = "learning_rate"
     }
@@ -31,6 +31,39 @@ public struct MetricsLine: Codable, Equatable, Sendable {
         self.validNLL = validNLL
         self.validNLLWaveform = validNLLWaveform
         self.learningRate = learningRate
+    }
+}
+
+/// Why the loop ended.
+public enum StopReason: String, Codable, Sendable {
+    case updates, minutes, earlyStopping = "early_stopping", interrupted
+}
+
+/// RUNDIR/outcome.json: how a finished run ended, and how fast it trained.
+public struct RunOutcome: Codable, Sendable {
+    public var reason: StopReason
+    public var updates: Int
+    public var seconds: Double
+    public var bestValidNLL: Double
+    public var bestUpdate: Int
+    public var rollbacks: Int
+    /// Time steps x batch per wall-clock second, validation passes included.
+    public var trainStepsPerSecond: Double
+
+    package enum CodingKeys: String, CodingKey {
+        case reason, updates, seconds, bestValidNLL = "best_valid_nll", bestUpdate = "best_update"
+        case rollbacks, trainStepsPerSecond = "train_steps_per_second"
+    }
+
+    public init(reason: StopReason, updates: Int, seconds: Double, bestValidNLL: Double,
+                bestUpdate: Int, rollbacks: Int, trainStepsPerSecond: Double) {
+        self.reason = reason
+        self.updates = updates
+        self.seconds = seconds
+        self.bestValidNLL = bestValidNLL
+        self.bestUpdate = bestUpdate
+        self.rollbacks = rollbacks
+        self.trainStepsPerSecond = trainStepsPerSecond
     }
 }
 
@@ -58,7 +91,7 @@ public struct RunFolder: Sendable {
 
     /// JSON with sorted keys; infinities and NaN as the strings "Infinity", "-Infinity",
     /// "NaN" (a diverged or unmeasured figure must not make a file unwritable).
-    static func encoder(pretty: Bool) -> JSONEncoder {
+    public static func encoder(pretty: Bool) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -66,7 +99,7 @@ public struct RunFolder: Sendable {
         return encoder
     }
 
-    static func decoder() -> JSONDecoder {
+    public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")

@@ -49,7 +49,7 @@ public final class SHA256 {
     /// Hex SHA-256 of a file's bytes, read in 1 MiB blocks.
     public static func hexDigest(ofFile url: URL) throws -> String {
         guard let handle = fopen(url.path, "rb") else {
-            throw AudioError.missingFile(path: url.path)
+            throw FileError.missing(path: url.path)
         }
         defer { fclose(handle) }
         let hasher = SHA256()
@@ -59,7 +59,7 @@ public final class SHA256 {
             if n == 0 { break }
             buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0 ..< n])) }
         }
-        if ferror(handle) != 0 { throw AudioError.readFailed(path: url.path, reason: String(cString: strerror(errno))) }
+        if ferror(handle) != 0 { throw FileError.readFailed(path: url.path, reason: String(cString: strerror(errno))) }
         return hex(hasher.finish())
     }
 }

@@ -3,6 +3,8 @@
 // assign splits deterministically from a seed. Splitting by speaker keeps each speaker's
 // files in one split, so valid/test measure generalization to unseen voices.
 // Headerless files cannot be recognised by their bytes and are left out: list those by hand.
+import RawSpeechCore
+import RawSpeechCorpus
 import CSndfile
 import Foundation
 
@@ -53,7 +55,7 @@ public enum ManifestBuilder {
     }
 
     /// Duration in seconds if libsndfile opens the file and it has samples.
-    static func soundDuration(_ url: URL) -> Double? {
+    package static func soundDuration(_ url: URL) -> Double? {
         var info = SF_INFO()
         guard let handle = sf_open(url.path, Int32(SFM_READ), &info) else { return nil }
         sf_close(handle)
@@ -85,7 +87,7 @@ public enum ManifestBuilder {
     }
 
     /// `to` as a path relative to the folder `from` ("../corpora/x/a.wav").
-    static func relativePath(from folder: URL, to file: URL) -> String {
+    package static func relativePath(from folder: URL, to file: URL) -> String {
         let a = folder.pathComponents, b = file.pathComponents
         let common = zip(a, b).prefix { $0 == $1 }.count
         if common <= 1 { return file.path } // only "/" shared: absolute is clearer

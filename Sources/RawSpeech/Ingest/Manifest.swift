@@ -3,16 +3,9 @@
 // files `sample_rate`, `encoding`, `channels`. Paths are relative to the manifest's folder
 // (or absolute). Parsing is strict about the fields it knows (a typo'd split is an error,
 // with its line) and ignores fields it does not (NeMo's `text`, for instance).
+import RawSpeechAudio
+import RawSpeechCorpus
 import Foundation
-
-/// The three splits every tool agrees on.
-public enum Split: String, Codable, CaseIterable, Sendable, Comparable {
-    case train, valid, test
-
-    public static func < (a: Split, b: Split) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
-}
 
 /// One recording in a manifest.
 public struct ManifestEntry: Codable, Equatable, Sendable {
@@ -27,7 +20,7 @@ public struct ManifestEntry: Codable, Equatable, Sendable {
     /// 1-based line in the manifest it came from (0 if built in memory).
     public var line: Int = 0
 
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey {
         case audioFilepath = "audio_filepath", duration, split, speaker, sha256
         case sampleRate = "sample_rate", encoding, channels
     }
@@ -95,7 +88,7 @@ public struct Manifest: Sendable {
     }
 
     /// Parses one line, naming the field and line of anything wrong.
-    static func parse(_ text: String, line: Int, manifest: String) throws -> ManifestEntry {
+    package static func parse(_ text: String, line: Int, manifest: String) throws -> ManifestEntry {
         func malformed(_ reason: String) -> CorpusError { .malformedLine(manifest: manifest, line: line, reason: reason) }
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { throw malformed("not valid JSON") }
         guard let fields = object as? [String: Any] else { throw malformed("not a JSON object") }
