@@ -79,7 +79,7 @@ let package = Package(
             dependencies: [
                 "RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
                 "RawSpeechNetwork", "RawSpeechTraining", "RawSpeechEvaluation", "RawSpeechExperiment",
-                "CKernels",
+                "CKernels", "CZlib",
             ],
             resources: [.copy("Fixtures")]
         ),
