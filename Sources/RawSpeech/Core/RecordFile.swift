@@ -102,6 +102,11 @@ public struct RecordFile: Sendable {
             let nameLength: UInt16 = try reader.integer(path)
             let name = String(decoding: try reader.take(Int(nameLength), path), as: UTF8.self)
             let byteCount: UInt64 = try reader.integer(path)
+            // The length comes from the file: compare it as UInt64 before it becomes an Int
+            // (a crafted length past Int.max must give an error, never a trap).
+            guard byteCount <= UInt64(reader.remaining) else {
+                throw RecordFileError(path: path, reason: "record '\(name)' claims \(byteCount) bytes, more than the file holds")
+            }
             file.append(name, bytes: try reader.take(Int(byteCount), path))
         }
         return file
@@ -116,8 +121,10 @@ private struct ByteReader {
     let data: Data
     var offset: Int
 
+    var remaining: Int { data.count - offset }
+
     mutating func take(_ count: Int, _ path: String) throws -> Data {
-        guard count >= 0, offset + count <= data.count else {
+        guard count >= 0, count <= remaining else {
             throw RecordFileError(path: path, reason: "record runs past the end of the file")
         }
         let start = data.startIndex + offset

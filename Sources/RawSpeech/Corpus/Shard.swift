@@ -46,7 +46,11 @@ public struct ShardHeader: Equatable, Sendable {
             throw fail("shard format version \(version), this build reads \(Self.version)")
         }
         guard get(12, UInt32.self) == UInt32(size), get(20, UInt32.self) == 1 else { throw fail("unknown header layout") }
-        return ShardHeader(sampleRate: Int(get(16, UInt32.self)), sampleCount: Int(get(24, UInt64.self)),
+        // Counts come from the file: bound them before they become Ints or byte sizes
+        // (a crafted header must give an error, never a trap). 2^40 samples is 2 years at 16 kHz.
+        let count = get(24, UInt64.self)
+        guard count <= 1 << 40 else { throw fail("header claims \(count) samples, more than any recording") }
+        return ShardHeader(sampleRate: Int(get(16, UInt32.self)), sampleCount: Int(count),
                            payloadSHA256: Array(bytes[32 ..< 64]), sourceSHA256: Array(bytes[64 ..< 96]))
     }
 }
