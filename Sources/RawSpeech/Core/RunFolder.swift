@@ -112,33 +112,26 @@ public struct RunFolder: Sendable {
     }
 
     public func appendMetrics(_ line: MetricsLine) throws {
-        var data = try Self.encoder(pretty: false).encode(line)
-        data.append(0x0A)
-        if !FileManager.default.fileExists(atPath: metrics.path) {
-            FileManager.default.createFile(atPath: metrics.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: metrics)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: data)
+        try AppendOnlyFile(url: metrics).append(try Self.encoder(pretty: false).encode(line))
     }
 
-    /// The evaluations recorded so far.
+    /// The evaluations recorded so far (a line torn by a crash is not one of them); a line
+    /// that is not a metrics line is an error naming the file and line.
     public func readMetrics() throws -> [MetricsLine] {
-        guard let text = try? String(contentsOf: metrics, encoding: .utf8) else { return [] }
         let decoder = Self.decoder()
-        return try text.split(separator: "\n").map { try decoder.decode(MetricsLine.self, from: Data($0.utf8)) }
+        return try AppendOnlyFile(url: metrics).lines().enumerated().map { index, line in
+            do {
+                return try decoder.decode(MetricsLine.self, from: line)
+            } catch {
+                throw FileError.readFailed(path: "\(metrics.path):\(index + 1)", reason: "not a metrics line (\(error))")
+            }
+        }
     }
 
     /// On resume: drops lines written after the checkpoint, which the resumed run redoes.
     public func truncateMetrics(after update: Int) throws {
-        let kept = try readMetrics().filter { $0.update <= update }
         let encoder = Self.encoder(pretty: false)
-        var data = Data()
-        for line in kept {
-            data.append(try encoder.encode(line))
-            data.append(0x0A)
-        }
-        try AtomicFile.write(data, to: metrics)
+        let kept = try readMetrics().filter { $0.update <= update }
+        try AppendOnlyFile(url: metrics).rewrite(try kept.map { try encoder.encode($0) })
     }
 }
