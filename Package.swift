@@ -13,8 +13,10 @@
 import PackageDescription
 
 /// A stage of the pipeline: `RawSpeechX` in `Sources/RawSpeech/X`.
-func stage(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-    .target(name: "RawSpeech\(name)", dependencies: dependencies, path: "Sources/RawSpeech/\(name)")
+func stage(_ name: String, _ dependencies: [Target.Dependency],
+           plugins: [Target.PluginUsage] = []) -> Target {
+    .target(name: "RawSpeech\(name)", dependencies: dependencies, path: "Sources/RawSpeech/\(name)",
+            plugins: plugins)
 }
 
 let package = Package(
@@ -49,7 +51,9 @@ let package = Package(
         .target(name: "CKernels"),
 
         // Frame spec, normalization, seeded generator, checksums, atomic files, run-folder files.
-        stage("Core", ["CCrypto"]),
+        // (and the git revision the binary was built from, recorded by the BuildRevision plugin).
+        stage("Core", ["CCrypto"], plugins: ["BuildRevision"]),
+        .plugin(name: "BuildRevision", capability: .buildTool()),
         // Reading, resampling and writing audio.
         stage("Audio", ["RawSpeechCore", "CSndfile", "CSoxr"]),
         // Data folders: shards, summary.json, splits (reading them needs no audio library).

@@ -51,23 +51,7 @@ public struct RunDescription: Codable, Sendable {
         blasCore = BLASRuntime.coreName
     }
 
-    /// The revision of the source tree this binary was built from, if it is a git checkout.
-    public static func gitRevision(sourceFile: String = #filePath) -> String {
-        let folder = URL(fileURLWithPath: sourceFile).deletingLastPathComponent().path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", folder, "describe", "--always", "--dirty", "--abbrev=12"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            return "unknown"
-        }
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        return process.terminationStatus == 0 && !text.isEmpty ? text : "unknown"
-    }
+    /// The revision of the source tree this binary was built from, recorded at build time
+    /// (Plugins/BuildRevision); rawspeech never runs git itself.
+    public static func gitRevision() -> String { BuildRevision.revision }
 }
