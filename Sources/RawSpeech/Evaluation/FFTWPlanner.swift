@@ -30,7 +30,8 @@ public final class FFTWPlanner: @unchecked Sendable {
     public static let shared = FFTWPlanner(wisdomURL: FFTWPlanner.defaultWisdomURL())
 
     /// Where wisdom is read and written: `$RAWSPEECH_FFTW_WISDOM` if set (empty disables the
-    /// cache), else `$XDG_CACHE_HOME/rawspeech/fftw-wisdom`, else `~/.cache/rawspeech/fftw-wisdom`.
+    /// cache), else `$XDG_CACHE_HOME/rawspeech/fftw-wisdom` (an absolute path, as the XDG spec asks),
+    /// else `$HOME/.cache/rawspeech/fftw-wisdom`.
     public let wisdomURL: URL?
 
     private var plans: [Int: RealFFTPlan] = [:]
@@ -58,14 +59,17 @@ public final class FFTWPlanner: @unchecked Sendable {
         fftwPlannerLock.withLock { exportWisdomLocked() ?? "" }
     }
 
-    package static func defaultWisdomURL() -> URL? {
-        let environment = ProcessInfo.processInfo.environment
+    /// `environment` is the process's; tests pass their own. `$HOME` wins over the password
+    /// database, as every XDG tool has it (a user who points HOME elsewhere means it).
+    package static func defaultWisdomURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
         if let path = environment["RAWSPEECH_FFTW_WISDOM"] {
             return path.isEmpty ? nil : URL(fileURLWithPath: path)
         }
         let cache: URL
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
             cache = URL(fileURLWithPath: xdg)
+        } else if let home = environment["HOME"], home.hasPrefix("/") {
+            cache = URL(fileURLWithPath: home).appendingPathComponent(".cache")
         } else {
             cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
         }
