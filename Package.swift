@@ -27,10 +27,13 @@ let package = Package(
         .library(name: "RawSpeech", targets: [
             "RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
             "RawSpeechNetwork", "RawSpeechTraining", "RawSpeechEvaluation", "RawSpeechExperiment",
+            "RawSpeechExport",
         ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // ONNX export: the generated message types (tools/generate-onnx-swift) need its runtime.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile",
@@ -67,6 +70,9 @@ let package = Package(
         // Scores, spectra, generation, the HTML report.
         stage("Evaluation", ["RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
                              "RawSpeechNetwork", "RawSpeechTraining", "CFFTW", "CZlib"]),
+        // Trained models as ONNX graphs (the message types generated once from onnx.proto).
+        stage("Export", ["RawSpeechCore", "RawSpeechNetwork",
+                         .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // The paper's comparison: plan, measurements, results table.
         stage("Experiment", ["RawSpeechCore", "RawSpeechCorpus", "RawSpeechNetwork",
                              "RawSpeechTraining", "RawSpeechEvaluation"]),
@@ -75,6 +81,7 @@ let package = Package(
             dependencies: [
                 "RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
                 "RawSpeechNetwork", "RawSpeechTraining", "RawSpeechEvaluation", "RawSpeechExperiment",
+                "RawSpeechExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,7 +90,7 @@ let package = Package(
             dependencies: [
                 "RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
                 "RawSpeechNetwork", "RawSpeechTraining", "RawSpeechEvaluation", "RawSpeechExperiment",
-                "CKernels", "CZlib",
+                "RawSpeechExport", "CKernels", "CZlib",
             ],
             resources: [.copy("Fixtures")]
         ),

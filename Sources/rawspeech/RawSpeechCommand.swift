@@ -20,6 +20,7 @@ struct RawSpeechCommand: ParsableCommand {
             GenerateCommand.self,
             CompareCommand.self,
             ReportCommand.self,
+            ExportCommand.self,
             BenchCommand.self,
             BLASInfoCommand.self,
         ]
