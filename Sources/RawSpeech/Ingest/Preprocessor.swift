@@ -39,6 +39,11 @@ public enum Preprocessor {
 
     public static func run(manifest: Manifest, output: URL, options: PreprocessOptions,
                            progress: @escaping @Sendable (PreprocessEvent) -> Void = { _ in }) throws -> DataSummary {
+        if manifest.entries.isEmpty {
+            // An empty data folder would only fail later, in training, far from the cause.
+            throw CorpusError.manifestUnreadable(path: manifest.url.path, reason: manifest.rejected.isEmpty
+                ? "no recordings" : "no recordings (all \(manifest.rejected.count) lines were rejected: \(manifest.rejected[0].error))")
+        }
         let names = try recordingNames(manifest)
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
