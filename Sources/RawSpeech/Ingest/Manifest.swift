@@ -144,7 +144,10 @@ public struct Manifest: Sendable {
             throw malformed("\"duration\" must be a non-negative number of seconds up to \(Int(ManifestEntry.maxDuration))")
         }
         var split = Split.train
-        if let splitName = try string("split", required: requireSplit) {
+        if requireSplit, fields["split"] == nil || fields["split"] is NSNull {
+            throw malformed("missing \"split\" (`rawspeech manifest --from THIS.jsonl --output NEW.jsonl` assigns splits)")
+        }
+        if let splitName = try string("split", required: false) {
             guard let known = Split(rawValue: splitName) else {
                 throw CorpusError.unknownValue(manifest: manifest, line: line, field: "split", value: splitName,
                                                known: Split.allCases.map(\.rawValue))
