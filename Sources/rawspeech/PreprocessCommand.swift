@@ -64,6 +64,8 @@ struct PreprocessCommand: ParsableCommand {
                                                           reused ? " (kept from earlier run)" : ""))
             case .skipped(let file):
                 display.note("skipped line \(file.line ?? 0): \(file.error)")
+            case .removedStaleTemporaries(let paths):
+                display.note("removed \(paths.count) temporary shard\(paths.count == 1 ? "" : "s") left by an interrupted run")
             }
         }
         display.close()

@@ -32,7 +32,13 @@ package final class SoundFile {
             }
         }
         var info = raw?.sndfileInfo ?? SF_INFO()
-        guard let h = sf_open(path, Int32(SFM_READ), &info) else {
+        // Through a descriptor: sf_open refuses paths over its 1024-byte SF_FILENAME_LEN, and
+        // the kernel takes up to PATH_MAX (4096). sf_open_fd closes the descriptor, even on failure.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw AudioError.readFailed(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard let h = sf_open_fd(descriptor, Int32(SFM_READ), &info, 1) else {
             throw AudioError.notAudio(path: path, reason: String(cString: sf_strerror(nil)))
         }
         handle = h

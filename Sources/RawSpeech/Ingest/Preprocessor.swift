@@ -33,6 +33,8 @@ public enum PreprocessEvent: Sendable {
     /// `reused`: a valid shard from an earlier run was kept.
     case finished(name: String, line: Int, seconds: Double, reused: Bool)
     case skipped(SkippedFile)
+    /// Temporary shards left by runs that died (kill -9, power loss), removed at the start.
+    case removedStaleTemporaries([String])
 }
 
 public enum Preprocessor {
@@ -47,6 +49,8 @@ public enum Preprocessor {
         let names = try recordingNames(manifest)
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
+        let stale = removeStaleTemporaries(in: output)
+        if !stale.isEmpty { progress(.removedStaleTemporaries(stale)) }
         // A summary describes one complete run: drop the old one before touching shards.
         try? fileManager.removeItem(at: output.appendingPathComponent(DataFolder.summaryFile))
         progress(.started(files: manifest.entries.count, seconds: manifest.entries.reduce(0) { $0 + $1.duration }))
@@ -106,6 +110,31 @@ public enum Preprocessor {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(summary).write(to: output.appendingPathComponent(DataFolder.summaryFile), options: .atomic)
         return summary
+    }
+
+    /// Removes temporary shards (`ShardWriter.temporaryName`) under `folder` whose writing
+    /// process no longer exists; a live writer's (another run on the same folder) are kept.
+    /// Symbolic links are not followed. Returns the paths removed.
+    package static func removeStaleTemporaries(in folder: URL) -> [String] {
+        var removed: [String] = []
+        func walk(_ path: String, depth: Int) {
+            guard depth < 64, let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+            for name in names.sorted() {
+                let child = path + "/" + name
+                var info = stat()
+                guard lstat(child, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: walk(child, depth: depth + 1)
+                case S_IFREG:
+                    guard let pid = ShardWriter.temporaryOwner(name), pid > 0 else { continue }
+                    // kill(pid, 0) fails with ESRCH only if no such process exists.
+                    if kill(pid, 0) != 0, errno == ESRCH, unlink(child) == 0 { removed.append(child) }
+                default: continue
+                }
+            }
+        }
+        walk(folder.path, depth: 0)
+        return removed
     }
 
     package struct FileResult: Sendable {
