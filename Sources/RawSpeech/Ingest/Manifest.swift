@@ -171,6 +171,11 @@ public struct Manifest: Sendable {
         }
         entry.sampleRate = try integer("sample_rate", in: AudioLimits.sampleRates)
         entry.channels = try integer("channels", in: AudioLimits.channels)
+        if entry.encoding != nil, !ManifestEntry.headerlessExtensions.contains((path as NSString).pathExtension.lowercased()) {
+            // With "encoding" any bytes decode as samples: only files named as audio are read so.
+            throw malformed("\"encoding\" given for \(path), whose name does not end in a headerless audio extension ("
+                            + ManifestEntry.headerlessExtensions.sorted().map { "." + $0 }.joined(separator: " ") + ")")
+        }
         if entry.encoding != nil, entry.sampleRate == nil {
             throw malformed("a headerless file (\"encoding\" given) needs \"sample_rate\"")
         }

@@ -18,12 +18,17 @@ public struct PreprocessOptions: Codable, Sendable {
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// Off: a bad file stops the run; on: it is listed in summary.json and skipped.
     public var skipBad = false
+    /// Off: audio only under the manifest's folder or the current folder (SourcePolicy),
+    /// so a manifest from elsewhere cannot read other files; on: anywhere.
+    public var allowOutside = false
 
-    public init(sampleRate: Int = 16_000, frame: FrameSpec = .paper, jobs: Int? = nil, skipBad: Bool = false) {
+    public init(sampleRate: Int = 16_000, frame: FrameSpec = .paper, jobs: Int? = nil, skipBad: Bool = false,
+                allowOutside: Bool = false) {
         self.sampleRate = sampleRate
         self.frame = frame
         if let jobs { self.jobs = jobs }
         self.skipBad = skipBad
+        self.allowOutside = allowOutside
     }
 }
 
@@ -56,6 +61,7 @@ public enum Preprocessor {
         progress(.started(files: manifest.entries.count, seconds: manifest.entries.reduce(0) { $0 + $1.duration }))
 
         let entries = manifest.entries
+        let policy = SourcePolicy(manifest: manifest.url, allowOutside: options.allowOutside)
         let results = ResultBox(count: entries.count)
         let jobs = max(1, min(options.jobs, entries.count))
         // Workers pull the next entry from a shared counter, so long files do not hold up a
@@ -64,6 +70,7 @@ public enum Preprocessor {
             while let index = results.next() {
                 let entry = entries[index]
                 do {
+                    try policy.check(entry, at: manifest.audioURL(entry))
                     let result = try process(entry, name: names[index], manifest: manifest, output: output, options: options)
                     results.set(index, .success(result))
                     progress(.finished(name: names[index], line: entry.line,
