@@ -107,6 +107,11 @@ public enum Preprocessor {
             }
         }
 
+        if recordings.isEmpty {
+            // Every file was skipped: a data folder with no recordings would only fail in training.
+            throw CorpusError.manifestUnreadable(path: manifest.url.path,
+                reason: "no recordings could be read (all \(skipped.count) skipped; the first: line \(skipped[0].line ?? 0): \(skipped[0].error))")
+        }
         // Population statistics of every training sample (Double accumulators).
         let mean = train.count > 0 ? train.sum / Double(train.count) : 0
         let variance = train.count > 0 ? max(0, train.sumOfSquares / Double(train.count) - mean * mean) : 1

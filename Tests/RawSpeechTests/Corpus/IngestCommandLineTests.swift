@@ -26,6 +26,12 @@ import Testing
         let summary = try JSONDecoder().decode(DataSummary.self, from: Data(contentsOf: scratch.file("d/summary.json")))
         #expect(summary.splits["train"]!.files == 1 && summary.skipped.map(\.line) == [2])
 
+        // Nothing readable at all: refused, not an empty data folder with exit 0.
+        let hopeless = scratch.file("hopeless.jsonl")
+        try "{\"audio_filepath\":\"missing.wav\",\"duration\":1,\"split\":\"train\"}\r\n".write(to: hopeless, atomically: true, encoding: .utf8)
+        let none = try cli.run(["preprocess", hopeless.path, "--output", scratch.file("h").path, "--skip-bad"])
+        #expect(none.status != 0 && none.stderr.contains("no recordings could be read") && none.stderr.contains("missing.wav"), "\(none.stderr)")
+
         let empty = scratch.file("empty.jsonl")
         try "\r\n".write(to: empty, atomically: true, encoding: .utf8)
         let refused = try cli.run(["preprocess", empty.path, "--output", scratch.file("e").path, "--skip-bad"])
