@@ -38,7 +38,8 @@ public final class AudioReader {
         channels = file.channels
         sourceFrames = file.frames
         self.sampleRate = sampleRate ?? file.sampleRate
-        self.blockFrames = blockFrames
+        // At most 2^20 interleaved floats per block (4 MB), however many channels the header claims.
+        self.blockFrames = max(1, min(blockFrames, (1 << 20) / max(1, file.channels)))
         if sourceFrames == 0 { throw AudioError.noSamples(path: url.path) }
         guard AudioLimits.sampleRates.contains(self.sampleRate) else {
             throw AudioError.implausibleSampleRate(path: url.path, rate: self.sampleRate)

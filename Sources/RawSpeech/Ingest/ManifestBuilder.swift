@@ -60,6 +60,14 @@ public enum ManifestBuilder {
         var entries: [ManifestEntry] = []
         var rejected: [SkippedFile] = []
         for (file, folders) in files {
+            if ManifestEntry.headerlessExtensions.contains(file.pathExtension.lowercased()) {
+                // Its manifest line would need "encoding", which only a person can give.
+                if (try? AudioFile.probe(file)) != nil {
+                    rejected.append(SkippedFile(path: file.path, line: nil, error: "\(file.path): named as headerless audio "
+                        + "(.\(file.pathExtension)) but has a header: rename it, or list it by hand with \"encoding\""))
+                }
+                continue
+            }
             let probe: AudioProbe
             do {
                 guard let found = try AudioFile.probe(file) else { continue } // not audio libsndfile knows

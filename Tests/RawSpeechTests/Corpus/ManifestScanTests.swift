@@ -87,12 +87,18 @@ import Testing
         bytes.replaceSubrange(24 ..< 28, with: [1, 0, 0, 0]) // the rate field: 1 Hz
         try Data(bytes).write(to: bad)
         try FileManager.default.copyItem(at: HostileHeaderTests.damagedOgg, to: corpus.appendingPathComponent("cut.ogg"))
+        // A WAV named .raw: its manifest line would need "encoding", so it is listed, not kept.
+        try FileManager.default.copyItem(at: corpus.appendingPathComponent("good.wav"), to: corpus.appendingPathComponent("misnamed.raw"))
+        try Data(repeating: 0, count: 640).write(to: corpus.appendingPathComponent("real.raw")) // truly headerless: ignored
 
         let manifest = try ManifestBuilder.scan(directory: scratch.file("corpus"), manifestURL: scratch.file("m.jsonl"), options: SplitOptions())
         #expect(manifest.entries.map(\.audioFilepath) == ["corpus/ann/cut.ogg", "corpus/ann/good.wav"])
         #expect(manifest.entries[0].duration > 0.5 && manifest.entries[0].duration < 1.2, "not 576460752303423.5 s")
-        #expect(manifest.rejected.count == 1 && manifest.rejected[0].path == bad.path)
-        #expect(manifest.rejected[0].error.contains("implausible sample rate 1 Hz"), "\(manifest.rejected[0].error)")
+        #expect(manifest.rejected.map(\.path) == [corpus.appendingPathComponent("misnamed.raw").path, bad.path])
+        #expect(manifest.rejected[1].error.contains("implausible sample rate 1 Hz"), "\(manifest.rejected[1].error)")
+        // What it wrote loads again (a .raw line without "encoding" would not).
+        try manifest.write(to: scratch.file("m.jsonl"))
+        #expect(try Manifest.load(scratch.file("m.jsonl")).entries.count == 2)
     }
 
     @Test func splitLessManifestGetsTheScansSplits() throws {
