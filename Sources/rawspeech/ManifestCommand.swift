@@ -27,11 +27,13 @@ struct ManifestCommand: ParsableCommand {
     @Argument(help: "Folder to scan (recursively, following symbolic links).")
     var directory: String?
 
-    @Option(name: .customLong("from"), help: "Assign splits to this existing manifest instead of scanning a folder.")
+    @Option(name: .customLong("from"),
+            help: ArgumentHelp("Assign splits to this existing manifest instead of scanning a folder.", valueName: "manifest"))
     var from: String?
 
     @Option(name: .customLong("speaker-level"),
-            help: "The N-th folder below DIR names the speaker (1: the first, as in LibriSpeech). Default: the folder holding the file.")
+            help: ArgumentHelp("The N-th folder below DIR names the speaker (1: the first, as in LibriSpeech). "
+                               + "Default: the folder holding the file.", valueName: "n"))
     var speakerLevel: Int?
 
     @Option(name: .long, help: "The manifest to write (.jsonl).")

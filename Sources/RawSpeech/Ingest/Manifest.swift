@@ -1,8 +1,9 @@
 // The manifest: one JSON object per line listing a corpus's recordings, with NeMo's field
 // names (`audio_filepath`, `duration`) plus `split`, `speaker`, `sha256`, and for headerless
 // files `sample_rate`, `encoding`, `channels`. Paths are relative to the manifest's folder
-// (or absolute). Parsing is strict about the fields it knows (a typo'd split is an error,
-// with its line) and ignores fields it does not (NeMo's `text`, for instance).
+// (or absolute). Parsing is strict about the fields it knows (a typo'd split, `true` or
+// 2^31 for a sample rate are errors, with their line) and ignores fields it does not (NeMo's
+// `text`, for instance). ManifestText turns the file's bytes (gzip or not, CRLF or LF) into lines.
 import RawSpeechAudio
 import RawSpeechCorpus
 import Foundation
@@ -78,6 +79,12 @@ public struct Manifest: Sendable {
     public static func load(_ url: URL, skipBad: Bool = false, requireSplit: Bool = true) throws -> Manifest {
         let lines: [ManifestText.Line]
         do {
+            // A regular file of bounded size: /dev/zero or a FIFO would never end.
+            let attributes = try FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
+            guard attributes[.type] as? FileAttributeType == .typeRegular else { throw ReasonError("not a regular file") }
+            if let size = attributes[.size] as? Int, size > ManifestText.maxBytes {
+                throw ReasonError("larger than \(ManifestText.maxBytes >> 20) MB")
+            }
             lines = try ManifestText.lines(of: [UInt8](try Data(contentsOf: url)))
         } catch let error as ReasonError {
             throw CorpusError.manifestUnreadable(path: url.path, reason: error.description)
@@ -107,7 +114,7 @@ public struct Manifest: Sendable {
     }
 
     /// Parses one line, naming the field and line of anything wrong. Integer fields must be
-    /// JSON integers (not `true`, not `1.5`) within `IntegerField` bounds, so nothing later
+    /// JSON integers (not `true`, not `1.5`) within `AudioLimits`' bounds, so nothing later
     /// converts an out-of-range value with a trap.
     package static func parse(_ text: String, line: Int, manifest: String, requireSplit: Bool = true) throws -> ManifestEntry {
         func malformed(_ reason: String) -> CorpusError { .malformedLine(manifest: manifest, line: line, reason: reason) }

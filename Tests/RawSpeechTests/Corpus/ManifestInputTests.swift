@@ -111,6 +111,16 @@ import Testing
         }
     }
 
+    @Test func onlyRegularFilesAreReadAsManifests() throws {
+        do { _ = try Manifest.load(URL(fileURLWithPath: "/dev/zero")); Issue.record("read /dev/zero") } catch {
+            #expect("\(error)".contains("/dev/zero") && "\(error)".contains("not a regular file"), "\(error)")
+        }
+        let scratch = ScratchFolder()
+        try (Self.lines[0] + "\n").write(to: scratch.file("real.jsonl"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: scratch.file("link.jsonl"), withDestinationURL: scratch.file("real.jsonl"))
+        #expect(try Manifest.load(scratch.file("link.jsonl")).entries.count == 1)
+    }
+
     @Test func emptyManifestsAreRefused() throws {
         let scratch = ScratchFolder()
         for (name, text) in [("empty", ""), ("blank", "\n  \n\r\n")] {
