@@ -49,8 +49,8 @@ public final class AudioReader {
         }
         resampler = self.sampleRate == sourceSampleRate
             ? nil : try Resampler(inputRate: sourceSampleRate, outputRate: self.sampleRate)
-        interleaved = [Float](repeating: 0, count: blockFrames * channels)
-        mono = [Float](repeating: 0, count: blockFrames)
+        interleaved = [Float](repeating: 0, count: self.blockFrames * channels)
+        mono = [Float](repeating: 0, count: self.blockFrames)
     }
 
     /// Output samples this reader will yield in total (the resampled length), if the header's

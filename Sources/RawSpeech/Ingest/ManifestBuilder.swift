@@ -5,7 +5,7 @@
 // generalization to unseen voices. The speaker is the folder that holds the file, or with
 // `speakerLevel` N the N-th folder below the scanned one (1 for LibriSpeech's
 // SPEAKER/CHAPTER/utt.flac). Headerless files cannot be recognised by their bytes and are
-// left out: list those by hand. It never reads audio itself: AudioFile.probe does.
+// left out: list those by hand. It never opens audio with libsndfile itself: AudioFile.probe does.
 import RawSpeechCore
 import RawSpeechAudio
 import RawSpeechCorpus

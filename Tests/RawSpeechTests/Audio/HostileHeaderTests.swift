@@ -82,6 +82,15 @@ import Testing
         }
     }
 
+    @Test func manyChannelsKeepTheBlockSmall() throws {
+        let scratch = ScratchFolder()
+        let url = scratch.file("wide.raw")
+        try Data(repeating: 0, count: 2 * 1024 * 10).write(to: url) // 10 frames of 1024 16-bit channels
+        let reader = try AudioReader(url: url, raw: RawFormat(sampleRate: 16000, channels: 1024))
+        #expect(reader.blockFrames == 1024, "2^20 floats, not 16384 x 1024")
+        #expect(try AudioFile.readMono(url, raw: RawFormat(sampleRate: 16000, channels: 1024)).samples == [Float](repeating: 0, count: 10))
+    }
+
     @Test(arguments: [
         RawFormat(sampleRate: 1), RawFormat(sampleRate: 2_147_483_648), RawFormat(sampleRate: -5),
         RawFormat(sampleRate: 16000, channels: 0), RawFormat(sampleRate: 16000, channels: 1 << 32),
