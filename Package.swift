@@ -46,7 +46,8 @@ let package = Package(
                        providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        // zlib: deflate for the PNG spectrograms embedded in `rawspeech report`.
+        // zlib: deflate for the PNG spectrograms embedded in `rawspeech report`, inflate for
+        // gzip-compressed manifests.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         // Our own C: the few Float kernels that need AVX-512/AVX2 in one function while the
@@ -61,8 +62,8 @@ let package = Package(
         stage("Audio", ["RawSpeechCore", "CSndfile", "CSoxr"]),
         // Data folders: shards, summary.json, splits (reading them needs no audio library).
         stage("Corpus", ["RawSpeechCore"]),
-        // Manifests and preprocessing: audio files in, data folders out.
-        stage("Ingest", ["RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus"]),
+        // Manifests and preprocessing: audio files in, data folders out (zlib: .jsonl.gz manifests).
+        stage("Ingest", ["RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "CZlib"]),
         // Cells, the mixture-density head, the linear predictor: arrays in, arrays out.
         stage("Network", ["RawSpeechCore", "COpenBLAS", "CKernels"]),
         // BPTT, RMSProp, checkpoints, run folders.

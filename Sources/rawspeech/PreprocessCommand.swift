@@ -14,7 +14,10 @@ struct PreprocessCommand: ParsableCommand {
         discussion: """
         Resumable: a rerun keeps every shard that is complete, checksum-valid and made from the \
         bytes the manifest names. A bad file stops the run with an error naming it and its \
-        manifest line, unless --skip-bad lists it in summary.json instead.
+        manifest line, unless --skip-bad lists it in summary.json instead. Audio is read only \
+        under the manifest's folder or the current folder (--allow-outside lifts this), and \
+        headerless ("encoding") only from files named .raw, .pcm, .sln and the like. Manifests \
+        may be gzip-compressed and have CRLF line ends.
         """)
 
     @Argument(help: "The manifest (.jsonl).")
@@ -41,6 +44,10 @@ struct PreprocessCommand: ParsableCommand {
     @Flag(name: .customLong("skip-bad"), help: "Skip unreadable files (listed in summary.json) instead of failing.")
     var skipBad = false
 
+    @Flag(name: .customLong("allow-outside"),
+          help: "Read audio outside the manifest's folder and the current folder (only for manifests you trust).")
+    var allowOutside = false
+
     func validate() throws {
         guard (1000 ... 384_000).contains(sampleRate) else { throw ValidationError("--sample-rate must be in 1000...384000") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -51,7 +58,7 @@ struct PreprocessCommand: ParsableCommand {
         let manifest = try Manifest.load(URL(fileURLWithPath: manifest), skipBad: skipBad)
         let options = PreprocessOptions(sampleRate: sampleRate,
                                         frame: FrameSpec(input: frameInput, target: frameTarget, hop: frameHop),
-                                        jobs: jobs, skipBad: skipBad)
+                                        jobs: jobs, skipBad: skipBad, allowOutside: allowOutside)
         for line in manifest.rejected { FileHandle.standardError.write(Data("skipped \(line.error)\n".utf8)) }
         let display = ProgressDisplay(total: manifest.entries.reduce(0) { $0 + $1.duration }, unit: "s")
         let summary = try Preprocessor.run(manifest: manifest, output: URL(fileURLWithPath: output),
@@ -64,6 +71,8 @@ struct PreprocessCommand: ParsableCommand {
                                                           reused ? " (kept from earlier run)" : ""))
             case .skipped(let file):
                 display.note("skipped line \(file.line ?? 0): \(file.error)")
+            case .removedStaleTemporaries(let paths):
+                display.note("removed \(paths.count) temporary shard\(paths.count == 1 ? "" : "s") left by an interrupted run")
             }
         }
         display.close()

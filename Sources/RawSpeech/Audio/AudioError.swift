@@ -20,6 +20,12 @@ public enum AudioError: Error, Equatable, Sendable, CustomStringConvertible {
     case readFailed(path: String, reason: String)
     case writeFailed(path: String, reason: String)
     case resampler(reason: String)
+    /// A sample rate outside `AudioLimits.sampleRates` (a damaged header, or a wrong manifest).
+    case implausibleSampleRate(path: String, rate: Int)
+    /// Resampling that would make more than `AudioLimits.maxResamplingGrowth` output samples per input sample.
+    case excessiveResampling(path: String, sourceRate: Int, targetRate: Int)
+    /// A headerless file's description that libsndfile cannot take (channels out of range, ...).
+    case badRawFormat(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -37,6 +43,13 @@ public enum AudioError: Error, Equatable, Sendable, CustomStringConvertible {
         case .readFailed(let path, let reason): return "\(path): read error: \(reason)"
         case .writeFailed(let path, let reason): return "\(path): write error: \(reason)"
         case .resampler(let reason): return "resampler error: \(reason)"
+        case .implausibleSampleRate(let path, let rate):
+            return "\(path): implausible sample rate \(rate) Hz (rawspeech reads \(AudioLimits.sampleRates.lowerBound)"
+                + "...\(AudioLimits.sampleRates.upperBound) Hz; a damaged header, or a wrong sample_rate in the manifest?)"
+        case .excessiveResampling(let path, let source, let target):
+            return "\(path): resampling \(source) Hz to \(target) Hz would make \(target / max(1, source))x as many samples "
+                + "(at most \(AudioLimits.maxResamplingGrowth)x: is the file's rate right?)"
+        case .badRawFormat(let path, let reason): return "\(path): cannot read as headerless audio: \(reason)"
         }
     }
 }

@@ -60,12 +60,51 @@ public struct AudioFormat: Equatable, Sendable {
     }
 }
 
+/// What `AudioFile.probe` learns about a file without keeping its samples.
+public struct AudioProbe: Sendable, Equatable {
+    public var sampleRate: Int
+    public var channels: Int
+    /// From the header if believable, else counted by decoding the whole file.
+    public var frames: Int
+
+    public var seconds: Double { Double(frames) / Double(sampleRate) }
+}
+
 public enum AudioFile {
+    /// Rate, channels and length of a file libsndfile recognises by its bytes; nil if it
+    /// does not (not audio, or empty). Throws for audio it recognises but rawspeech would
+    /// refuse to read (implausible rate, truncated data chunk, no samples), naming the file.
+    /// Headerless files are never recognised: their bytes say nothing.
+    public static func probe(_ url: URL) throws -> AudioProbe? {
+        let file: SoundFile
+        do { file = try SoundFile(reading: url, raw: nil) } catch let error as AudioError {
+            switch error {
+            case .notAudio, .emptyFile: return nil
+            default: throw error
+            }
+        }
+        var frames = file.frames ?? 0
+        if file.frames == nil {
+            // The header's count is not believable: count what decodes.
+            let block = 4096
+            var buffer = [Float](repeating: 0, count: block * file.channels)
+            while true {
+                let got = buffer.withUnsafeMutableBufferPointer {
+                    Int(sf_readf_float(file.handle, $0.baseAddress, sf_count_t(block)))
+                }
+                if got <= 0 { break }
+                frames += got
+            }
+        }
+        if frames == 0 { throw AudioError.noSamples(path: url.path) }
+        return AudioProbe(sampleRate: file.sampleRate, channels: file.channels, frames: frames)
+    }
+
     /// Reads a whole file as mono at `sampleRate` (nil: the file's own rate).
     public static func readMono(_ url: URL, sampleRate: Int? = nil, raw: RawFormat? = nil) throws -> MonoAudio {
         let reader = try AudioReader(url: url, raw: raw, sampleRate: sampleRate)
         var samples: [Float] = []
-        samples.reserveCapacity(reader.expectedSamples)
+        samples.reserveCapacity(reader.knownExpectedSamples ?? 0)
         try reader.forEachBlock { samples.append(contentsOf: $0) }
         return MonoAudio(samples: samples, sampleRate: reader.sampleRate)
     }

@@ -3,16 +3,21 @@
 // whatever the file's length: one block of interleaved frames, one of mono samples, and
 // the resampler's state. It is not a decoder of its own: libsndfile converts every
 // encoding to float (PCM as n / 2^(bits-1), so PCM reads back exactly) and libsoxr resamples.
+// It does not trust the header: rates and channel counts outside AudioLimits are errors, and a
+// frame count that cannot be true (INT64_MAX from an OGG with a damaged last page) is treated
+// as unknown, the file then being read to its end.
 import CSndfile
 import Foundation
 
 /// Reads a recording block by block as mono Float samples at `sampleRate`.
 public final class AudioReader {
     public let url: URL
-    /// The file's own rate, channel count and frame count (as its header says).
+    /// The file's own rate and channel count (as its header says, within AudioLimits).
     public let sourceSampleRate: Int
     public let channels: Int
-    public let sourceFrames: Int
+    /// The header's frame count, or nil when it is not believable (`AudioLimits.believableFrames`):
+    /// the file is then read to its end, and a short read is not called truncation.
+    public let sourceFrames: Int?
     /// The rate of the samples this reader yields.
     public let sampleRate: Int
     /// Source frames read per block (the memory bound).
@@ -33,18 +38,30 @@ public final class AudioReader {
         channels = file.channels
         sourceFrames = file.frames
         self.sampleRate = sampleRate ?? file.sampleRate
-        self.blockFrames = blockFrames
-        if sourceFrames <= 0 { throw AudioError.noSamples(path: url.path) }
+        // At most 2^20 interleaved floats per block (4 MB), however many channels the header claims.
+        self.blockFrames = max(1, min(blockFrames, (1 << 20) / max(1, file.channels)))
+        if sourceFrames == 0 { throw AudioError.noSamples(path: url.path) }
+        guard AudioLimits.sampleRates.contains(self.sampleRate) else {
+            throw AudioError.implausibleSampleRate(path: url.path, rate: self.sampleRate)
+        }
+        if self.sampleRate > sourceSampleRate * AudioLimits.maxResamplingGrowth {
+            throw AudioError.excessiveResampling(path: url.path, sourceRate: sourceSampleRate, targetRate: self.sampleRate)
+        }
         resampler = self.sampleRate == sourceSampleRate
             ? nil : try Resampler(inputRate: sourceSampleRate, outputRate: self.sampleRate)
-        interleaved = [Float](repeating: 0, count: blockFrames * channels)
-        mono = [Float](repeating: 0, count: blockFrames)
+        interleaved = [Float](repeating: 0, count: self.blockFrames * channels)
+        mono = [Float](repeating: 0, count: self.blockFrames)
     }
 
-    /// Output samples this reader will yield in total (the resampled length).
-    public var expectedSamples: Int {
-        Int((Double(sourceFrames) * Double(sampleRate) / Double(sourceSampleRate)).rounded())
+    /// Output samples this reader will yield in total (the resampled length), if the header's
+    /// frame count is believable. At most 2^40 x 64 samples, so the conversion cannot trap.
+    public var knownExpectedSamples: Int? {
+        sourceFrames.map { Int((Double($0) * Double(sampleRate) / Double(sourceSampleRate)).rounded()) }
     }
+
+    /// `knownExpectedSamples`, or Int.max when unknown: "is it longer than N?" then answers
+    /// yes, so callers stream it. Never size a buffer from it.
+    public var expectedSamples: Int { knownExpectedSamples ?? Int.max }
 
     /// Replaces `output` with the next block of samples; returns false once the file is done.
     /// Blocks may be empty while the resampler fills its delay line.
@@ -56,9 +73,10 @@ public final class AudioReader {
         }
         if got <= 0 {
             finished = true
-            if framesRead < sourceFrames || file.errorText != nil {
+            if let sourceFrames, framesRead < sourceFrames || file.errorText != nil {
                 throw AudioError.truncated(path: url.path, expectedFrames: sourceFrames, readFrames: framesRead)
             }
+            if framesRead == 0 { throw AudioError.noSamples(path: url.path) }
             try resampler?.finish(into: &output)
             return !output.isEmpty
         }

@@ -50,8 +50,9 @@ public struct RawFormat: Codable, Equatable, Hashable, Sendable {
     /// The SF_INFO libsndfile needs to open such a file (SF_FORMAT_RAW).
     package var sndfileInfo: SF_INFO {
         var info = SF_INFO()
-        info.samplerate = Int32(sampleRate)
-        info.channels = Int32(channels)
+        // Clamped, not trapped; SoundFile refuses values outside AudioLimits before this.
+        info.samplerate = Int32(clamping: sampleRate)
+        info.channels = Int32(clamping: channels)
         info.format = Int32(SF_FORMAT_RAW) | encoding.sndfileBits
         return info
     }

@@ -8,8 +8,11 @@ package final class SoundFile {
     package let handle: OpaquePointer
     package let info: SF_INFO
     package let path: String
+    /// The file's size in bytes when opened for reading (0 when writing).
+    package let fileBytes: Int
 
-    /// Opens `url` for reading; `raw` describes a headerless file.
+    /// Opens `url` for reading; `raw` describes a headerless file. The header's sample rate
+    /// and channel count (or `raw`'s) must be within `AudioLimits`.
     package init(reading url: URL, raw: RawFormat?) throws {
         path = url.path
         var isDirectory: ObjCBool = false
@@ -18,12 +21,34 @@ package final class SoundFile {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         if size == 0 { throw AudioError.emptyFile(path: path) }
+        fileBytes = size
+        if let raw {
+            // Checked before libsndfile sees them: its SF_INFO holds Int32s.
+            guard AudioLimits.sampleRates.contains(raw.sampleRate) else {
+                throw AudioError.implausibleSampleRate(path: path, rate: raw.sampleRate)
+            }
+            guard AudioLimits.channels.contains(raw.channels) else {
+                throw AudioError.badRawFormat(path: path, reason: "\(raw.channels) channels (libsndfile reads 1...\(AudioLimits.channels.upperBound))")
+            }
+        }
         var info = raw?.sndfileInfo ?? SF_INFO()
-        guard let h = sf_open(path, Int32(SFM_READ), &info) else {
+        // Through a descriptor: sf_open refuses paths over its 1024-byte SF_FILENAME_LEN, and
+        // the kernel takes up to PATH_MAX (4096). sf_open_fd closes the descriptor, even on failure.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw AudioError.readFailed(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard let h = sf_open_fd(descriptor, Int32(SFM_READ), &info, 1) else {
             throw AudioError.notAudio(path: path, reason: String(cString: sf_strerror(nil)))
         }
         handle = h
         self.info = info
+        guard AudioLimits.sampleRates.contains(Int(info.samplerate)) else {
+            throw AudioError.implausibleSampleRate(path: path, rate: Int(info.samplerate))
+        }
+        guard AudioLimits.channels.contains(Int(info.channels)) else {
+            throw AudioError.notAudio(path: path, reason: "header says \(info.channels) channels")
+        }
         if let raw {
             // A headerless file whose length is not whole frames lost its end.
             let bytesPerFrame = raw.encoding.bytesPerSample * raw.channels
@@ -41,9 +66,11 @@ package final class SoundFile {
     /// Opens `url` for writing with libsndfile format bits `format`.
     package init(writing url: URL, format: Int32, sampleRate: Int, channels: Int) throws {
         path = url.path
+        fileBytes = 0
         var info = SF_INFO()
-        info.samplerate = Int32(sampleRate)
-        info.channels = Int32(channels)
+        // Clamped, not trapped: an absurd value then fails sf_format_check with a message.
+        info.samplerate = Int32(clamping: sampleRate)
+        info.channels = Int32(clamping: channels)
         info.format = format
         guard sf_format_check(&info) != 0 else {
             throw AudioError.writeFailed(path: path, reason: "libsndfile cannot write format 0x\(String(format, radix: 16)) at \(sampleRate) Hz, \(channels) channels")
@@ -59,7 +86,8 @@ package final class SoundFile {
 
     package var sampleRate: Int { Int(info.samplerate) }
     package var channels: Int { Int(info.channels) }
-    package var frames: Int { Int(info.frames) }
+    /// The header's frame count if believable (`AudioLimits.believableFrames`), else nil.
+    package var frames: Int? { AudioLimits.believableFrames(Int64(info.frames), fileBytes: fileBytes) }
     package var subtype: Int32 { info.format & Int32(SF_FORMAT_SUBMASK) }
     package var errorText: String? { sf_error(handle) == 0 ? nil : String(cString: sf_strerror(handle)) }
 

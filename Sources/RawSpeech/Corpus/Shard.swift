@@ -94,7 +94,7 @@ package final class ShardWriter {
         self.url = url
         self.sampleRate = sampleRate
         self.sourceSHA256 = sourceSHA256
-        temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        temp = url.deletingLastPathComponent().appendingPathComponent(Self.temporaryName(for: url.lastPathComponent))
         guard let f = fopen(temp.path, "wb") else {
             throw FileError.writeFailed(path: temp.path, reason: String(cString: strerror(errno)))
         }
@@ -105,6 +105,29 @@ package final class ShardWriter {
 
     deinit {
         if let file { fclose(file); unlink(temp.path) }
+    }
+
+    /// `.tmp-<pid>-<16 hex digits of the name's SHA-256>`: short whatever the shard's name (a
+    /// 250-byte name plus a suffix would pass the 255-byte limit), in the shard's folder so
+    /// the rename is atomic, and carrying the pid so a later run can tell a dead writer's.
+    package static func temporaryName(for name: String, pid: Int32 = getpid()) -> String {
+        ".tmp-\(pid)-" + SHA256.hex(SHA256.digest(Array(name.utf8))).prefix(16)
+    }
+
+    /// The writer's pid if `name` is a temporary shard name (this one, or version 1's
+    /// `.<name>.shard.<pid>.tmp`).
+    package static func temporaryOwner(_ name: String) -> Int32? {
+        if name.hasPrefix(".tmp-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, parts[2].count == 16, parts[2].allSatisfy(\.isHexDigit) else { return nil }
+            return Int32(parts[1])
+        }
+        if name.hasPrefix("."), name.hasSuffix(".tmp") {
+            let parts = name.dropLast(4).split(separator: ".")
+            guard parts.count >= 3, parts[parts.count - 2] == "shard" else { return nil }
+            return Int32(parts[parts.count - 1])
+        }
+        return nil
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws {

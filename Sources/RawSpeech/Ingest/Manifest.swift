@@ -1,8 +1,9 @@
 // The manifest: one JSON object per line listing a corpus's recordings, with NeMo's field
 // names (`audio_filepath`, `duration`) plus `split`, `speaker`, `sha256`, and for headerless
 // files `sample_rate`, `encoding`, `channels`. Paths are relative to the manifest's folder
-// (or absolute). Parsing is strict about the fields it knows (a typo'd split is an error,
-// with its line) and ignores fields it does not (NeMo's `text`, for instance).
+// (or absolute). Parsing is strict about the fields it knows (a typo'd split, `true` or
+// 2^31 for a sample rate are errors, with their line) and ignores fields it does not (NeMo's
+// `text`, for instance). ManifestText turns the file's bytes (gzip or not, CRLF or LF) into lines.
 import RawSpeechAudio
 import RawSpeechCorpus
 import Foundation
@@ -37,6 +38,12 @@ public struct ManifestEntry: Codable, Equatable, Sendable {
         channels = raw?.channels
     }
 
+    /// A `duration` above this (115 days) is a broken header's, not a recording's.
+    public static let maxDuration = 1e7
+
+    /// Extensions of headerless sample files: such a path needs `encoding` and `sample_rate`.
+    public static let headerlessExtensions: Set<String> = ["raw", "pcm", "sln", "s16", "u8", "s8", "f32", "f64", "ul", "al", "ulaw", "alaw"]
+
     /// How to read the file if it is headerless (the manifest gave an encoding).
     public var raw: RawFormat? {
         guard let encoding, let sampleRate else { return nil }
@@ -64,31 +71,52 @@ public struct Manifest: Sendable {
             : url.deletingLastPathComponent().appendingPathComponent(entry.audioFilepath).standardizedFileURL
     }
 
-    /// Reads a manifest; a bad line is an error naming it, or with `skipBad` is listed in
-    /// `rejected` (its path if it has a readable one) and left out.
-    public static func load(_ url: URL, skipBad: Bool = false) throws -> Manifest {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+    /// Reads a manifest (plain or gzip, LF or CRLF, with or without a UTF-8 BOM); a bad
+    /// line is an error naming it, or with `skipBad` is listed in `rejected` (its path if it
+    /// has a readable one) and left out. `requireSplit` false accepts lines without `split`
+    /// (they get `.train` until `ManifestBuilder.assignSplits` gives them one). A manifest
+    /// with no lines at all is an error: it would make an empty data folder.
+    public static func load(_ url: URL, skipBad: Bool = false, requireSplit: Bool = true) throws -> Manifest {
+        let lines: [ManifestText.Line]
+        do {
+            // A regular file of bounded size: /dev/zero or a FIFO would never end.
+            let attributes = try FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
+            guard attributes[.type] as? FileAttributeType == .typeRegular else { throw ReasonError("not a regular file") }
+            if let size = attributes[.size] as? Int, size > ManifestText.maxBytes {
+                throw ReasonError("larger than \(ManifestText.maxBytes >> 20) MB")
+            }
+            lines = try ManifestText.lines(of: [UInt8](try Data(contentsOf: url)))
+        } catch let error as ReasonError {
+            throw CorpusError.manifestUnreadable(path: url.path, reason: error.description)
+        } catch {
             throw CorpusError.manifestUnreadable(path: url.path, reason: (error as NSError).localizedDescription)
         }
         var entries: [ManifestEntry] = []
         var rejected: [SkippedFile] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
+        var blank = true
+        for line in lines {
+            let trimmed = line.text?.trimmingCharacters(in: .whitespaces)
+            if trimmed?.isEmpty == true { continue }
+            blank = false
             do {
-                entries.append(try parse(trimmed, line: index + 1, manifest: url.path))
+                guard let trimmed else {
+                    throw CorpusError.malformedLine(manifest: url.path, line: line.number, reason: "not UTF-8 text")
+                }
+                entries.append(try parse(trimmed, line: line.number, manifest: url.path, requireSplit: requireSplit))
             } catch let error as CorpusError where skipBad {
-                let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any]
-                rejected.append(SkippedFile(path: object?["audio_filepath"] as? String ?? "", line: index + 1,
+                let object = trimmed.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                rejected.append(SkippedFile(path: object?["audio_filepath"] as? String ?? "", line: line.number,
                                             error: error.description))
             }
         }
+        if blank { throw CorpusError.manifestUnreadable(path: url.path, reason: "no recordings (the manifest is empty)") }
         return Manifest(entries: entries, url: url, rejected: rejected)
     }
 
-    /// Parses one line, naming the field and line of anything wrong.
-    package static func parse(_ text: String, line: Int, manifest: String) throws -> ManifestEntry {
+    /// Parses one line, naming the field and line of anything wrong. Integer fields must be
+    /// JSON integers (not `true`, not `1.5`) within `AudioLimits`' bounds, so nothing later
+    /// converts an out-of-range value with a trap.
+    package static func parse(_ text: String, line: Int, manifest: String, requireSplit: Bool = true) throws -> ManifestEntry {
         func malformed(_ reason: String) -> CorpusError { .malformedLine(manifest: manifest, line: line, reason: reason) }
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { throw malformed("not valid JSON") }
         guard let fields = object as? [String: Any] else { throw malformed("not a JSON object") }
@@ -100,21 +128,38 @@ public struct Manifest: Sendable {
             guard let s = value as? String else { throw malformed("\"\(key)\" must be a string") }
             return s
         }
+        /// A JSON number that is not `true`/`false` (which Foundation also hands out as NSNumber).
         func number(_ key: String) throws -> NSNumber? {
             guard let value = fields[key], !(value is NSNull) else { return nil }
-            guard let n = value as? NSNumber else {
-                throw malformed("\"\(key)\" must be a number")
+            guard let n = value as? NSNumber, !JSONNumber.isBool(n) else {
+                throw malformed("\"\(key)\" must be a number, not \(JSONNumber.describe(value))")
             }
             return n
         }
+        func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+            guard let n = try number(key) else { return nil }
+            guard let value = JSONNumber.integer(n), range.contains(value) else {
+                throw malformed("\"\(key)\" must be a positive integer in \(range.lowerBound)...\(range.upperBound), not \(n.stringValue)")
+            }
+            return value
+        }
         let path = try string("audio_filepath", required: true)!
         if path.isEmpty { throw malformed("empty \"audio_filepath\"") }
+        if path.utf8.contains(0) { throw malformed("\"audio_filepath\" contains a NUL character") }
         guard let duration = try number("duration")?.doubleValue else { throw malformed("missing \"duration\"") }
-        if !duration.isFinite || duration < 0 { throw malformed("\"duration\" must be a non-negative number") }
-        let splitName = try string("split", required: true)!
-        guard let split = Split(rawValue: splitName) else {
-            throw CorpusError.unknownValue(manifest: manifest, line: line, field: "split", value: splitName,
-                                           known: Split.allCases.map(\.rawValue))
+        if !duration.isFinite || duration < 0 || duration > ManifestEntry.maxDuration {
+            throw malformed("\"duration\" must be a non-negative number of seconds up to \(Int(ManifestEntry.maxDuration))")
+        }
+        var split = Split.train
+        if requireSplit, fields["split"] == nil || fields["split"] is NSNull {
+            throw malformed("missing \"split\" (`rawspeech manifest --from THIS.jsonl --output NEW.jsonl` assigns splits)")
+        }
+        if let splitName = try string("split", required: false) {
+            guard let known = Split(rawValue: splitName) else {
+                throw CorpusError.unknownValue(manifest: manifest, line: line, field: "split", value: splitName,
+                                               known: Split.allCases.map(\.rawValue))
+            }
+            split = known
         }
         var entry = ManifestEntry(audioFilepath: path, duration: duration, split: split,
                                   speaker: try string("speaker", required: false))
@@ -131,17 +176,17 @@ public struct Manifest: Sendable {
             }
             entry.encoding = encoding
         }
-        for key in ["sample_rate", "channels"] {
-            guard let n = try number(key) else { continue }
-            guard n.doubleValue == n.doubleValue.rounded(), n.intValue > 0 else {
-                throw malformed("\"\(key)\" must be a positive integer")
-            }
-            if key == "sample_rate" { entry.sampleRate = n.intValue } else { entry.channels = n.intValue }
+        entry.sampleRate = try integer("sample_rate", in: AudioLimits.sampleRates)
+        entry.channels = try integer("channels", in: AudioLimits.channels)
+        if entry.encoding != nil, !ManifestEntry.headerlessExtensions.contains((path as NSString).pathExtension.lowercased()) {
+            // With "encoding" any bytes decode as samples: only files named as audio are read so.
+            throw malformed("\"encoding\" given for \(path), whose name does not end in a headerless audio extension ("
+                            + ManifestEntry.headerlessExtensions.sorted().map { "." + $0 }.joined(separator: " ") + ")")
         }
         if entry.encoding != nil, entry.sampleRate == nil {
             throw malformed("a headerless file (\"encoding\" given) needs \"sample_rate\"")
         }
-        if entry.encoding == nil, ["raw", "pcm"].contains((path as NSString).pathExtension.lowercased()) {
+        if entry.encoding == nil, ManifestEntry.headerlessExtensions.contains((path as NSString).pathExtension.lowercased()) {
             throw malformed("\(path) looks headerless: give \"sample_rate\" and \"encoding\" (e.g. pcm_s16le)")
         }
         return entry
@@ -156,5 +201,28 @@ public struct Manifest: Sendable {
             text += String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n"
         }
         try Data(text.utf8).write(to: url, options: .atomic)
+    }
+}
+
+/// What Foundation's JSONSerialization hands out for a number, told apart.
+enum JSONNumber {
+    /// `true` and `false` come out as NSNumber too, of their own class.
+    static func isBool(_ n: NSNumber) -> Bool { type(of: n) == type(of: NSNumber(value: true)) }
+
+    /// The value if the JSON text was an integer literal that fits in Int (not `1.5`, `1.0`,
+    /// `1e3` or a 30-digit number, which come out as doubles or decimals).
+    static func integer(_ n: NSNumber) -> Int? {
+        if isBool(n) || n is NSDecimalNumber { return nil }
+        let type = String(cString: n.objCType)
+        guard ["c", "s", "i", "l", "q", "C", "S", "I", "L", "Q"].contains(type) else { return nil }
+        return Int(exactly: n.int64Value)
+    }
+
+    static func describe(_ value: Any) -> String {
+        if let n = value as? NSNumber, isBool(n) { return n.boolValue ? "true" : "false" }
+        if value is String { return "a string" }
+        if value is [Any] { return "an array" }
+        if value is [String: Any] { return "an object" }
+        return "\(value)"
     }
 }

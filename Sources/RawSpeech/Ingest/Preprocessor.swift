@@ -18,12 +18,17 @@ public struct PreprocessOptions: Codable, Sendable {
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// Off: a bad file stops the run; on: it is listed in summary.json and skipped.
     public var skipBad = false
+    /// Off: audio only under the manifest's folder or the current folder (SourcePolicy),
+    /// so a manifest from elsewhere cannot read other files; on: anywhere.
+    public var allowOutside = false
 
-    public init(sampleRate: Int = 16_000, frame: FrameSpec = .paper, jobs: Int? = nil, skipBad: Bool = false) {
+    public init(sampleRate: Int = 16_000, frame: FrameSpec = .paper, jobs: Int? = nil, skipBad: Bool = false,
+                allowOutside: Bool = false) {
         self.sampleRate = sampleRate
         self.frame = frame
         if let jobs { self.jobs = jobs }
         self.skipBad = skipBad
+        self.allowOutside = allowOutside
     }
 }
 
@@ -33,20 +38,30 @@ public enum PreprocessEvent: Sendable {
     /// `reused`: a valid shard from an earlier run was kept.
     case finished(name: String, line: Int, seconds: Double, reused: Bool)
     case skipped(SkippedFile)
+    /// Temporary shards left by runs that died (kill -9, power loss), removed at the start.
+    case removedStaleTemporaries([String])
 }
 
 public enum Preprocessor {
 
     public static func run(manifest: Manifest, output: URL, options: PreprocessOptions,
                            progress: @escaping @Sendable (PreprocessEvent) -> Void = { _ in }) throws -> DataSummary {
+        if manifest.entries.isEmpty {
+            // An empty data folder would only fail later, in training, far from the cause.
+            throw CorpusError.manifestUnreadable(path: manifest.url.path, reason: manifest.rejected.isEmpty
+                ? "no recordings" : "no recordings (all \(manifest.rejected.count) lines were rejected: \(manifest.rejected[0].error))")
+        }
         let names = try recordingNames(manifest)
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
+        let stale = removeStaleTemporaries(in: output)
+        if !stale.isEmpty { progress(.removedStaleTemporaries(stale)) }
         // A summary describes one complete run: drop the old one before touching shards.
         try? fileManager.removeItem(at: output.appendingPathComponent(DataFolder.summaryFile))
         progress(.started(files: manifest.entries.count, seconds: manifest.entries.reduce(0) { $0 + $1.duration }))
 
         let entries = manifest.entries
+        let policy = SourcePolicy(manifest: manifest.url, allowOutside: options.allowOutside)
         let results = ResultBox(count: entries.count)
         let jobs = max(1, min(options.jobs, entries.count))
         // Workers pull the next entry from a shared counter, so long files do not hold up a
@@ -55,6 +70,7 @@ public enum Preprocessor {
             while let index = results.next() {
                 let entry = entries[index]
                 do {
+                    try policy.check(entry, at: manifest.audioURL(entry))
                     let result = try process(entry, name: names[index], manifest: manifest, output: output, options: options)
                     results.set(index, .success(result))
                     progress(.finished(name: names[index], line: entry.line,
@@ -91,6 +107,11 @@ public enum Preprocessor {
             }
         }
 
+        if recordings.isEmpty {
+            // Every file was skipped: a data folder with no recordings would only fail in training.
+            throw CorpusError.manifestUnreadable(path: manifest.url.path,
+                reason: "no recordings could be read (all \(skipped.count) skipped; the first: line \(skipped[0].line ?? 0): \(skipped[0].error))")
+        }
         // Population statistics of every training sample (Double accumulators).
         let mean = train.count > 0 ? train.sum / Double(train.count) : 0
         let variance = train.count > 0 ? max(0, train.sumOfSquares / Double(train.count) - mean * mean) : 1
@@ -101,6 +122,31 @@ public enum Preprocessor {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(summary).write(to: output.appendingPathComponent(DataFolder.summaryFile), options: .atomic)
         return summary
+    }
+
+    /// Removes temporary shards (`ShardWriter.temporaryName`) under `folder` whose writing
+    /// process no longer exists; a live writer's (another run on the same folder) are kept.
+    /// Symbolic links are not followed. Returns the paths removed.
+    package static func removeStaleTemporaries(in folder: URL) -> [String] {
+        var removed: [String] = []
+        func walk(_ path: String, depth: Int) {
+            guard depth < 64, let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+            for name in names.sorted() {
+                let child = path + "/" + name
+                var info = stat()
+                guard lstat(child, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: walk(child, depth: depth + 1)
+                case S_IFREG:
+                    guard let pid = ShardWriter.temporaryOwner(name), pid > 0 else { continue }
+                    // kill(pid, 0) fails with ESRCH only if no such process exists.
+                    if kill(pid, 0) != 0, errno == ESRCH, unlink(child) == 0 { removed.append(child) }
+                default: continue
+                }
+            }
+        }
+        walk(folder.path, depth: 0)
+        return removed
     }
 
     package struct FileResult: Sendable {
