@@ -108,7 +108,7 @@ extension Report {
             }
         }
 
-        let spectrograms = try readSpectrogramInputs(url.appendingPathComponent("spectrograms"),
+        let spectrograms = try readSpectrogramInputs(RunSignals(run: url).folder,
                                                      sampleRate: sampleRate, readAudio: readAudio, notes: &notes)
         return RunRecord(name: url.standardizedFileURL.lastPathComponent, path: url.path, cell: cell, units: units,
                          sampleRate: sampleRate, points: points, score: score, spectrograms: spectrograms, notes: notes)
@@ -142,14 +142,11 @@ extension Report {
         return object
     }
 
-    /// The titles of well-known signal names, in display order.
-    package static let knownSignals = [("reference", "held-out recording"), ("prediction", "one-step prediction"),
-                               ("generated", "generated sample")]
 
     package static func readSpectrogramInputs(_ folder: URL, sampleRate: Int, readAudio: AudioFileReader?,
                                       notes: inout [String]) throws -> [SpectrogramInput] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
-        let order = Dictionary(uniqueKeysWithValues: knownSignals.enumerated().map { ($1.0, $0) })
+        let order = Dictionary(uniqueKeysWithValues: RunSignals.Name.allCases.enumerated().map { ($1.rawValue, $0) })
         let files = names.filter { !$0.hasPrefix(".") }.sorted { a, b in
             let (sa, sb) = ((a as NSString).deletingPathExtension, (b as NSString).deletingPathExtension)
             return (order[sa] ?? order.count, a) < (order[sb] ?? order.count, b)
@@ -158,16 +155,9 @@ extension Report {
         for name in files {
             let url = folder.appendingPathComponent(name)
             let stem = (name as NSString).deletingPathExtension
-            let title = knownSignals.first { $0.0 == stem }?.1 ?? stem
+            let title = RunSignals.Name(rawValue: stem)?.title ?? stem
             if url.pathExtension == "f32" {
-                let data = try Data(contentsOf: url)
-                guard data.count % 4 == 0 else {
-                    throw ReportError.badFile(path: url.path, reason: "\(data.count) bytes is not a whole number of float32 samples")
-                }
-                let samples = data.withUnsafeBytes { raw in
-                    (0 ..< data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-                }
-                inputs.append(SpectrogramInput(title: title, samples: samples, sampleRate: sampleRate))
+                inputs.append(SpectrogramInput(title: title, samples: try RunSignals.read(url), sampleRate: sampleRate))
             } else if let readAudio {
                 let audio = try readAudio(url)
                 inputs.append(SpectrogramInput(title: title, samples: audio.samples, sampleRate: audio.sampleRate))
