@@ -79,7 +79,8 @@ public struct ShardStatistics: Sendable {
 /// Streams samples into a new shard; `finish` publishes it, dropping the writer removes it.
 package final class ShardWriter {
     package let url: URL
-    private let temp: URL
+    private let pending: AtomicFile.Pending
+    private var temp: URL { pending.temporaryURL }
     private var file: UnsafeMutablePointer<FILE>?
     private let hasher = SHA256()
     package private(set) var statistics = ShardStatistics()
@@ -90,7 +91,7 @@ package final class ShardWriter {
         self.url = url
         self.sampleRate = sampleRate
         self.sourceSHA256 = sourceSHA256
-        temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        pending = AtomicFile.Pending(url)
         guard let f = fopen(temp.path, "wb") else {
             throw FileError.writeFailed(path: temp.path, reason: String(cString: strerror(errno)))
         }
@@ -100,7 +101,7 @@ package final class ShardWriter {
     }
 
     deinit {
-        if let file { fclose(file); unlink(temp.path) }
+        if let file { fclose(file) }  // `pending` then removes the unfinished shard
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -126,10 +127,15 @@ package final class ShardWriter {
         try write(header.encoded().withUnsafeBytes { $0 })
         let closed = fclose(file)
         file = nil
-        guard closed == 0, rename(temp.path, url.path) == 0 else {
+        guard closed == 0 else {
             let reason = String(cString: strerror(errno))
-            unlink(temp.path)
+            pending.discard()
             throw FileError.writeFailed(path: url.path, reason: reason)
+        }
+        do {
+            try pending.commit()
+        } catch let error as RecordFileError {
+            throw FileError.writeFailed(path: url.path, reason: error.reason)
         }
         return header
     }

@@ -3,6 +3,7 @@
 // files `sample_rate`, `encoding`, `channels`. Paths are relative to the manifest's folder
 // (or absolute). Parsing is strict about the fields it knows (a typo'd split is an error,
 // with its line) and ignores fields it does not (NeMo's `text`, for instance).
+import RawSpeechCore
 import RawSpeechAudio
 import RawSpeechCorpus
 import Foundation
@@ -155,6 +156,6 @@ public struct Manifest: Sendable {
         for entry in entries {
             text += String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n"
         }
-        try Data(text.utf8).write(to: url, options: .atomic)
+        try AtomicFile.write(Data(text.utf8), to: url)
     }
 }

@@ -100,7 +100,7 @@ public enum Preprocessor {
                                   recordings: recordings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(summary).write(to: output.appendingPathComponent(DataFolder.summaryFile), options: .atomic)
+        try AtomicFile.write(try encoder.encode(summary), to: output.appendingPathComponent(DataFolder.summaryFile))
         return summary
     }
 

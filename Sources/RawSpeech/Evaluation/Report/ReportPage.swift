@@ -120,7 +120,7 @@ extension Report {
         for (name, text) in [("index.html", document.html)] + document.figures.map({ ($0.fileName, $0.svg) }) {
             let url = directory.appendingPathComponent(name)
             let content = name.hasSuffix(".svg") ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + text : text
-            try Data(content.utf8).write(to: url, options: .atomic)
+            try AtomicFile.write(Data(content.utf8), to: url)
             written.append(url)
         }
         return written
