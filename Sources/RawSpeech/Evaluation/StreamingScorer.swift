@@ -1,6 +1,6 @@
 // Scores one recording of any length in constant memory: blocks of waveform samples go in
-// as they are read (AudioReader), frames are run through the model chunk by chunk with its
-// state carried (B = 1), and the NLL sum and the spectral measures are accumulated as the
+// as they are read (AudioReader), frames are run through the model's PredictorStream chunk
+// by chunk with its state carried (B = 1), and the NLL sum and the spectral measures are accumulated as the
 // aligned prediction appears. `rawspeech score` uses it for recordings too long to hold
 // (ModelScorer holds whole recordings so that it can batch several); the figures are the
 // same computation (the same forward pass and alignment, see ModelScorer's header), equal
