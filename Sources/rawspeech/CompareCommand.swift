@@ -224,7 +224,7 @@ struct CompareCommand: ParsableCommand {
         try AtomicFile.write(try report.jsonData(), to: runURL.appendingPathComponent("score.json"))
         if let first = test.first {
             let input = ScoreInput.recording(ScoredRecording(path: first.name, samples: first.samples))
-            try ScoreCommand.saveSignals(scorer, [input], into: runURL.appendingPathComponent("spectrograms"))
+            try RunSignals(run: runURL).writeOnePrediction(scorer, inputs: [input])
         }
         if let total = report.total {
             measured.testBitsPerSample = total.likelihood.bitsPerSample
@@ -239,9 +239,7 @@ struct CompareCommand: ParsableCommand {
         let model = try Checkpoint.loadModel(from: runURL)
         let audio = try Generator(model: model).generate(samples: 3 * model.sampleRate, seed: 1)
         try AudioFile.write(audio, sampleRate: model.sampleRate, to: wav)
-        let folder = runURL.appendingPathComponent("spectrograms")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(float32Data(audio), to: folder.appendingPathComponent("generated.f32"))
+        try RunSignals(run: runURL).write(audio, as: .generated)
     }
 
     func jobsFor(_ runs: [PlannedRun], plan: ComparisonPlan, out: URL) -> [RunScheduler.Job] {

@@ -80,11 +80,7 @@ struct GenerateCommand: ParsableCommand {
         print(String(format: "wrote %@: %.2f s at %d Hz (%@, temperature %g, seed %llu%@), generated in %.2f s",
                      output, seconds, trained.sampleRate, ModelScorer.describe(trained), Double(temperature), seed,
                      prime.map { ", continuing \($0)" } ?? "", elapsed))
-        if let run = source.runFolder {
-            let folder = run.url.appendingPathComponent("spectrograms")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try AtomicFile.write(float32Data(audio), to: folder.appendingPathComponent("generated.f32"))
-        }
+        if let run = source.runFolder { try RunSignals(run: run.url).write(audio, as: .generated) }
         reportSpectrumDistance(audio, source: source)
     }
 
@@ -105,16 +101,7 @@ struct GenerateCommand: ParsableCommand {
             }
         }
         do {
-            let rate = source.model.sampleRate
-            guard folder.summary.sampleRate == rate else {
-                printError("note: no spectrum distance: \(folder.url.path) is at \(folder.summary.sampleRate) Hz, the model at \(rate) Hz")
-                return
-            }
-            let real = LongTermSpectrum(sampleRate: rate)
-            for recording in try folder.recordings(split: .train) { real.add(recording: recording.samples) }
-            let generated = LongTermSpectrum(sampleRate: rate)
-            generated.add(recording: audio)
-            let distance = try LongTermSpectrum.distanceDB(generated, real)
+            let distance = try LongTermSpectrum.distanceDB(audio, sampleRate: source.model.sampleRate, to: folder)
             print(String(format: "long-term spectrum distance to %@ (train split): %.2f dB", folder.url.path, distance))
         } catch {
             printError("note: no spectrum distance: \(error)")

@@ -65,17 +65,17 @@ struct PreprocessCommand: ParsableCommand {
                                            options: options) { event in
             switch event {
             case .started(let files, let seconds):
-                display.note(String(format: "preprocessing %d files, %.1f s of audio, jobs %d", files, seconds, options.jobs))
+                display.log(String(format: "preprocessing %d files, %.1f s of audio, jobs %d", files, seconds, options.jobs))
             case .finished(let name, let line, let seconds, let reused):
                 display.advance(by: seconds, line: String(format: "%@ line %d: %.2f s%@", name, line, seconds,
                                                           reused ? " (kept from earlier run)" : ""))
             case .skipped(let file):
-                display.note("skipped line \(file.line ?? 0): \(file.error)")
+                display.log("skipped line \(file.line ?? 0): \(file.error)")
             case .removedStaleTemporaries(let paths):
-                display.note("removed \(paths.count) temporary shard\(paths.count == 1 ? "" : "s") left by an interrupted run")
+                display.log("removed \(paths.count) temporary shard\(paths.count == 1 ? "" : "s") left by an interrupted run")
             }
         }
-        display.close()
+        display.finish()
         print(Self.describe(summary, folder: output))
     }
 

@@ -90,7 +90,7 @@ struct ScoreCommand: ParsableCommand {
         if let json { try write(report, to: URL(fileURLWithPath: json)) }
         if save, let run = source.runFolder {
             try write(report, to: run.url.appendingPathComponent("score.json"))
-            try Self.saveSignals(scorer, recordings, into: run.url.appendingPathComponent("spectrograms"))
+            try RunSignals(run: run.url).writeOnePrediction(scorer, inputs: recordings)
         }
         if report.hasFailures || report.total == nil { throw ExitCode.failure }
     }
@@ -132,36 +132,6 @@ struct ScoreCommand: ParsableCommand {
         try AtomicFile.write(try report.jsonData(), to: url)
         printError("wrote \(url.path)")
     }
-
-    /// RUNDIR/spectrograms/reference.f32 and prediction.f32: the first scored file's waveform
-    /// and one-step prediction (its first 10 s), for the report's spectrograms.
-    static func saveSignals(_ scorer: ModelScorer, _ inputs: [ScoreInput], into folder: URL) throws {
-        let rate = scorer.model.sampleRate, wanted = 10 * rate + scorer.model.frame.input
-        var head: [Float]?
-        for input in inputs where head == nil {
-            switch input {
-            case .recording(let r): head = Array(r.samples.prefix(wanted))
-            case .stream(let source):   // only its first seconds are read
-                var samples: [Float] = []
-                let reader = try AudioReader(url: source.url, raw: source.raw, sampleRate: rate)
-                var block: [Float] = []
-                while samples.count < wanted, try reader.read(into: &block) { samples += block }
-                head = Array(samples.prefix(wanted))
-            case .failed: continue
-            }
-        }
-        guard let head, let signals = try scorer.onePrediction(head) else { return }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(float32Data(signals.reference), to: folder.appendingPathComponent("reference.f32"))
-        try AtomicFile.write(float32Data(signals.prediction), to: folder.appendingPathComponent("prediction.f32"))
-    }
-}
-
-/// Raw little-endian float32: what the report reads from RUNDIR/spectrograms/*.f32.
-func float32Data(_ samples: [Float]) -> Data {
-    var data = Data(capacity: samples.count * 4)
-    for sample in samples { withUnsafeBytes(of: sample.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-    return data
 }
 
 extension Split: ExpressibleByArgument {}

@@ -1,5 +1,5 @@
-// Terminal output for long work: a status line rewritten in place on a terminal, plain
-// lines (at most one every few seconds) when stderr is a file or a pipe.
+// Small helpers every command shares: errors on stderr, opening a model, durations as text.
+// (Progress output is ProgressDisplay.)
 import ArgumentParser
 import Foundation
 import RawSpeechTraining
@@ -24,37 +24,4 @@ func formatDuration(_ seconds: Double) -> String {
     return total >= 3600
         ? String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
         : String(format: "%d:%02d", total / 60, total % 60)
-}
-
-/// A one-line status on stderr.
-final class ProgressLine {
-    let isTerminal = isatty(STDERR_FILENO) != 0
-    private var lastPlain = Date.distantPast
-    private var showing = false
-
-    /// Replaces the status (on a terminal) or prints it now and then (elsewhere).
-    func update(_ text: String) {
-        if isTerminal {
-            FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
-            showing = true
-        } else if Date().timeIntervalSince(lastPlain) >= 5 {
-            printError(text)
-            lastPlain = Date()
-        }
-    }
-
-    /// A permanent line above the status.
-    func log(_ text: String) {
-        clear()
-        printError(text)
-    }
-
-    func finish() { clear() }
-
-    private func clear() {
-        if showing {
-            FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
-            showing = false
-        }
-    }
 }

@@ -142,7 +142,7 @@ struct TrainCommand: ParsableCommand {
             + (resume ? ", resuming at update \(trainer.state.progress.update)" : ""))
         let interrupt = InterruptFlag()
         interrupt.install()
-        let progress = ProgressLine()
+        let progress = ProgressDisplay()
         let outcome = try trainer.train(shouldStop: { interrupt.isRequested }) { event in
             switch event {
             case let .progress(update, loss, stepsPerSecond, seconds):

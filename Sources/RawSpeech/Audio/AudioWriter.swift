@@ -1,6 +1,8 @@
 // Streaming writer: float blocks in, a WAV/FLAC/OGG/... file out through libsndfile, for
 // audio too long to hold (generated speech, long renders). Like shards, the file is built
-// under a temporary name and renamed by `finish`; a writer dropped unfinished removes it.
+// under a temporary name and renamed by `finish` (Core's AtomicFile.Pending); a writer
+// dropped unfinished removes it.
+import RawSpeechCore
 import CSndfile
 import Foundation
 
@@ -9,7 +11,7 @@ public final class AudioWriter {
     public let url: URL
     public let sampleRate: Int
     public let channels: Int
-    private let temp: URL
+    private let pending: AtomicFile.Pending
     private var file: SoundFile?
 
     /// PCM encodings clip out-of-range samples rather than wrap them.
@@ -17,15 +19,14 @@ public final class AudioWriter {
         self.url = url
         self.sampleRate = sampleRate
         self.channels = channels
-        temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp")
-        let file = try SoundFile(writing: temp, format: format.sndfileBits, sampleRate: sampleRate, channels: channels)
+        pending = AtomicFile.Pending(url)
+        let file = try SoundFile(writing: pending.temporaryURL, format: format.sndfileBits, sampleRate: sampleRate, channels: channels)
         sf_command(file.handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
         self.file = file
     }
 
     deinit {
-        if file != nil { file = nil; unlink(temp.path) }
+        file = nil  // closed before `pending` removes it
     }
 
     /// Appends whole frames of float samples.
@@ -49,10 +50,10 @@ public final class AudioWriter {
     public func finish() throws {
         guard file != nil else { return }
         file = nil // deinit of SoundFile closes it
-        if rename(temp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temp.path)
-            throw AudioError.writeFailed(path: url.path, reason: reason)
+        do {
+            try pending.commit()
+        } catch let error as RecordFileError {
+            throw AudioError.writeFailed(path: url.path, reason: error.reason)
         }
     }
 }

@@ -59,6 +59,17 @@ public struct AppendOnlyFile: Sendable {
         return lines.filter { !$0.isEmpty }
     }
 
+    /// Whether the file ends in a line without its newline (a write cut short by a crash,
+    /// or one a running writer has not finished), which `lines()` leaves out.
+    public func hasIncompleteLastLine() throws -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return false }
+        defer { try? handle.close() }
+        let size = try handle.seekToEnd()
+        guard size > 0 else { return false }
+        try handle.seek(toOffset: size - 1)
+        return handle.readData(ofLength: 1) != Data([0x0A])
+    }
+
     /// Replaces the whole file with `lines` (atomically), e.g. to drop lines a resumed run redoes.
     public func rewrite(_ lines: [Data]) throws {
         var data = Data()

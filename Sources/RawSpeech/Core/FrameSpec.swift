@@ -38,6 +38,23 @@ public struct FrameSpec: Codable, Equatable, Hashable, Sendable {
 
     /// Where frame `t`'s target window starts.
     public func targetStart(_ t: Int) -> Int { hop * t + input }
+
+    /// Per-frame targets (`frames` x `target`, laid end to end) as one signal: frame t gives
+    /// its first `hop` samples, at `hop * t`, and with `closing` the last frame gives all
+    /// `target`. With hop <= target this covers `targetStart(0) ..< samplesSpanned(frames)`
+    /// of the recording once each (without `closing`, the first `hop * frames` of it): how a
+    /// one-step prediction becomes a waveform aligned with the samples it predicts.
+    public func stitchTargets(_ perFrame: [Float], frames: Int, closing: Bool) -> [Float] {
+        precondition(hop <= target, "frames that advance by more than they predict leave gaps")
+        precondition(perFrame.count >= frames * target, "perFrame: expected (frames, target)")
+        guard frames > 0 else { return [] }
+        var signal = [Float](repeating: 0, count: hop * frames + (closing ? target - hop : 0))
+        for t in 0 ..< frames {
+            let count = closing && t == frames - 1 ? target : hop
+            for d in 0 ..< count { signal[hop * t + d] = perFrame[t * target + d] }
+        }
+        return signal
+    }
 }
 
 /// A recording seen as frames: windows are slices of the shared sample buffer.
@@ -63,5 +80,16 @@ public struct FramedSamples: Sendable {
     public func target(_ t: Int) -> ArraySlice<Float> {
         let start = spec.targetStart(t)
         return samples[start ..< start + spec.target]
+    }
+
+    /// Copies frame `t`'s `input` samples to `input` and, when given, its `target` samples
+    /// to `target`: how batches and chunks are filled without a per-frame array.
+    @inline(__always)
+    public func copy(frame t: Int, input: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>?) {
+        precondition(t >= 0 && t < count, "frame \(t) of \(count)")
+        samples.withUnsafeBufferPointer { s in
+            input.update(from: s.baseAddress! + spec.inputStart(t), count: spec.input)
+            target?.update(from: s.baseAddress! + spec.targetStart(t), count: spec.target)
+        }
     }
 }

@@ -4,10 +4,11 @@
 import Foundation
 
 /// Why a record file could not be read or written; every message names the file.
-public struct RecordFileError: Error, CustomStringConvertible, Sendable {
+public struct RecordFileError: Error, CustomStringConvertible, LocalizedError, Sendable {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
+    public var errorDescription: String? { description }
 
     public init(path: String, reason: String) {
         self.path = path

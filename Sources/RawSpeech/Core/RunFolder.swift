@@ -4,7 +4,10 @@
 // the run has finished.
 import Foundation
 
-/// One evaluation: field names are a contract with `report` and other tools.
+/// One evaluation, one line of metrics.jsonl: field names are a contract with `report` and
+/// other tools. The trainer and the report both read it through this type. A figure not
+/// measured at that update is NaN (written as "NaN"; null or absent, as other tools write
+/// it, reads as NaN too).
 public struct MetricsLine: Codable, Equatable, Sendable {
     public var update: Int
     /// Wall-clock seconds of training since the run started (summed across resumes).
@@ -31,6 +34,17 @@ public struct MetricsLine: Codable, Equatable, Sendable {
         self.validNLL = validNLL
         self.validNLLWaveform = validNLLWaveform
         self.learningRate = learningRate
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func figure(_ key: CodingKeys) throws -> Double { try container.decodeIfPresent(Double.self, forKey: key) ?? .nan }
+        update = try container.decode(Int.self, forKey: .update)
+        seconds = try container.decode(Double.self, forKey: .seconds)
+        trainNLL = try figure(.trainNLL)
+        validNLL = try figure(.validNLL)
+        validNLLWaveform = try figure(.validNLLWaveform)
+        learningRate = try figure(.learningRate)
     }
 }
 
@@ -115,16 +129,34 @@ public struct RunFolder: Sendable {
         try AppendOnlyFile(url: metrics).append(try Self.encoder(pretty: false).encode(line))
     }
 
-    /// The evaluations recorded so far (a line torn by a crash is not one of them); a line
-    /// that is not a metrics line is an error naming the file and line.
-    public func readMetrics() throws -> [MetricsLine] {
+    /// The evaluations recorded so far (none without metrics.jsonl). See `readMetricsLines`.
+    public func readMetrics() throws -> [MetricsLine] { try readMetricsLines().lines }
+
+    /// The evaluations recorded so far, and whether a last line without its newline that
+    /// does not decode (one a running trainer has not finished writing) was left out. Any
+    /// other bad line is an error naming the file and the line.
+    public func readMetricsLines() throws -> (lines: [MetricsLine], skippedIncompleteLine: Bool) {
+        let log = AppendOnlyFile(url: metrics)
+        let rows = try log.lines()
         let decoder = Self.decoder()
-        return try AppendOnlyFile(url: metrics).lines().enumerated().map { index, line in
+        let lines = try rows.enumerated().map { index, row in
             do {
-                return try decoder.decode(MetricsLine.self, from: line)
+                return try decoder.decode(MetricsLine.self, from: row)
             } catch {
-                throw FileError.readFailed(path: "\(metrics.path):\(index + 1)", reason: "not a metrics line (\(error))")
+                throw RecordFileError(path: metrics.path, reason: "line \(index + 1) is not a metrics record (\(error))")
             }
+        }
+        return (lines, try log.hasIncompleteLastLine())
+    }
+
+    /// config.json decoded as `T` with this folder's decoder (so a reader may take only the
+    /// fields it needs); nil when the run has none.
+    public func readConfig<T: Decodable>(_ type: T.Type) throws -> T? {
+        guard FileManager.default.fileExists(atPath: config.path) else { return nil }
+        do {
+            return try Self.decoder().decode(T.self, from: Data(contentsOf: config))
+        } catch {
+            throw RecordFileError(path: config.path, reason: "not a run configuration (\(error))")
         }
     }
 

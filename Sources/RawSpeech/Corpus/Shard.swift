@@ -83,7 +83,8 @@ public struct ShardStatistics: Sendable {
 /// Streams samples into a new shard; `finish` publishes it, dropping the writer removes it.
 package final class ShardWriter {
     package let url: URL
-    private let temp: URL
+    private let pending: AtomicFile.Pending
+    private var temp: URL { pending.temporaryURL }
     private var file: UnsafeMutablePointer<FILE>?
     private let hasher = SHA256()
     package private(set) var statistics = ShardStatistics()
@@ -94,7 +95,7 @@ package final class ShardWriter {
         self.url = url
         self.sampleRate = sampleRate
         self.sourceSHA256 = sourceSHA256
-        temp = url.deletingLastPathComponent().appendingPathComponent(Self.temporaryName(for: url.lastPathComponent))
+        pending = AtomicFile.Pending(url)
         guard let f = fopen(temp.path, "wb") else {
             throw FileError.writeFailed(path: temp.path, reason: String(cString: strerror(errno)))
         }
@@ -104,31 +105,17 @@ package final class ShardWriter {
     }
 
     deinit {
-        if let file { fclose(file); unlink(temp.path) }
+        if let file { fclose(file) }  // `pending` then removes the unfinished shard
     }
 
-    /// `.tmp-<pid>-<16 hex digits of the name's SHA-256>`: short whatever the shard's name (a
-    /// 250-byte name plus a suffix would pass the 255-byte limit), in the shard's folder so
-    /// the rename is atomic, and carrying the pid so a later run can tell a dead writer's.
+    /// The temporary name of a shard being written (AtomicFile's scheme).
     package static func temporaryName(for name: String, pid: Int32 = getpid()) -> String {
-        ".tmp-\(pid)-" + SHA256.hex(SHA256.digest(Array(name.utf8))).prefix(16)
+        AtomicFile.temporaryName(for: name, pid: pid)
     }
 
-    /// The writer's pid if `name` is a temporary shard name (this one, or version 1's
+    /// The writer's pid if `name` is a temporary file (AtomicFile's scheme, or version 1's
     /// `.<name>.shard.<pid>.tmp`).
-    package static func temporaryOwner(_ name: String) -> Int32? {
-        if name.hasPrefix(".tmp-") {
-            let parts = name.split(separator: "-")
-            guard parts.count == 3, parts[2].count == 16, parts[2].allSatisfy(\.isHexDigit) else { return nil }
-            return Int32(parts[1])
-        }
-        if name.hasPrefix("."), name.hasSuffix(".tmp") {
-            let parts = name.dropLast(4).split(separator: ".")
-            guard parts.count >= 3, parts[parts.count - 2] == "shard" else { return nil }
-            return Int32(parts[parts.count - 1])
-        }
-        return nil
-    }
+    package static func temporaryOwner(_ name: String) -> Int32? { AtomicFile.temporaryOwner(name) }
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
         if bytes.count > 0, fwrite(bytes.baseAddress, 1, bytes.count, file) != bytes.count {
@@ -153,10 +140,15 @@ package final class ShardWriter {
         try write(header.encoded().withUnsafeBytes { $0 })
         let closed = fclose(file)
         file = nil
-        guard closed == 0, rename(temp.path, url.path) == 0 else {
+        guard closed == 0 else {
             let reason = String(cString: strerror(errno))
-            unlink(temp.path)
+            pending.discard()
             throw FileError.writeFailed(path: url.path, reason: reason)
+        }
+        do {
+            try pending.commit()
+        } catch let error as RecordFileError {
+            throw FileError.writeFailed(path: url.path, reason: error.reason)
         }
         return header
     }

@@ -6,6 +6,7 @@
 // rather than once per run. This file does not execute transforms: `STFT` does, with the
 // new-array execute function, which FFTW documents as safe to call concurrently on distinct
 // buffers with one shared plan.
+import RawSpeechCore
 import CFFTW
 import Foundation
 
@@ -129,10 +130,12 @@ public final class FFTWPlanner: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            // .atomic writes a temporary file and renames it: a concurrent run never reads
-            // half a file, and the last writer wins with a complete one.
-            try Data(text.utf8).write(to: url, options: .atomic)
+            // A temporary file renamed into place: a concurrent run never reads half a
+            // file, and the last writer wins with a complete one.
+            try AtomicFile.write(Data(text.utf8), to: url)
             savedWisdom = text
+        } catch let error as RecordFileError {
+            _lastWisdomError = error.description
         } catch {
             _lastWisdomError = "\(url.path): \(error.localizedDescription)"
         }

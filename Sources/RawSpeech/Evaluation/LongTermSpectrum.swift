@@ -8,7 +8,20 @@
 //     D = sqrt( mean_k ( 10 log10( max(A[k], ε) / max(B[k], ε) ) )² )  dB,
 // over all N/2+1 bins, ε = SpectralMetrics.powerFloor. It includes level: a signal and the
 // same signal at half amplitude are 20 log10 2 = 6.02 dB apart.
+import RawSpeechCorpus
 import Foundation
+
+/// Why a signal cannot be compared with a data folder's spectrum.
+public enum LongTermSpectrumError: Error, Equatable, CustomStringConvertible {
+    case sampleRateMismatch(path: String, dataRate: Int, signalRate: Int)
+
+    public var description: String {
+        switch self {
+        case let .sampleRateMismatch(path, dataRate, signalRate):
+            "\(path) is at \(dataRate) Hz, the model at \(signalRate) Hz"
+        }
+    }
+}
 
 /// A streaming long-term average power spectrum.
 public final class LongTermSpectrum {
@@ -80,5 +93,21 @@ public final class LongTermSpectrum {
             sum += db * db
         }
         return (sum / Double(a.count)).squareRoot()
+    }
+
+    /// The LTAS distance, dB, of `signal` (at `sampleRate`) from all the recordings of one
+    /// split of a data folder at the same rate: how far generated audio is from its
+    /// training data in spectral balance.
+    public static func distanceDB(_ signal: [Float], sampleRate: Int, to folder: DataFolder,
+                                  split: Split = .train) throws -> Double {
+        guard folder.summary.sampleRate == sampleRate else {
+            throw LongTermSpectrumError.sampleRateMismatch(path: folder.url.path, dataRate: folder.summary.sampleRate,
+                                                           signalRate: sampleRate)
+        }
+        let real = LongTermSpectrum(sampleRate: sampleRate)
+        for recording in try folder.recordings(split: split) { real.add(recording: recording.samples) }
+        let generated = LongTermSpectrum(sampleRate: sampleRate)
+        generated.add(recording: signal)
+        return try distanceDB(generated, real)
     }
 }

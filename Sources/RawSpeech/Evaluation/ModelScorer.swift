@@ -4,9 +4,9 @@
 // `rawspeech score` and `rawspeech compare` call; it reads no files and prints nothing
 // (recordings arrive as samples at the model's rate, already resampled by the caller).
 //
-// Recurrent models run through Network's SequenceScorer (the same computation as the
-// trainer's validation, batched across files, each from a zero state); the linear model
-// through LinearPredictor. The spectral measures run on all cores, one file per task.
+// Models run through Network's Predictor (recurrent ones batched across files, each from a
+// zero state, by SequenceScorer: the same computation as the trainer's validation; the
+// linear baseline frame by frame). The spectral measures run on all cores, one file per task.
 // Inputs marked `.stream` (too long to hold) go through StreamingScorer instead, one at a
 // time in constant memory, read once for model and baseline.
 //
@@ -98,11 +98,7 @@ public final class ModelScorer {
     }
 
     /// "gru-227", "lstm-195x2", "linear": how a model is named when no path is given.
-    public static func describe(_ model: TrainedModel) -> String {
-        guard model.kind == .recurrent else { return "linear" }
-        let layers = model.config.layers > 1 ? "x\(model.config.layers)" : ""
-        return "\(model.config.cell.rawValue)-\(model.config.units)\(layers)"
-    }
+    public static func describe(_ model: TrainedModel) -> String { model.name }
 
     /// Scores whole recordings (all readable). See `score(inputs:)`.
     public func score(_ recordings: [(name: String, samples: [Float])]) throws -> ScoreReport {
@@ -113,9 +109,9 @@ public final class ModelScorer {
     /// short for one frame (or one STFT frame of prediction) fail with a reason, the rest are
     /// scored. Throws only when the model (or baseline) itself is unusable.
     public func score(inputs: [ScoreInput]) throws -> ScoreReport {
-        try Self.check(model, role: "model")
+        _ = try Self.predictor(model, role: "model")
         if let baseline {
-            try Self.check(baseline, role: "baseline")
+            _ = try Self.predictor(baseline, role: "baseline")
             // Both read the same samples, at the model's rate.
             guard baseline.sampleRate == model.sampleRate else {
                 throw ModelScorerError.unusableModel("baseline: at \(baseline.sampleRate) Hz, the model at \(model.sampleRate) Hz")
@@ -151,7 +147,7 @@ public final class ModelScorer {
     /// The aligned reference and one-step prediction of `recording` (waveform units), for
     /// the report's spectrograms; nil when it is too short for one frame.
     public func onePrediction(_ recording: [Float]) throws -> (reference: [Float], prediction: [Float])? {
-        try Self.check(model, role: "model")
+        _ = try Self.predictor(model, role: "model")
         guard let output = try run(model, [recording])[0] else { return nil }
         return (output.reference, output.prediction)
     }
@@ -180,18 +176,19 @@ public final class ModelScorer {
         }
         let outputs = try run(model, recordings)
         // FFTs per file on all cores; each task owns its SpectralMetrics (and STFT buffers).
-        let spectral = Slots<Result<SpectralScores, Error>>(count: recordings.count)
+        let spectral = ConcurrentResults<Result<SpectralScores, Error>>(count: recordings.count)
         DispatchQueue.concurrentPerform(iterations: recordings.count) { i in
             guard let output = outputs[i] else { return }
             let metrics = SpectralMetrics(sampleRate: model.sampleRate)
             metrics.append(reference: output.reference, estimate: output.prediction)
             spectral.set(i, Result { try metrics.result() })
         }
+        let spectralScores = spectral.values
         let D = model.frame.target
         let offset = model.normalization.nllOffset(dimensions: D)
         for (index, input) in inputs.enumerated() {
             guard case .recording(let r) = input, let i = slot[index], let output = outputs[i] else { continue }
-            switch spectral.values[i]! {
+            switch spectralScores[i]! {
             case .failure(let error as EvaluationError):
                 if case let .tooShort(samples, needed) = error {
                     results[index] = .failed(path: r.path, error: RecordingTooShort.spectral(samples: samples, needed: needed).description)
@@ -212,91 +209,34 @@ public final class ModelScorer {
 
     /// NLL and aligned prediction of every recording (nil for one without a frame).
     private func run(_ model: TrainedModel, _ recordings: [[Float]]) throws -> [ModelOutput?] {
-        let spec = model.frame
-        let normalizedRecordings = recordings.map { $0.map(model.normalization.normalize) }
-        let perFrame: [FrameResults]
-        switch model.kind {
-        case .recurrent:
-            let network = RecurrentMDN<Float>(config: model.config)
-            let scorer = SequenceScorer(model: network, spec: spec, batch: max(1, min(batch, recordings.count)),
-                                        steps: steps)
-            perFrame = scorer.run(normalizedRecordings, parameters: model.parameters, means: true)
-        case .linear:
-            let predictor = LinearPredictor(parameters: model.parameters, inputSize: spec.input, targetSize: spec.target)
-            let slots = Slots<FrameResults>(count: recordings.count)
-            DispatchQueue.concurrentPerform(iterations: recordings.count) { i in
-                slots.set(i, Self.linearFrames(predictor, normalizedRecordings[i], spec: spec))
-            }
-            perFrame = slots.values.map { $0! }
-        }
+        let predictor = try Self.predictor(model, role: "model")
+        let spec = predictor.frame, normalization = predictor.normalization
+        let normalizedRecordings = recordings.map { $0.map(normalization.normalize) }
+        let perFrame = predictor.frames(of: normalizedRecordings, batch: batch, steps: steps)
         return zip(recordings, perFrame).map { samples, result in
             let frames = result.nll.count
             guard frames > 0 else { return nil }
             var sum = 0.0
             for value in result.nll { sum += Double(value) }
-            let (I, D, hop) = (spec.input, spec.target, spec.hop)
-            let end = spec.samplesSpanned(frames: frames)
-            var prediction = [Float](repeating: 0, count: end - I)
-            for t in 0 ..< frames {
-                let count = t == frames - 1 ? D : hop   // the last frame fills to the end
-                for d in 0 ..< count {
-                    prediction[hop * t + d] = model.normalization.denormalize(result.means[t * D + d])
-                }
-            }
+            let prediction = spec.stitchTargets(result.means, frames: frames, closing: true).map(normalization.denormalize)
+            let start = spec.targetStart(0)
             return ModelOutput(normalizedNLL: sum / Double(frames), frames: frames, prediction: prediction,
-                               reference: Array(samples[I ..< end]))
+                               reference: Array(samples[start ..< start + prediction.count]))
         }
     }
 
-    /// The linear predictor's per-frame NLL and prediction on one normalized recording.
-    package static func linearFrames(_ predictor: LinearPredictor, _ samples: [Float], spec: FrameSpec) -> FrameResults {
-        let framed = FramedSamples(samples: samples, spec: spec)
-        var result = FrameResults(nll: [Float](repeating: 0, count: framed.count),
-                                  means: [Float](repeating: 0, count: framed.count * spec.target))
-        for t in 0 ..< framed.count {
-            result.nll[t] = predictor.nll(input: framed.input(t), target: framed.target(t))
-            let mean = predictor.predict(input: framed.input(t))
-            for d in 0 ..< spec.target { result.means[t * spec.target + d] = mean[d] }
+    /// Refuses models whose shape does not hold together (a hand-edited or foreign file), or
+    /// whose frames leave gaps in the one-step prediction; else the model as a Predictor.
+    package static func predictor(_ model: TrainedModel, role: String) throws -> any Predictor {
+        do {
+            try model.validate()
+        } catch {
+            throw ModelScorerError.unusableModel("\(role): \(error)")
         }
-        return result
+        guard model.frame.hop <= model.frame.target else {
+            throw ModelScorerError.unusableModel(
+                "\(role): frames advance by \(model.frame.hop) samples but predict only \(model.frame.target): the one-step prediction would have gaps")
+        }
+        return try model.makePredictor()
     }
-
-    /// Refuses models whose shape does not hold together (a hand-edited or foreign file).
-    package static func check(_ model: TrainedModel, role: String) throws {
-        func fail(_ reason: String) -> ModelScorerError { .unusableModel("\(role): \(reason)") }
-        let spec = model.frame, config = model.config
-        guard spec.input >= 1, spec.target >= 1, spec.hop >= 1 else { throw fail("frame sizes must be positive") }
-        guard spec.input == config.inputSize, spec.target == config.targetSize else {
-            throw fail("frames \(spec.input)->\(spec.target) disagree with the network's \(config.inputSize)->\(config.targetSize)")
-        }
-        guard spec.hop <= spec.target else {
-            throw fail("frames advance by \(spec.hop) samples but predict only \(spec.target): the one-step prediction would have gaps")
-        }
-        guard model.sampleRate > 0 else { throw fail("sample rate \(model.sampleRate) Hz") }
-        guard model.normalization.std > 0, model.normalization.std.isFinite, model.normalization.mean.isFinite else {
-            throw fail("normalization std \(model.normalization.std)")
-        }
-        switch model.kind {
-        case .recurrent:
-            guard config.units > 0, config.layers > 0, config.components > 0 else {
-                throw fail("units, layers and components must be positive")
-            }
-            guard model.parameters.count == config.parameterCount else {
-                throw fail("\(model.parameters.count) parameters, its configuration needs \(config.parameterCount)")
-            }
-        case .linear:
-            let needed = LinearPredictor.parameterCount(inputSize: spec.input, targetSize: spec.target)
-            guard model.parameters.count == needed else {
-                throw fail("\(model.parameters.count) parameters, a linear predictor needs \(needed)")
-            }
-        }
-    }
-}
-
-/// Results written by concurrent tasks, one slot each, behind a lock.
-package final class Slots<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    package private(set) var values: [Value?]
-    package init(count: Int) { values = Array(repeating: nil, count: count) }
-    package func set(_ i: Int, _ value: Value) { lock.withLock { values[i] = value } }
 }

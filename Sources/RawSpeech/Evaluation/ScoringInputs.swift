@@ -68,10 +68,9 @@ public enum ScoringInputs {
     /// scorer to read block by block (constant memory).
     public static func read(_ sources: [AudioSource], sampleRate: Int, streamAbove: Int? = nil,
                             jobs: Int = ProcessInfo.processInfo.activeProcessorCount) -> [ScoreInput] {
-        let slots = Slots<ScoreInput>(count: sources.count)
-        let next = Counter()
+        let slots = ConcurrentResults<ScoreInput>(count: sources.count)
         DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, sources.count))) { _ in
-            while let i = next.take(below: sources.count) {
+            while let i = slots.next() {
                 let source = sources[i]
                 do {
                     if let streamAbove, try AudioReader(url: source.url, raw: source.raw, sampleRate: sampleRate).expectedSamples > streamAbove {
@@ -96,12 +95,7 @@ public enum ScoringInputs {
 
     /// Streams one file at `sampleRate` block by block, after its checksum and rate are checked.
     public static func forEachBlock(_ source: AudioSource, sampleRate: Int, _ body: ([Float]) throws -> Void) throws {
-        if let expected = source.sha256 {
-            guard FileManager.default.fileExists(atPath: source.url.path) else { throw AudioError.missingFile(path: source.url.path) }
-            let actual = try SHA256.hexDigest(ofFile: source.url)
-            if actual != expected { throw CorpusError.checksumMismatch(path: source.url.path, expected: expected, actual: actual) }
-        }
-        let reader = try AudioReader(url: source.url, raw: source.raw, sampleRate: sampleRate)
+        let reader = try CheckedAudio.open(source.url, raw: source.raw, sha256: source.sha256, sampleRate: sampleRate)
         guard reader.sourceSampleRate >= sampleRate else {
             throw ScoringInputError.rateBelowModel(path: source.url.path, fileRate: reader.sourceSampleRate, modelRate: sampleRate)
         }
@@ -112,18 +106,5 @@ public enum ScoringInputs {
     package static func reason(_ error: Error, path: String) -> String {
         let text = "\(error)"
         return text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text
-    }
-}
-
-/// A shared work counter for parallel loops.
-package final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    package func take(below limit: Int) -> Int? {
-        lock.withLock {
-            guard value < limit else { return nil }
-            value += 1
-            return value - 1
-        }
     }
 }

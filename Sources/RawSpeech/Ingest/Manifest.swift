@@ -4,6 +4,7 @@
 // (or absolute). Parsing is strict about the fields it knows (a typo'd split, `true` or
 // 2^31 for a sample rate are errors, with their line) and ignores fields it does not (NeMo's
 // `text`, for instance). ManifestText turns the file's bytes (gzip or not, CRLF or LF) into lines.
+import RawSpeechCore
 import RawSpeechAudio
 import RawSpeechCorpus
 import Foundation
@@ -200,7 +201,7 @@ public struct Manifest: Sendable {
         for entry in entries {
             text += String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n"
         }
-        try Data(text.utf8).write(to: url, options: .atomic)
+        try AtomicFile.write(Data(text.utf8), to: url)
     }
 }
 

@@ -62,7 +62,7 @@ public enum Preprocessor {
 
         let entries = manifest.entries
         let policy = SourcePolicy(manifest: manifest.url, allowOutside: options.allowOutside)
-        let results = ResultBox(count: entries.count)
+        let results = ConcurrentResults<Result<FileResult, Error>>(count: entries.count)
         let jobs = max(1, min(options.jobs, entries.count))
         // Workers pull the next entry from a shared counter, so long files do not hold up a
         // fixed partition; the first hard error stops everyone at their next file.
@@ -91,8 +91,9 @@ public enum Preprocessor {
         var skipped = manifest.rejected
         var recordings: [ShardEntry] = []
         var train = ShardStatistics()
+        let outcomes = results.values
         for (index, entry) in entries.enumerated() {
-            switch results.results[index] {
+            switch outcomes[index] {
             case .success(let r):
                 recordings.append(ShardEntry(name: names[index], split: entry.split, shard: r.shard,
                                              samples: r.samples, sha256: r.sha256, line: entry.line))
@@ -120,7 +121,7 @@ public enum Preprocessor {
                                   recordings: recordings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(summary).write(to: output.appendingPathComponent(DataFolder.summaryFile), options: .atomic)
+        try AtomicFile.write(try encoder.encode(summary), to: output.appendingPathComponent(DataFolder.summaryFile))
         return summary
     }
 
@@ -170,12 +171,7 @@ public enum Preprocessor {
                               sha256: SHA256.hex(kept.header.payloadSHA256), statistics: kept.statistics, reused: true)
         }
         try? FileManager.default.removeItem(at: shardURL)
-        if let expected = entry.sha256 {
-            guard FileManager.default.fileExists(atPath: source.path) else { throw AudioError.missingFile(path: source.path) }
-            let actual = try SHA256.hexDigest(ofFile: source)
-            if actual != expected { throw CorpusError.checksumMismatch(path: source.path, expected: expected, actual: actual) }
-        }
-        let reader = try AudioReader(url: source, raw: entry.raw, sampleRate: options.sampleRate)
+        let reader = try CheckedAudio.open(source, raw: entry.raw, sha256: entry.sha256, sampleRate: options.sampleRate)
         try FileManager.default.createDirectory(at: shardURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         let writer = try ShardWriter(url: shardURL, sampleRate: options.sampleRate, sourceSHA256: sourceDigest)
         try reader.forEachBlock { try writer.append($0) }
@@ -231,27 +227,4 @@ extension CorpusError {
         if case .entry(_, _, let error) = self { return "\(error)" }
         return description
     }
-}
-
-/// Results of the parallel workers, behind one lock.
-package final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cursor = 0
-    private var stopped = false
-    package private(set) var results: [Result<Preprocessor.FileResult, Error>?]
-
-    package init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    package func next() -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard !stopped, cursor < results.count else { return nil }
-        cursor += 1
-        return cursor - 1
-    }
-
-    package func set(_ index: Int, _ result: Result<Preprocessor.FileResult, Error>) {
-        lock.lock(); results[index] = result; lock.unlock()
-    }
-
-    package func stop() { lock.lock(); stopped = true; lock.unlock() }
 }

@@ -51,11 +51,11 @@ public struct LinearPredictor: Codable, Equatable, Sendable {
     public func predict<Input: RandomAccessCollection<Float>>(input: Input) -> [Float] {
         let x = Array(input)
         precondition(x.count == inputSize, "input: expected I samples")
-        return (0 ..< targetSize).map { d in
-            var sum = Double(parameters[targetSize * inputSize + d])
-            for i in 0 ..< inputSize { sum += Double(parameters[d * inputSize + i]) * Double(x[i]) }
-            return Float(sum)
+        var mean = [Float](repeating: 0, count: targetSize)
+        x.withUnsafeBufferPointer { x in
+            mean.withUnsafeMutableBufferPointer { predict(input: x.baseAddress!, into: $0.baseAddress!) }
         }
+        return mean
     }
 
     /// - log p(target | input) in nats: the diagonal Gaussian around `predict(input:)`.
@@ -63,14 +63,36 @@ public struct LinearPredictor: Codable, Equatable, Sendable {
         input: Input, target: Target) -> Float {
         let prediction = predict(input: input), y = Array(target)
         precondition(y.count == targetSize, "target: expected D samples")
+        return y.withUnsafeBufferPointer { y in
+            prediction.withUnsafeBufferPointer { nll(target: y.baseAddress!, mean: $0.baseAddress!) }
+        }
+    }
+
+    /// `predict(input:)` without arrays: the I inputs at `x`, the D means into `mean`.
+    public func predict(input x: UnsafePointer<Float>, into mean: UnsafeMutablePointer<Float>) {
+        parameters.withUnsafeBufferPointer { p in
+            for d in 0 ..< targetSize {
+                var sum = Double(p[targetSize * inputSize + d])
+                for i in 0 ..< inputSize { sum += Double(p[d * inputSize + i]) * Double(x[i]) }
+                mean[d] = Float(sum)
+            }
+        }
+    }
+
+    /// `nll(input:target:)` without arrays: the D targets at `y`, given the frame's `mean`
+    /// from `predict(input:into:)`.
+    public func nll(target y: UnsafePointer<Float>, mean: UnsafePointer<Float>) -> Float {
         var total = 0.0
         for d in 0 ..< targetSize {
-            let sigma = Double(parameters[targetSize * inputSize + targetSize + d])
-            let z = (Double(y[d]) - Double(prediction[d])) / sigma
+            let sigma = Double(standardDeviation(d))
+            let z = (Double(y[d]) - Double(mean[d])) / sigma
             total += 0.5 * z * z + Foundation.log(sigma) + 0.5 * Foundation.log(2 * Double.pi)
         }
         return Float(total)
     }
+
+    /// The residual standard deviation of target dimension `d`.
+    public func standardDeviation(_ d: Int) -> Float { parameters[targetSize * inputSize + targetSize + d] }
 
     /// Streaming least squares: add frames, then `fit()`.
     public struct Accumulator: Sendable {

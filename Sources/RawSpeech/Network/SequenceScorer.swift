@@ -68,27 +68,29 @@ public final class SequenceScorer {
 
     private func runGroup(_ group: [Int], recordings: [[Float]], parameters: [Float],
                           results: inout [FrameResults], wantMeans: Bool) {
-        let (I, D, hop) = (spec.input, spec.target, spec.hop)
+        let (I, D) = (spec.input, spec.target)
         let frameCounts = group.map { results[$0].nll.count }
+        let framed = group.map { FramedSamples(samples: recordings[$0], spec: spec) }
         let longest = frameCounts.max() ?? 0
         for i in state.indices { state[i] = 0 }
         var first = 0
         while first < longest {
             let chunk = min(steps, longest - first)
-            for t in 0 ..< chunk {
-                for b in 0 ..< batch {
-                    let row = t * batch + b
-                    let frame = first + t
-                    if b < group.count && frame < frameCounts[b] {
-                        recordings[group[b]].withUnsafeBufferPointer { s in
-                            let at = hop * frame
-                            for i in 0 ..< I { inputs[row * I + i] = s[at + i] }
-                            for d in 0 ..< D { targets[row * D + d] = s[at + I + d] }
+            inputs.withUnsafeMutableBufferPointer { inputBuffer in
+                targets.withUnsafeMutableBufferPointer { targetBuffer in
+                    let x = inputBuffer.baseAddress!, y = targetBuffer.baseAddress!
+                    for t in 0 ..< chunk {
+                        for b in 0 ..< batch {
+                            let row = t * batch + b
+                            let frame = first + t
+                            if b < group.count && frame < frameCounts[b] {
+                                framed[b].copy(frame: frame, input: x + row * I, target: y + row * D)
+                            } else {
+                                // Padding: a finished (or absent) stream sees zeros; its NLL is ignored.
+                                (x + row * I).update(repeating: 0, count: I)
+                                (y + row * D).update(repeating: 0, count: D)
+                            }
                         }
-                    } else {
-                        // Padding: a finished (or absent) stream sees zeros; its NLL is ignored.
-                        for i in 0 ..< I { inputs[row * I + i] = 0 }
-                        for d in 0 ..< D { targets[row * D + d] = 0 }
                     }
                 }
             }

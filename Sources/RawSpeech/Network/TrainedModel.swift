@@ -31,3 +31,54 @@ public struct TrainedModel: Codable, Sendable {
 
 import RawSpeechCore
 import Foundation
+
+/// Why a trained model's values do not make a predictor (a hand-edited or foreign file).
+public enum TrainedModelError: Error, Equatable, CustomStringConvertible {
+    case inconsistent(String)
+
+    public var description: String {
+        switch self {
+        case .inconsistent(let reason): reason
+        }
+    }
+}
+
+extension TrainedModel {
+    /// "gru-227", "lstm-195x2", "linear": how a model is named when no path is given.
+    public var name: String {
+        switch kind {
+        case .linear: return "linear"
+        case .recurrent:
+            let layers = config.layers > 1 ? "x\(config.layers)" : ""
+            return "\(config.cell.rawValue)-\(config.units)\(layers)"
+        }
+    }
+
+    /// Throws unless frames, rate, normalization and parameters hold together.
+    public func validate() throws(TrainedModelError) {
+        func fail(_ reason: String) -> TrainedModelError { .inconsistent(reason) }
+        let spec = frame
+        guard spec.input >= 1, spec.target >= 1, spec.hop >= 1 else { throw fail("frame sizes must be positive") }
+        guard spec.input == config.inputSize, spec.target == config.targetSize else {
+            throw fail("frames \(spec.input)->\(spec.target) disagree with the network's \(config.inputSize)->\(config.targetSize)")
+        }
+        guard sampleRate > 0 else { throw fail("sample rate \(sampleRate) Hz") }
+        guard normalization.std > 0, normalization.std.isFinite, normalization.mean.isFinite else {
+            throw fail("normalization std \(normalization.std)")
+        }
+        switch kind {
+        case .recurrent:
+            guard config.units > 0, config.layers > 0, config.components > 0 else {
+                throw fail("units, layers and components must be positive")
+            }
+            guard parameters.count == config.parameterCount else {
+                throw fail("\(parameters.count) parameters, its configuration needs \(config.parameterCount)")
+            }
+        case .linear:
+            let needed = LinearPredictor.parameterCount(inputSize: spec.input, targetSize: spec.target)
+            guard parameters.count == needed else {
+                throw fail("\(parameters.count) parameters, a linear predictor needs \(needed)")
+            }
+        }
+    }
+}

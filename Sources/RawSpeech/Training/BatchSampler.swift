@@ -35,7 +35,7 @@ public struct BatchSampler: Codable, Equatable, Sendable {
                               stateSize: Int, recordings: [[Float]], startWeights: [Int],
                               rng: inout SeededGenerator) {
         let batch = cursors.count
-        let (I, D, hop) = (spec.input, spec.target, spec.hop)
+        let (I, D) = (spec.input, spec.target)
         precondition(inputs.count >= steps * batch * I && targets.count >= steps * batch * D)
         for b in 0 ..< batch {
             var cursor = cursors[b]
@@ -45,12 +45,14 @@ public struct BatchSampler: Codable, Equatable, Sendable {
                 cursor = Self.draw(startWeights: startWeights, rng: &rng)
                 for i in b * stateSize ..< (b + 1) * stateSize { state[i] = 0 }
             }
-            recordings[cursor.recording].withUnsafeBufferPointer { samples in
-                for t in 0 ..< steps {
-                    let start = hop * (cursor.frame + t)
-                    let row = t * batch + b
-                    for i in 0 ..< I { inputs[row * I + i] = samples[start + i] }
-                    for d in 0 ..< D { targets[row * D + d] = samples[start + I + d] }
+            let framed = FramedSamples(samples: recordings[cursor.recording], spec: spec)
+            inputs.withUnsafeMutableBufferPointer { x in
+                targets.withUnsafeMutableBufferPointer { y in
+                    for t in 0 ..< steps {
+                        let row = t * batch + b
+                        framed.copy(frame: cursor.frame + t, input: x.baseAddress! + row * I,
+                                    target: y.baseAddress! + row * D)
+                    }
                 }
             }
             cursor.frame += steps

@@ -31,19 +31,20 @@ extension Report {
     /// The two learning-curve figures: validation NLL against updates and against seconds,
     /// one solid line per run, training NLL dashed in the same colour.
     public static func learningCurves(_ runs: [RunRecord]) -> (updates: LinePlot, seconds: LinePlot) {
-        func plot(title: String, xLabel: String, x: (TrainingPoint) -> Double) -> LinePlot {
+        func plot(title: String, xLabel: String, x: (MetricsLine) -> Double) -> LinePlot {
             var series: [LineSeries] = []
             for (i, run) in runs.enumerated() {
                 let color = LinePlot.palette[i % LinePlot.palette.count]
-                let valid = run.points.compactMap { p in p.validNLL.map { (x: x(p), y: $0) } }
-                let train = run.points.compactMap { p in p.trainNLL.map { (x: x(p), y: $0) } }
+                // Unmeasured figures are NaN: left out, so lines join the measured points.
+                let valid = run.points.filter(\.validNLL.isFinite).map { (x: x($0), y: $0.validNLL) }
+                let train = run.points.filter(\.trainNLL.isFinite).map { (x: x($0), y: $0.trainNLL) }
                 series.append(LineSeries(name: run.label, color: color, points: valid))
                 if !train.isEmpty {
                     series.append(LineSeries(name: run.label + " (training)", color: color, points: train,
                                              dashed: true, inLegend: false))
                 }
             }
-            let hasTrain = runs.contains { $0.points.contains { $0.trainNLL != nil } }
+            let hasTrain = runs.contains { $0.points.contains { $0.trainNLL.isFinite } }
             return LinePlot(title: title, xLabel: xLabel, yLabel: "NLL (nats per frame)", series: series,
                             legendNote: hasTrain ? "dashed: training NLL" : nil)
         }
@@ -120,7 +121,7 @@ extension Report {
         for (name, text) in [("index.html", document.html)] + document.figures.map({ ($0.fileName, $0.svg) }) {
             let url = directory.appendingPathComponent(name)
             let content = name.hasSuffix(".svg") ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + text : text
-            try Data(content.utf8).write(to: url, options: .atomic)
+            try AtomicFile.write(Data(content.utf8), to: url)
             written.append(url)
         }
         return written
@@ -129,7 +130,7 @@ extension Report {
     package static func runsTable(_ runs: [RunRecord]) -> String {
         var out = "<table class=\"runs\">\n<tr><th class=\"name\">run</th><th>cell</th><th>units</th><th>updates</th><th>seconds</th><th>best valid NLL</th><th>last valid NLL</th></tr>\n"
         for run in runs {
-            let valid = run.points.compactMap(\.validNLL).filter(\.isFinite)
+            let valid = run.points.map(\.validNLL).filter(\.isFinite)
             let cells = [run.cell ?? "?", run.units.map(String.init) ?? "?",
                          run.points.last.map { String($0.update) } ?? "-",
                          run.points.last.map { ScoreTable.number($0.seconds, 0) } ?? "-",

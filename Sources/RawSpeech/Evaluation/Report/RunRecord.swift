@@ -2,37 +2,36 @@
 // `score` and `generate`). It only reads; it never changes a run folder.
 //
 // What it reads:
-//   metrics.jsonl   required; one JSON object per line: {"update": Int, "seconds": Double,
-//                   "train_nll": Double?, "valid_nll": Double?} (null or absent when not
-//                   measured at that update). A cut-off last line (a run still writing) is
-//                   skipped with a note; any other bad line is an error naming the line.
+//   metrics.jsonl   required; Core's MetricsLine per line, read by RunFolder as the trainer
+//                   reads it (a figure not measured at an update is NaN). A cut-off last
+//                   line (a run still writing) is skipped with a note; any other bad line is
+//                   an error naming the line.
 //   config.json     optional; "cell" and "units" (top level, or under "model") name the run
 //                   in legends; "sample_rate" (default 16000) is the rate of raw .f32 signals.
 //   score.json      optional; a ScoreReport (`rawspeech score --json`).
-//   spectrograms/   optional; signals to draw: NAME.f32 (raw little-endian float32, mono, at
+//   spectrograms/   optional (RunSignals); signals to draw: NAME.f32 (raw little-endian float32, mono, at
 //                   the config's sample rate) and, when the caller passes an audio reader,
 //                   any other audio file. reference / prediction / generated come first, titled
 //                   "held-out recording", "one-step prediction", "generated sample".
 import RawSpeechCore
 import Foundation
 
-/// One line of metrics.jsonl.
-public struct TrainingPoint: Codable, Equatable, Sendable {
-    public var update: Int
-    public var seconds: Double
-    public var trainNLL: Double?
-    public var validNLL: Double?
+/// What the report takes from config.json: the names `RunDescription` writes (top level),
+/// or the same under "model" as older runs wrote them.
+struct RunLabel: Decodable {
+    var cell: String?
+    var units: Int?
+    var sampleRate: Int?
+    var model: Nested?
 
-    public init(update: Int, seconds: Double, trainNLL: Double?, validNLL: Double?) {
-        self.update = update
-        self.seconds = seconds
-        self.trainNLL = trainNLL
-        self.validNLL = validNLL
+    struct Nested: Decodable {
+        var cell: String?
+        var units: Int?
+        var sampleRate: Int?
+        enum CodingKeys: String, CodingKey { case cell, units, sampleRate = "sample_rate" }
     }
 
-    package enum CodingKeys: String, CodingKey {
-        case update, seconds, trainNLL = "train_nll", validNLL = "valid_nll"
-    }
+    enum CodingKeys: String, CodingKey { case cell, units, sampleRate = "sample_rate", model }
 }
 
 /// Everything the report shows about one run.
@@ -44,7 +43,7 @@ public struct RunRecord: Sendable {
     public var cell: String?
     public var units: Int?
     public var sampleRate: Int
-    public var points: [TrainingPoint]
+    public var points: [MetricsLine]
     public var score: ScoreReport?
     public var spectrograms: [SpectrogramInput]
     /// Things skipped while reading, for the CLI to show as warnings.
@@ -58,7 +57,7 @@ public struct RunRecord: Sendable {
     }
 
     public init(name: String, path: String, cell: String?, units: Int?, sampleRate: Int = 16_000,
-                points: [TrainingPoint], score: ScoreReport? = nil, spectrograms: [SpectrogramInput] = [],
+                points: [MetricsLine], score: ScoreReport? = nil, spectrograms: [SpectrogramInput] = [],
                 notes: [String] = []) {
         self.name = name
         self.path = path
@@ -78,29 +77,37 @@ public typealias AudioFileReader = @Sendable (URL) throws -> (samples: [Float], 
 extension Report {
     /// Reads a run folder (see the file header for what it contains).
     public static func loadRun(at url: URL, readAudio: AudioFileReader? = nil) throws -> RunRecord {
-        let fileManager = FileManager.default
-        let metricsURL = url.appendingPathComponent("metrics.jsonl")
-        guard fileManager.fileExists(atPath: metricsURL.path) else {
+        let folder = RunFolder(url: url)
+        guard FileManager.default.fileExists(atPath: folder.metrics.path) else {
             throw ReportError.notARunFolder(path: url.path, reason: "no metrics.jsonl")
         }
         var notes: [String] = []
-        let points = try readMetrics(metricsURL, notes: &notes)
+        let metrics: (lines: [MetricsLine], skippedIncompleteLine: Bool)
+        do {
+            metrics = try folder.readMetricsLines()
+        } catch let error as RecordFileError {
+            throw ReportError.badFile(path: error.path, reason: error.reason)
+        }
+        if metrics.skippedIncompleteLine {
+            notes.append("\(folder.metrics.path): line \(metrics.lines.count + 1) is incomplete (run still writing?), skipped")
+        }
 
         var cell: String?, units: Int?, sampleRate = 16_000
-        let configURL = url.appendingPathComponent("config.json")
-        if fileManager.fileExists(atPath: configURL.path) {
-            let object = try readJSONObject(configURL)
-            let model = object["model"] as? [String: Any] ?? [:]
-            cell = (object["cell"] ?? model["cell"]) as? String
-            units = (object["units"] ?? model["units"]) as? Int
-            sampleRate = (object["sample_rate"] ?? model["sample_rate"]) as? Int ?? 16_000
-        } else {
-            notes.append("\(configURL.path): missing; the run is labelled by its folder name")
+        do {
+            if let label = try folder.readConfig(RunLabel.self) {
+                cell = label.cell ?? label.model?.cell
+                units = label.units ?? label.model?.units
+                sampleRate = label.sampleRate ?? label.model?.sampleRate ?? 16_000
+            } else {
+                notes.append("\(folder.config.path): missing; the run is labelled by its folder name")
+            }
+        } catch let error as RecordFileError {
+            throw ReportError.badFile(path: error.path, reason: error.reason)
         }
 
         var score: ScoreReport?
         let scoreURL = url.appendingPathComponent("score.json")
-        if fileManager.fileExists(atPath: scoreURL.path) {
+        if FileManager.default.fileExists(atPath: scoreURL.path) {
             do {
                 score = try ScoreReport.decode(Data(contentsOf: scoreURL))
             } catch {
@@ -108,48 +115,16 @@ extension Report {
             }
         }
 
-        let spectrograms = try readSpectrogramInputs(url.appendingPathComponent("spectrograms"),
+        let spectrograms = try readSpectrogramInputs(RunSignals(run: url).folder,
                                                      sampleRate: sampleRate, readAudio: readAudio, notes: &notes)
         return RunRecord(name: url.standardizedFileURL.lastPathComponent, path: url.path, cell: cell, units: units,
-                         sampleRate: sampleRate, points: points, score: score, spectrograms: spectrograms, notes: notes)
+                         sampleRate: sampleRate, points: metrics.lines, score: score, spectrograms: spectrograms, notes: notes)
     }
-
-    package static func readMetrics(_ url: URL, notes: inout [String]) throws -> [TrainingPoint] {
-        let text = try String(contentsOf: url, encoding: .utf8)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        // The trainer writes unmeasured or diverged figures as "NaN" / "Infinity" strings.
-        let decoder = RunFolder.decoder()
-        var points: [TrainingPoint] = []
-        for (index, line) in lines.enumerated() where !line.allSatisfy(\.isWhitespace) {
-            do {
-                points.append(try decoder.decode(TrainingPoint.self, from: Data(line.utf8)))
-            } catch {
-                // A line without its newline is one a running trainer has not finished writing.
-                if index == lines.count - 1, !text.hasSuffix("\n") {
-                    notes.append("\(url.path): line \(index + 1) is incomplete (run still writing?), skipped")
-                } else {
-                    throw ReportError.badFile(path: url.path, reason: "line \(index + 1) is not a metrics record (\(error))")
-                }
-            }
-        }
-        return points
-    }
-
-    package static func readJSONObject(_ url: URL) throws -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
-            throw ReportError.badFile(path: url.path, reason: "not a JSON object")
-        }
-        return object
-    }
-
-    /// The titles of well-known signal names, in display order.
-    package static let knownSignals = [("reference", "held-out recording"), ("prediction", "one-step prediction"),
-                               ("generated", "generated sample")]
 
     package static func readSpectrogramInputs(_ folder: URL, sampleRate: Int, readAudio: AudioFileReader?,
                                       notes: inout [String]) throws -> [SpectrogramInput] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
-        let order = Dictionary(uniqueKeysWithValues: knownSignals.enumerated().map { ($1.0, $0) })
+        let order = Dictionary(uniqueKeysWithValues: RunSignals.Name.allCases.enumerated().map { ($1.rawValue, $0) })
         let files = names.filter { !$0.hasPrefix(".") }.sorted { a, b in
             let (sa, sb) = ((a as NSString).deletingPathExtension, (b as NSString).deletingPathExtension)
             return (order[sa] ?? order.count, a) < (order[sb] ?? order.count, b)
@@ -158,16 +133,9 @@ extension Report {
         for name in files {
             let url = folder.appendingPathComponent(name)
             let stem = (name as NSString).deletingPathExtension
-            let title = knownSignals.first { $0.0 == stem }?.1 ?? stem
+            let title = RunSignals.Name(rawValue: stem)?.title ?? stem
             if url.pathExtension == "f32" {
-                let data = try Data(contentsOf: url)
-                guard data.count % 4 == 0 else {
-                    throw ReportError.badFile(path: url.path, reason: "\(data.count) bytes is not a whole number of float32 samples")
-                }
-                let samples = data.withUnsafeBytes { raw in
-                    (0 ..< data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-                }
-                inputs.append(SpectrogramInput(title: title, samples: samples, sampleRate: sampleRate))
+                inputs.append(SpectrogramInput(title: title, samples: try RunSignals.read(url), sampleRate: sampleRate))
             } else if let readAudio {
                 let audio = try readAudio(url)
                 inputs.append(SpectrogramInput(title: title, samples: audio.samples, sampleRate: audio.sampleRate))

@@ -1,0 +1,50 @@
+// Core's AtomicFile, the one way files are replaced: a reader sees the old file or the whole
+// new one; a failed or abandoned write leaves the old file and no temporary behind.
+import Foundation
+import Testing
+@testable import RawSpeechCore
+
+@Suite struct AtomicFileTests {
+    func entries(_ folder: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+    }
+
+    @Test func replacesOrLeavesTheOldFile() throws {
+        let scratch = ScratchFolder()
+        let url = scratch.file("a.txt")
+        try AtomicFile.write(Data("old".utf8), to: url)
+        struct Broken: Error {}
+        #expect(throws: RecordFileError.self) {
+            try AtomicFile.write(to: url) { temporary in
+                try Data("half".utf8).write(to: temporary)
+                throw Broken()
+            }
+        }
+        #expect(try String(contentsOf: url, encoding: .utf8) == "old")
+        #expect(try entries(scratch.url) == ["a.txt"], "no temporary left behind")
+        try AtomicFile.write(to: url) { try Data("new".utf8).write(to: $0) }
+        #expect(try String(contentsOf: url, encoding: .utf8) == "new")
+        #expect(try entries(scratch.url) == ["a.txt"])
+    }
+
+    @Test func pendingFilesCommitOrVanish() throws {
+        let scratch = ScratchFolder()
+        let url = scratch.file("b.bin")
+        do {
+            let pending = AtomicFile.Pending(url)
+            try Data([1, 2]).write(to: pending.temporaryURL)
+            #expect(pending.temporaryURL.deletingLastPathComponent() == url.deletingLastPathComponent())
+            #expect(!FileManager.default.fileExists(atPath: url.path), "nothing at the target before commit")
+        }
+        #expect(try entries(scratch.url).isEmpty, "dropped uncommitted: the temporary is removed")
+        let pending = AtomicFile.Pending(url)
+        try Data([3]).write(to: pending.temporaryURL)
+        try pending.commit()
+        try pending.commit()   // once only
+        pending.discard()      // after commit: nothing to discard
+        #expect(try Data(contentsOf: url) == Data([3]))
+        let other = AtomicFile.Pending(url)
+        #expect(other.temporaryURL != pending.temporaryURL, "two writers of one file never share a temporary")
+        #expect(throws: RecordFileError.self) { try AtomicFile.Pending(scratch.file("missing/c")).commit() }
+    }
+}
