@@ -196,6 +196,23 @@ import Testing
         #expect(compare.contains("default 5; 3 with --quick"), "\(compare)")
     }
 
+    /// `bench train` on the shared model and batch flags: the fields tools/bench-train reads.
+    @Test func benchTrainPrintsItsFields() throws {
+        let result = try Self.command(["bench", "train", "--cell", "lstm", "--units", "8", "--components", "2",
+                                       "--batch", "4", "--steps", "10", "--seconds", "0.05", "--parallel", "2", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(fields["cell"] as? String == "lstm" && fields["units"] as? Int == 8 && fields["components"] as? Int == 2)
+        #expect(fields["batch"] as? Int == 4 && fields["steps"] as? Int == 10 && fields["parallel"] as? Int == 2)
+        for key in ["train_steps_per_second", "inference_steps_per_second", "train_steps_per_cpu_second",
+                    "train_sgemm_bound_steps_per_second", "train_fraction_of_sgemm_bound", "final_loss"] {
+            let value = fields[key] as? Double
+            #expect(value?.isFinite == true && value! != 0, "\(key): \(String(describing: fields[key]))")
+        }
+        let linear = try Self.command(["bench", "train", "--cell", "linear"])
+        #expect(linear.status != 0 && linear.stderr.contains("--cell"))
+    }
+
     @Test func missingDataFolderIsNamed() throws {
         let result = try Self.command(["train", "/nonexistent/data", "--output", "/tmp/unused-run-2"])
         #expect(result.status != 0)
