@@ -19,8 +19,10 @@ struct CompareCommand: ParsableCommand {
         discussion: """
         For each cell: a learning-rate search (--trials values with log(lr) uniform in [-12, -6], \
         the same for every cell), the best rate retrained with --seeds seeds, and the linear \
-        baseline alongside. --quick is a short preset: one learning rate (1e-3), no weight \
-        noise, 3 minutes per run. Writes DIR/results.md, DIR/results.json and DIR/report/.
+        baseline alongside. --quick is a short preset: learning rate \
+        \(ComparisonPlan.quickLearningRates.map(\.formatted).joined(separator: ", ")), weight noise \
+        \(ComparisonPlan.quickWeightNoise.formatted), \(ComparisonPlan.quickMinutes.formatted) minutes per run. \
+        Writes DIR/results.md, DIR/results.json and DIR/report/.
         """)
 
     @Argument(help: "A data folder made by `rawspeech preprocess`.")
@@ -41,11 +43,11 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Seeds of the best learning rate, for the spread between runs.")
     var seeds = 1
 
-    @Option(help: "Minutes of training per run (default \(Self.decimal(ComparisonPlan.defaultMinutes)); \(Self.decimal(ComparisonPlan.quickMinutes)) with --quick).")
+    @Option(help: "Minutes of training per run (default \(ComparisonPlan.defaultMinutes.formatted); \(ComparisonPlan.quickMinutes.formatted) with --quick).")
     var minutes: Double?
 
     @Option(name: .customLong("weight-noise"),
-            help: "Weight noise std (the paper's \(Self.decimal(TrainingConfig.defaults.weightNoise)); \(Self.decimal(ComparisonPlan.quickWeightNoise)) with --quick).")
+            help: "Weight noise std (the paper's \(TrainingConfig.defaults.weightNoise.formatted); \(ComparisonPlan.quickWeightNoise.formatted) with --quick).")
     var weightNoise: Double?
 
     @OptionGroup var chunks: ChunkOptions
@@ -57,14 +59,11 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Seed of the learning-rate draws.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Short preset for demos: lr 1e-3 only, no weight noise, 3 minutes per run.")
+    @Flag(help: "Short preset for demos: lr \(ComparisonPlan.quickLearningRates.map(\.formatted).joined(separator: ", ")) only, weight noise \(ComparisonPlan.quickWeightNoise.formatted), \(ComparisonPlan.quickMinutes.formatted) minutes per run.")
     var quick = false
 
     @Option(name: .shortAndLong, help: "Folder for the runs, results and report.")
     var output: String
-
-    /// 5, 0.075: a default as a person would write it.
-    private static func decimal(_ value: Double) -> String { String(format: "%g", value) }
 
     func parsedCells() throws -> [Cell] {
         try cells.split(separator: ",").map { name in

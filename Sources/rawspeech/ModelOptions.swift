@@ -32,6 +32,11 @@ struct ParameterBudget: ExpressibleByArgument, CustomStringConvertible {
     var defaultValueDescription: String { description }
 }
 
+extension Double {
+    /// 5, 0.075, 0.001: a default as a person would write it in help text.
+    var formatted: String { String(format: "%g", self) }
+}
+
 extension Cell: ExpressibleByArgument {}
 extension GRUForm: ExpressibleByArgument {}
 

@@ -12,8 +12,9 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a tanh / GRU / LSTM predictor with a mixture-density output (or the linear baseline).",
         discussion: """
-        The paper's recipe by default: RMSProp, gradient norm clipped to 1, weight noise 0.075, \
-        early stopping on validation NLL. Ctrl-C saves a checkpoint; --resume continues it.
+        The paper's recipe by default: RMSProp, gradient norm clipped to \(TrainingConfig.defaults.clip.formatted), \
+        weight noise \(TrainingConfig.defaults.weightNoise.formatted), early stopping on validation NLL. \
+        Ctrl-C saves a checkpoint; --resume continues it.
         """)
 
     @Argument(help: "A data folder made by `rawspeech preprocess`.")
