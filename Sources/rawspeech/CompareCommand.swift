@@ -75,8 +75,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func parsedRates() throws -> [Double]? {
-        guard let learningRates else { return quick ? ComparisonPlan.quickLearningRates : nil }
-        return try learningRates.split(separator: ",").map {
+        try learningRates?.split(separator: ",").map {
             guard let rate = Double($0.trimmingCharacters(in: .whitespaces)), rate > 0 else {
                 throw ValidationError("--learning-rates: '\($0)' is not a positive number")
             }
@@ -95,16 +94,11 @@ struct CompareCommand: ParsableCommand {
     }
 
     func plan() throws -> ComparisonPlan {
-        let rates = try parsedRates() ?? ComparisonPlan.sampleLearningRates(count: trials, seed: seed)
-        return ComparisonPlan(
+        ComparisonPlan.choosing(
             data: URL(fileURLWithPath: dataFolder).standardizedFileURL.path, cells: try parsedCells(),
-            budget: params.value, learningRates: rates, seeds: seeds,
-            minutes: minutes ?? (quick ? ComparisonPlan.quickMinutes : ComparisonPlan.defaultMinutes),
-            weightNoise: weightNoise ?? (quick ? ComparisonPlan.quickWeightNoise : TrainingConfig.defaults.weightNoise),
-            batch: chunks.batch ?? TrainingConfig.defaults.batch, steps: chunks.steps ?? TrainingConfig.defaults.steps,
-            patience: evaluation.patience ?? TrainingConfig.defaults.patience,
-            evalEvery: evaluation.evalEvery ?? TrainingConfig.defaults.evalEvery,
-            preset: quick ? "quick" : nil)
+            budget: params.value, learningRates: try parsedRates(), trials: trials, rateSeed: seed, seeds: seeds,
+            quick: quick, minutes: minutes, weightNoise: weightNoise, batch: chunks.batch, steps: chunks.steps,
+            patience: evaluation.patience, evalEvery: evaluation.evalEvery)
     }
 
     func run() throws {

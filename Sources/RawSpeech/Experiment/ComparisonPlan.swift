@@ -73,6 +73,25 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         self.preset = preset
     }
 
+    /// The plan for what a caller chose, each nil taking its default: learning rates drawn
+    /// (`trials` of them, from `rateSeed`) unless given, and with `quick` the quick preset's
+    /// rates, weight noise and minutes; batch, steps, patience and evaluation interval as
+    /// `train`'s.
+    public static func choosing(data: String, cells: [Cell], budget: Int? = nil, learningRates: [Double]? = nil,
+                                trials: Int = defaultTrials, rateSeed: UInt64 = 1, seeds: Int = 1, quick: Bool = false,
+                                minutes: Double? = nil, weightNoise: Double? = nil, batch: Int? = nil,
+                                steps: Int? = nil, patience: Int? = nil, evalEvery: Int? = nil) -> ComparisonPlan {
+        let defaults = TrainingConfig.defaults
+        let rates = learningRates ?? (quick ? quickLearningRates : sampleLearningRates(count: trials, seed: rateSeed))
+        return ComparisonPlan(
+            data: data, cells: cells, budget: budget ?? TrainingConfig.defaultBudget, learningRates: rates, seeds: seeds,
+            minutes: minutes ?? (quick ? quickMinutes : defaultMinutes),
+            weightNoise: weightNoise ?? (quick ? quickWeightNoise : defaults.weightNoise),
+            batch: batch ?? defaults.batch, steps: steps ?? defaults.steps,
+            patience: patience ?? defaults.patience, evalEvery: evalEvery ?? defaults.evalEvery,
+            preset: quick ? "quick" : nil)
+    }
+
     /// `count` learning rates with log(lr) uniform in [-12, -6] (the paper's search range),
     /// sorted, from `seed`.
     public static func sampleLearningRates(count: Int, seed: UInt64) -> [Double] {

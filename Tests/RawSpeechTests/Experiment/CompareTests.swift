@@ -54,6 +54,20 @@ import Testing
         #expect(plain.patience == TrainingConfig.defaults.patience && plain.evalEvery == TrainingConfig.defaults.evalEvery)
     }
 
+    @Test func choicesNotMadeTakeTheDefaultsOrThePresets() {
+        let plain = ComparisonPlan.choosing(data: "/d", cells: [.gru], trials: 4, rateSeed: 9)
+        #expect(plain.learningRates == ComparisonPlan.sampleLearningRates(count: 4, seed: 9))
+        #expect(plain.budget == 169_000 && plain.minutes == ComparisonPlan.defaultMinutes)
+        #expect(plain.weightNoise == TrainingConfig.defaults.weightNoise && plain.preset == nil)
+        let quick = ComparisonPlan.choosing(data: "/d", cells: [.gru], quick: true, batch: 8)
+        #expect(quick.learningRates == ComparisonPlan.quickLearningRates && quick.weightNoise == ComparisonPlan.quickWeightNoise)
+        #expect(quick.minutes == ComparisonPlan.quickMinutes && quick.preset == "quick" && quick.batch == 8)
+        // What is given wins over the preset.
+        let given = ComparisonPlan.choosing(data: "/d", cells: [.gru], learningRates: [3e-4], quick: true,
+                                            minutes: 1, weightNoise: 0.05)
+        #expect(given.learningRates == [3e-4] && given.minutes == 1 && given.weightNoise == 0.05)
+    }
+
     static func outcome(_ nll: Double) -> RunOutcome {
         RunOutcome(reason: .minutes, updates: 10, seconds: 1, bestValidNLL: nll, bestUpdate: 10, rollbacks: 0,
                    trainStepsPerSecond: 1)
