@@ -19,8 +19,10 @@ struct CompareCommand: ParsableCommand {
         discussion: """
         For each cell: a learning-rate search (--trials values with log(lr) uniform in [-12, -6], \
         the same for every cell), the best rate retrained with --seeds seeds, and the linear \
-        baseline alongside. --quick is a short preset: one learning rate (1e-3), no weight \
-        noise, 3 minutes per run. Writes DIR/results.md, DIR/results.json and DIR/report/.
+        baseline alongside. --quick is a short preset: learning rate \
+        \(ComparisonPlan.quickLearningRates.map(\.formatted).joined(separator: ", ")), weight noise \
+        \(ComparisonPlan.quickWeightNoise.formatted), \(ComparisonPlan.quickMinutes.formatted) minutes per run. \
+        Writes DIR/results.md, DIR/results.json and DIR/report/.
         """)
 
     @Argument(help: "A data folder made by `rawspeech preprocess`.")
@@ -30,10 +32,10 @@ struct CompareCommand: ParsableCommand {
     var cells = "tanh,gru,lstm"
 
     @Option(help: "Recurrent-parameter budget shared by every cell (the paper's 169k).")
-    var params = ParameterBudget(argument: "169k")!
+    var params = ParameterBudget(value: TrainingConfig.defaultBudget)
 
     @Option(help: "Learning rates tried per cell, drawn log-uniformly (the paper's 10).")
-    var trials = 10
+    var trials = ComparisonPlan.defaultTrials
 
     @Option(name: .customLong("learning-rates"), help: "Explicit learning rates, comma-separated (instead of --trials draws).")
     var learningRates: String?
@@ -41,16 +43,15 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Seeds of the best learning rate, for the spread between runs.")
     var seeds = 1
 
-    @Option(help: "Minutes of training per run (default 5; 3 with --quick).")
+    @Option(help: "Minutes of training per run (default \(ComparisonPlan.defaultMinutes.formatted); \(ComparisonPlan.quickMinutes.formatted) with --quick).")
     var minutes: Double?
 
-    @Option(name: .customLong("weight-noise"), help: "Weight noise std (the paper's 0.075; 0 with --quick).")
+    @Option(name: .customLong("weight-noise"),
+            help: "Weight noise std (the paper's \(TrainingConfig.defaults.weightNoise.formatted); \(ComparisonPlan.quickWeightNoise.formatted) with --quick).")
     var weightNoise: Double?
 
-    @Option(help: "Sequences per batch.") var batch = 32
-    @Option(help: "Time steps per chunk.") var steps = 100
-    @Option(help: "Evaluations without improvement before a run stops early.") var patience = 10
-    @Option(name: .customLong("eval-every"), help: "Updates between validation evaluations.") var evalEvery = 100
+    @OptionGroup var chunks: ChunkOptions
+    @OptionGroup var evaluation: EvaluationOptions
 
     @Option(help: "Training runs at once (default: one per core).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
@@ -58,7 +59,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Seed of the learning-rate draws.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Short preset for demos: lr 1e-3 only, no weight noise, 3 minutes per run.")
+    @Flag(help: "Short preset for demos: lr \(ComparisonPlan.quickLearningRates.map(\.formatted).joined(separator: ", ")) only, weight noise \(ComparisonPlan.quickWeightNoise.formatted), \(ComparisonPlan.quickMinutes.formatted) minutes per run.")
     var quick = false
 
     @Option(name: .shortAndLong, help: "Folder for the runs, results and report.")
@@ -74,8 +75,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func parsedRates() throws -> [Double]? {
-        guard let learningRates else { return quick ? [1e-3] : nil }
-        return try learningRates.split(separator: ",").map {
+        try learningRates?.split(separator: ",").map {
             guard let rate = Double($0.trimmingCharacters(in: .whitespaces)), rate > 0 else {
                 throw ValidationError("--learning-rates: '\($0)' is not a positive number")
             }
@@ -94,13 +94,11 @@ struct CompareCommand: ParsableCommand {
     }
 
     func plan() throws -> ComparisonPlan {
-        let rates = try parsedRates() ?? ComparisonPlan.sampleLearningRates(count: trials, seed: seed)
-        return ComparisonPlan(
+        ComparisonPlan.choosing(
             data: URL(fileURLWithPath: dataFolder).standardizedFileURL.path, cells: try parsedCells(),
-            budget: params.value, learningRates: rates, seeds: seeds,
-            minutes: minutes ?? (quick ? 3 : 5), weightNoise: weightNoise ?? (quick ? 0 : 0.075),
-            batch: batch, steps: steps, patience: patience, evalEvery: evalEvery,
-            preset: quick ? "quick" : nil)
+            budget: params.value, learningRates: try parsedRates(), trials: trials, rateSeed: seed, seeds: seeds,
+            quick: quick, minutes: minutes, weightNoise: weightNoise, batch: chunks.batch, steps: chunks.steps,
+            patience: evaluation.patience, evalEvery: evaluation.evalEvery)
     }
 
     func run() throws {
@@ -136,33 +134,26 @@ struct CompareCommand: ParsableCommand {
         let linear = out.appendingPathComponent("linear")
         var queue: [RunScheduler.Job] = []
         if !FileManager.default.fileExists(atPath: linear.appendingPathComponent("model.ckpt").path) {
-            queue.append(.init(label: "linear", arguments: ["train", plan.data, "--cell", "linear", "--output", linear.path],
+            queue.append(.init(label: "linear",
+                               arguments: try RunScheduler.trainArguments(plan.data, output: linear, settings: plan.linearSettings),
                                log: linear.appendingPathComponent("train.log")))
         }
-        queue += jobsFor(plan.trialRuns, plan: plan, out: out)
+        queue += try jobsFor(plan.trialRuns, plan: plan, out: out)
         try runAll(queue, scheduler: scheduler)
         if interrupt.isRequested { throw stopped() }
 
         // Phase 2: more seeds at each cell's best rate.
-        let trials = try plan.trialRuns.map { run -> (PlannedRun, RunOutcome) in
+        let trials = try plan.trialRuns.map { run -> (run: PlannedRun, outcome: RunOutcome) in
             let folder = RunFolder(url: out.appendingPathComponent(run.folder))
             guard let outcome = try folder.readOutcome() else {
                 throw ValidationError("\(folder.url.path) did not finish; see its train.log")
             }
             return (run, outcome)
         }
-        var bestRates: [Cell: Double] = [:]
-        var bestTrial: [Cell: PlannedRun] = [:]
-        for cell in plan.cells {
-            let candidates = trials.filter { $0.0.cell == cell && $0.1.bestValidNLL.isFinite }
-            guard let best = candidates.min(by: { $0.1.bestValidNLL < $1.1.bestValidNLL }) else {
-                throw ValidationError("no \(cell.rawValue) run reached a finite validation NLL")
-            }
-            bestRates[cell] = best.0.learningRate
-            bestTrial[cell] = best.0
-        }
+        let bestTrial = try plan.bestTrials(trials)
+        let bestRates = bestTrial.mapValues(\.learningRate)
         let seedRuns = plan.seedRuns(bestRates: bestRates)
-        try runAll(jobsFor(seedRuns, plan: plan, out: out), scheduler: scheduler)
+        try runAll(try jobsFor(seedRuns, plan: plan, out: out), scheduler: scheduler)
         if interrupt.isRequested { throw stopped() }
 
         // Measure the kept runs and write the table and the report.
@@ -242,12 +233,13 @@ struct CompareCommand: ParsableCommand {
         try RunSignals(run: runURL).write(audio, as: .generated)
     }
 
-    func jobsFor(_ runs: [PlannedRun], plan: ComparisonPlan, out: URL) -> [RunScheduler.Job] {
-        runs.compactMap { run in
+    func jobsFor(_ runs: [PlannedRun], plan: ComparisonPlan, out: URL) throws -> [RunScheduler.Job] {
+        try runs.compactMap { run in
             let folder = RunFolder(url: out.appendingPathComponent(run.folder))
             if (try? folder.readOutcome()) != nil { return nil }  // finished earlier: kept
             let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
-            var arguments = ["train"] + plan.trainArguments(run, output: out, threads: threads)
+            var arguments = try RunScheduler.trainArguments(plan.data, output: folder.url,
+                                                            settings: plan.settings(for: run), threads: threads)
             if FileManager.default.fileExists(atPath: folder.checkpoint.path) { arguments.append("--resume") }
             let label = "\(run.cell.rawValue) lr \(String(format: "%.2e", run.learningRate)) seed \(run.seed)"
             return .init(label: label, arguments: arguments, log: folder.url.appendingPathComponent("train.log"))

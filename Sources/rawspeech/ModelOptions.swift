@@ -1,7 +1,10 @@
-// Flags that choose a model's shape (`train`), and the argument types every command that
-// names a cell, a GRU form or a parameter budget shares.
+// Flags that choose a model's shape (`train`, `bench train`), and the argument types every
+// command that names a cell, a GRU form or a parameter budget shares. Every option is nil
+// unless given, so a resumed run can tell a flag the user passed from a default; the
+// defaults themselves are TrainingConfig's, shown in the help from there.
 import ArgumentParser
 import RawSpeechNetwork
+import RawSpeechTraining
 
 /// A cell name on the command line: one of the recurrent units, or the linear baseline.
 enum CellChoice: String, ExpressibleByArgument, CaseIterable {
@@ -11,8 +14,10 @@ enum CellChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// A parameter count such as `169k`, `1.2M` or `169000`.
-struct ParameterBudget: ExpressibleByArgument {
+struct ParameterBudget: ExpressibleByArgument, CustomStringConvertible {
     let value: Int
+
+    init(value: Int) { self.value = value }
 
     init?(argument: String) {
         let text = argument.lowercased()
@@ -20,52 +25,83 @@ struct ParameterBudget: ExpressibleByArgument {
         guard let number = Double(scale == 1 ? text : String(text.dropLast())), number > 0 else { return nil }
         value = Int((number * scale).rounded())
     }
+
+    /// As it would be typed: `169k`, or `169001`.
+    var description: String { value % 1000 == 0 ? "\(value / 1000)k" : "\(value)" }
+
+    var defaultValueDescription: String { description }
+}
+
+extension Double {
+    /// 5, 0.075, 0.001: a default as a person would write it in help text.
+    var formatted: String { String(format: "%g", self) }
 }
 
 extension Cell: ExpressibleByArgument {}
 extension GRUForm: ExpressibleByArgument {}
 
+extension ArgumentHelp {
+    /// `text`, then the default as argument-parser prints it for an option that has one
+    /// (the options here are optional, so that a resumed run sees which were given).
+    static func text(_ text: String, default value: some CustomStringConvertible) -> ArgumentHelp {
+        ArgumentHelp("\(text) (default: \(value))")
+    }
+}
+
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Recurrent unit, or linear: the closed-form linear-prediction baseline.")
-    var cell: CellChoice = .gru
+    private static let defaults = TrainingConfig.defaults.model
+
+    @Option(help: .text("Recurrent unit, or linear: the closed-form linear-prediction baseline.",
+                        default: TrainingConfig.defaultCell.rawValue))
+    var cell: CellChoice?
 
     @Option(help: "Hidden units per layer (default: from --params).")
     var units: Int?
 
-    @Option(help: "Recurrent-parameter budget, e.g. 169k (the paper's: tanh 400, GRU 227, LSTM 195 units).")
+    @Option(help: .text("Recurrent-parameter budget, e.g. 169k (the paper's: tanh 400, GRU 227, LSTM 195 units).",
+                        default: ParameterBudget(value: TrainingConfig.defaultBudget)))
     var params: ParameterBudget?
 
-    @Option(help: "Stacked recurrent layers.")
-    var layers: Int = 1
+    @Option(help: .text("Stacked recurrent layers.", default: defaults.layers))
+    var layers: Int?
 
-    @Option(help: "Mixture components of the output density (the paper's 20).")
-    var components: Int = 20
+    @Option(help: .text("Mixture components of the output density (the paper's 20).", default: defaults.components))
+    var components: Int?
 
-    @Option(name: .customLong("gru-form"), help: "GRU equations: paper (reset before U) or cudnn (PyTorch's).")
-    var gruForm: GRUForm = .paper
+    @Option(name: .customLong("gru-form"),
+            help: .text("GRU equations: paper (reset before U) or cudnn (PyTorch's).", default: defaults.gruForm.rawValue))
+    var gruForm: GRUForm?
 
-    @Option(name: .customLong("sigma-floor"), help: "Smallest mixture standard deviation, normalized units.")
-    var sigmaFloor: Float = 1e-3
+    @Option(name: .customLong("sigma-floor"),
+            help: .text("Smallest mixture standard deviation, normalized units.", default: defaults.sigmaFloor))
+    var sigmaFloor: Float?
 
     func validate() throws {
         if units != nil && params != nil {
             throw ValidationError("give --units or --params, not both")
         }
+        if cell == .linear {
+            let shaped: [(String, Bool)] = [("--units", units != nil), ("--params", params != nil), ("--layers", layers != nil),
+                                            ("--components", components != nil), ("--gru-form", gruForm != nil),
+                                            ("--sigma-floor", sigmaFloor != nil)]
+            if let (flag, _) = shaped.first(where: { $0.1 }) {
+                throw ValidationError("--cell linear takes no \(flag): the linear baseline has no recurrent layers or mixture")
+            }
+        }
         if let units, units < 1 { throw ValidationError("--units must be at least 1 (got \(units))") }
-        if layers < 1 { throw ValidationError("--layers must be at least 1 (got \(layers))") }
-        if components < 1 { throw ValidationError("--components must be at least 1 (got \(components))") }
-        if !(sigmaFloor > 0) { throw ValidationError("--sigma-floor must be positive (got \(sigmaFloor))") }
+        if let layers, layers < 1 { throw ValidationError("--layers must be at least 1 (got \(layers))") }
+        if let components, components < 1 { throw ValidationError("--components must be at least 1 (got \(components))") }
+        if let sigmaFloor, !(sigmaFloor > 0) { throw ValidationError("--sigma-floor must be positive (got \(sigmaFloor))") }
     }
 
-    /// The model for frames of `inputSize` -> `targetSize` samples; without --units or
-    /// --params, the paper's 169K budget.
-    func modelConfig(inputSize: Int = 20, targetSize: Int = 10) -> ModelConfig {
-        let cell = self.cell.cell ?? .gru
-        let budget = params?.value ?? 169_000
-        let units = self.units ?? ModelConfig.units(for: cell, budget: budget, layers: layers,
-                                                    inputSize: inputSize, gruForm: gruForm)
-        return ModelConfig(cell: cell, units: units, layers: layers, components: components,
-                           inputSize: inputSize, targetSize: targetSize, gruForm: gruForm,
-                           sigmaFloor: sigmaFloor)
+    /// Writes the given flags into `settings`.
+    func apply(to settings: inout TrainingSettings) {
+        if cell == .linear { settings.linear = true } else { settings.cell = cell?.cell }
+        settings.units = units
+        settings.budget = params?.value
+        settings.layers = layers
+        settings.components = components
+        settings.gruForm = gruForm
+        settings.sigmaFloor = sigmaFloor
     }
 }

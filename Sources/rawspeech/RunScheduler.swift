@@ -1,7 +1,9 @@
 // Runs `rawspeech train` child processes, several at once, each logging to its run folder's
 // train.log. With more than one job each child gets one OpenBLAS thread: two single-threaded
 // trainings on two cores beat one two-threaded one for these small GEMMs.
+import ArgumentParser
 import Foundation
+import RawSpeechTraining
 
 final class RunScheduler {
     struct Job {
@@ -18,6 +20,19 @@ final class RunScheduler {
 
     let jobs: Int
     let interrupt: InterruptFlag
+
+    /// `rawspeech train DATA --output RUN ...`: the run of `settings` (and `threads`, each
+    /// run's share of the cores). Parsed back before it is used, so a setting that does not
+    /// survive the trip through the flags is an error here, not a wrong run.
+    static func trainArguments(_ data: String, output: URL, settings: TrainingSettings, threads: Int? = nil) throws -> [String] {
+        var arguments = [data, "--output", output.path] + settings.arguments
+        if let threads { arguments += ["--threads", "\(threads)"] }
+        let parsed = try TrainCommand.parse(arguments)
+        guard parsed.options.settings == settings, parsed.threads == threads else {
+            throw ValidationError("internal error: `rawspeech train \(arguments.joined(separator: " "))` does not give the planned run")
+        }
+        return ["train"] + arguments
+    }
 
     init(jobs: Int, interrupt: InterruptFlag) {
         self.jobs = jobs

@@ -12,92 +12,33 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a tanh / GRU / LSTM predictor with a mixture-density output (or the linear baseline).",
         discussion: """
-        The paper's recipe by default: RMSProp, gradient norm clipped to 1, weight noise 0.075, \
-        early stopping on validation NLL. Ctrl-C saves a checkpoint; --resume continues it.
+        The paper's recipe by default: RMSProp, gradient norm clipped to \(TrainingConfig.defaults.clip.formatted), \
+        weight noise \(TrainingConfig.defaults.weightNoise.formatted), early stopping on validation NLL. \
+        Ctrl-C saves a checkpoint; --resume continues it.
         """)
 
     @Argument(help: "A data folder made by `rawspeech preprocess`.")
     var dataFolder: String
 
-    @OptionGroup var model: ModelOptions
-
     @Option(name: .shortAndLong, help: "Run folder to write (config.json, metrics.jsonl, checkpoints).")
     var output: String
 
-    @Option(name: .customLong("learning-rate"), help: "RMSProp step size.")
-    var learningRate: Double = 1e-3
-
-    @Option(help: "Rescale the gradient to this norm when it is larger (0: never).")
-    var clip: Double = 1
-
-    @Option(name: .customLong("weight-noise"), help: "Std of Gaussian noise on the weights at each update (0: off).")
-    var weightNoise: Double = 0.075
-
-    @Option(help: "Sequences per batch (B).")
-    var batch: Int = 32
-
-    @Option(help: "Time steps per truncated-BPTT chunk (T).")
-    var steps: Int = 100
-
-    @Option(help: "Stop after this many updates.")
-    var updates: Int?
-
-    @Option(help: "Stop after this many minutes of training.")
-    var minutes: Double?
-
-    @Option(name: .customLong("eval-every"), help: "Updates between validation evaluations.")
-    var evalEvery: Int = 100
-
-    @Option(help: "Evaluations without improvement before stopping early (0: never).")
-    var patience: Int = 10
-
-    @Option(name: .customLong("checkpoint-every"), help: "Updates between checkpoints.")
-    var checkpointEvery: Int = 500
-
-    @Option(help: "Seed of initialization, batch order and weight noise.")
-    var seed: UInt64 = 1
+    @OptionGroup var options: TrainingOptions
 
     // Data parallel: --threads N splits each batch into N groups of sequences, one thread
     // each with one OpenBLAS thread (the per-step GEMMs are too small to split themselves).
     // The same update to float rounding, bitwise reproducible for a given N; resume a run
     // with the N it started with for an exact continuation (the default is the same each
-    // time on one machine). Default: one per core, at most 2; `compare`, which runs one
-    // training per core, passes its own.
-    @Option(help: "Threads, each training its share of the batch (default: cores, at most 2; ~1.8x faster at B = 32 on 2 cores).")
-    var threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    // time on one machine). `compare`, which runs one training per core, passes its own.
+    @Option(help: .text("Threads, each training its share of the batch (default: cores, at most 2; ~1.8x faster at B = 32 on 2 cores).",
+                        default: TrainingConfig.defaultThreads))
+    var threads: Int?
 
-    @Flag(help: "Continue the run saved in the output folder.")
+    @Flag(help: "Continue the run saved in the output folder (flags given change its schedule, stopping rules and optimizer; its model, batch and seed stay).")
     var resume = false
 
     func validate() throws {
-        if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive (got \(learningRate))") }
-        if clip < 0 { throw ValidationError("--clip must be 0 (off) or positive (got \(clip))") }
-        if weightNoise < 0 { throw ValidationError("--weight-noise must be 0 (off) or positive (got \(weightNoise))") }
-        if batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch))") }
-        if steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps))") }
-        if let updates, updates < 0 { throw ValidationError("--updates must be 0 or more (got \(updates))") }
-        if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
-        if evalEvery < 1 { throw ValidationError("--eval-every must be at least 1 (got \(evalEvery))") }
-        if patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
-        if checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1 (got \(checkpointEvery))") }
-    }
-
-    func trainingConfig(frame: FrameSpec) -> TrainingConfig {
-        var config = TrainingConfig(model: model.modelConfig(inputSize: frame.input, targetSize: frame.target))
-        config.linear = model.cell == .linear
-        config.learningRate = learningRate
-        config.clip = clip
-        config.weightNoise = weightNoise
-        config.batch = batch
-        config.steps = steps
-        config.updates = updates
-        config.minutes = minutes
-        config.evalEvery = evalEvery
-        config.patience = patience
-        config.checkpointEvery = checkpointEvery
-        config.seed = seed
-        return config
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
     }
 
     func run() throws {
@@ -106,7 +47,7 @@ struct TrainCommand: ParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            printError("rawspeech train: \(error)")
+            printError("rawspeech train: \(describe(error, given: options.settings))")
             throw ExitCode.failure
         }
     }
@@ -115,11 +56,15 @@ struct TrainCommand: ParsableCommand {
         BLASRuntime.setThreads(1)
         let folder = try DataFolder(url: URL(fileURLWithPath: dataFolder))
         let data = try TrainingData.load(folder)
-        let config = trainingConfig(frame: data.frame)
         let run = RunFolder(url: URL(fileURLWithPath: output))
-        if !resume, FileManager.default.fileExists(atPath: run.checkpoint.path) {
+        let saved = FileManager.default.fileExists(atPath: run.checkpoint.path)
+        if !resume, saved {
             throw ValidationError("\(output) already holds a run: pass --resume to continue it, or choose another --output")
         }
+        let settings = options.settings
+        let resuming = resume && saved
+        let config = resuming ? try settings.resumed(Checkpoint.readState(from: run.checkpoint).config)
+                              : settings.newConfig(frame: data.frame)
         try run.create()
         if config.linear {
             let model = try LinearBaseline.fit(data: data)
@@ -130,7 +75,8 @@ struct TrainCommand: ParsableCommand {
                          model.metrics.validNLL, model.metrics.validNLLWaveform))
             return
         }
-        let trainer = try Trainer(config: config, data: data, run: run, resume: resume, threads: threads)
+        let trainer = try Trainer(config: config, data: data, run: run, resume: resuming,
+                                  threads: threads ?? TrainingConfig.defaultThreads)
         let resolved = trainer.state.config
         try RunFolder.writeJSON(description(resolved, data, folder,
                                             parameters: resolved.model.parameterCount,
@@ -139,7 +85,7 @@ struct TrainCommand: ParsableCommand {
         printError("training \(resolved.model.cell.rawValue)-\(resolved.model.units) "
             + "(\(resolved.model.recurrentParameterCount) recurrent / \(resolved.model.parameterCount) total parameters) "
             + "on \(data.train.count) recordings, BLAS kernels \(BLASRuntime.coreName)"
-            + (resume ? ", resuming at update \(trainer.state.progress.update)" : ""))
+            + (resuming ? ", resuming at update \(trainer.state.progress.update)" : ""))
         let interrupt = InterruptFlag()
         interrupt.install()
         let progress = ProgressDisplay()

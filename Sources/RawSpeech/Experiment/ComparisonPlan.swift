@@ -1,10 +1,12 @@
 // The paper's experiment as a plan: for each cell at one recurrent-parameter budget, a
 // learning-rate search (trials drawn log-uniformly with log(lr) in [-12, -6], the same
 // draws for every cell), then the best rate retrained with further seeds. The plan names
-// every run folder, so an interrupted comparison resumes where it stopped. Running the
-// plan's trainings is the CLI's job (they are separate processes, in parallel).
+// every run folder, so an interrupted comparison resumes where it stopped. Each run is a
+// TrainingSettings value; running the plan's trainings is the CLI's job (they are separate
+// `rawspeech train` processes, in parallel).
 import RawSpeechCore
 import RawSpeechNetwork
+import RawSpeechTraining
 import Foundation
 
 /// One training run of a comparison.
@@ -42,9 +44,21 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         case weightNoise = "weight_noise", batch, steps, patience, evalEvery = "eval_every", preset
     }
 
+    /// Learning rates drawn per cell: the paper's 10.
+    public static let defaultTrials = 10
+    /// Minutes per run: enough for the 169K models to pass their steepest descent on the
+    /// default corpus while a 3-cell, 10-trial comparison fits in an afternoon on 2 cores.
+    public static let defaultMinutes = 5.0
+    /// The `quick` preset (demos): one learning rate, no weight noise, 3 minutes per run.
+    public static let quickLearningRates = [1e-3]
+    public static let quickWeightNoise = 0.0
+    public static let quickMinutes = 3.0
+
     public init(data: String, cells: [Cell], budget: Int, learningRates: [Double], seeds: Int,
-                minutes: Double, weightNoise: Double, batch: Int = 32, steps: Int = 100,
-                patience: Int = 10, evalEvery: Int = 100, preset: String? = nil) {
+                minutes: Double, weightNoise: Double,
+                batch: Int = TrainingConfig.defaults.batch, steps: Int = TrainingConfig.defaults.steps,
+                patience: Int = TrainingConfig.defaults.patience, evalEvery: Int = TrainingConfig.defaults.evalEvery,
+                preset: String? = nil) {
         self.data = data
         self.cells = cells
         self.budget = budget
@@ -57,6 +71,25 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         self.patience = patience
         self.evalEvery = evalEvery
         self.preset = preset
+    }
+
+    /// The plan for what a caller chose, each nil taking its default: learning rates drawn
+    /// (`trials` of them, from `rateSeed`) unless given, and with `quick` the quick preset's
+    /// rates, weight noise and minutes; batch, steps, patience and evaluation interval as
+    /// `train`'s.
+    public static func choosing(data: String, cells: [Cell], budget: Int? = nil, learningRates: [Double]? = nil,
+                                trials: Int = defaultTrials, rateSeed: UInt64 = 1, seeds: Int = 1, quick: Bool = false,
+                                minutes: Double? = nil, weightNoise: Double? = nil, batch: Int? = nil,
+                                steps: Int? = nil, patience: Int? = nil, evalEvery: Int? = nil) -> ComparisonPlan {
+        let defaults = TrainingConfig.defaults
+        let rates = learningRates ?? (quick ? quickLearningRates : sampleLearningRates(count: trials, seed: rateSeed))
+        return ComparisonPlan(
+            data: data, cells: cells, budget: budget ?? TrainingConfig.defaultBudget, learningRates: rates, seeds: seeds,
+            minutes: minutes ?? (quick ? quickMinutes : defaultMinutes),
+            weightNoise: weightNoise ?? (quick ? quickWeightNoise : defaults.weightNoise),
+            batch: batch ?? defaults.batch, steps: steps ?? defaults.steps,
+            patience: patience ?? defaults.patience, evalEvery: evalEvery ?? defaults.evalEvery,
+            preset: quick ? "quick" : nil)
     }
 
     /// `count` learning rates with log(lr) uniform in [-12, -6] (the paper's search range),
@@ -93,14 +126,54 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         }
     }
 
-    /// `rawspeech train` arguments for one run (the data folder and output folder first);
-    /// `threads` is each run's share of the cores.
-    public func trainArguments(_ run: PlannedRun, output: URL, threads: Int = 1) -> [String] {
-        [data, "--output", output.appendingPathComponent(run.folder).path,
-         "--cell", run.cell.rawValue, "--units", "\(run.units)",
-         "--learning-rate", "\(run.learningRate)", "--seed", "\(run.seed)",
-         "--minutes", "\(minutes)", "--weight-noise", "\(weightNoise)",
-         "--batch", "\(batch)", "--steps", "\(steps)",
-         "--patience", "\(patience)", "--eval-every", "\(evalEvery)", "--threads", "\(threads)"]
+    /// The settings of one run (threads aside: each run's share of the cores is the
+    /// scheduler's business).
+    public func settings(for run: PlannedRun) -> TrainingSettings {
+        var settings = TrainingSettings()
+        settings.cell = run.cell
+        settings.units = run.units
+        settings.learningRate = run.learningRate
+        settings.seed = run.seed
+        settings.minutes = minutes
+        settings.weightNoise = weightNoise
+        settings.batch = batch
+        settings.steps = steps
+        settings.patience = patience
+        settings.evalEvery = evalEvery
+        return settings
+    }
+
+    /// The settings of the linear baseline run (it has no learning rate or schedule).
+    public var linearSettings: TrainingSettings {
+        var settings = TrainingSettings()
+        settings.linear = true
+        return settings
+    }
+
+    /// Each cell's winning trial of the learning-rate search: the lowest best validation
+    /// NLL among `trials` (runs paired with their outcomes); non-finite results never win,
+    /// and the earlier trial wins a tie.
+    public func bestTrials(_ trials: [(run: PlannedRun, outcome: RunOutcome)]) throws -> [Cell: PlannedRun] {
+        var best: [Cell: PlannedRun] = [:]
+        for cell in cells {
+            let candidates = trials.filter { $0.run.cell == cell && $0.outcome.bestValidNLL.isFinite }
+            guard let winner = candidates.min(by: { $0.outcome.bestValidNLL < $1.outcome.bestValidNLL }) else {
+                throw ComparisonError.noFiniteTrial(cell: cell)
+            }
+            best[cell] = winner.run
+        }
+        return best
+    }
+}
+
+/// Why a comparison cannot go on.
+public enum ComparisonError: Error, Equatable, CustomStringConvertible {
+    /// No trial of `cell` reached a finite validation NLL.
+    case noFiniteTrial(cell: Cell)
+
+    public var description: String {
+        switch self {
+        case .noFiniteTrial(let cell): "no \(cell.rawValue) run reached a finite validation NLL"
+        }
     }
 }

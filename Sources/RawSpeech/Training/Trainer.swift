@@ -30,17 +30,63 @@ extension RunOutcome {
     }
 }
 
-public enum TrainingError: Error, CustomStringConvertible {
+/// Why a run cannot start, resume or go on. Values, not advice: the command line words
+/// them with its flag names.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    /// No training recording is long enough for one chunk of `steps` frames.
     case noChunks(steps: Int)
-    case mismatch(String)
-    case diverged(String)
+    /// The model's frames (input -> target samples) are not the data's.
+    case frameMismatch(model: FrameSpec, data: FrameSpec)
+    /// Resuming on a data folder of another sample rate or frame layout than the run's.
+    case dataMismatch(checkpoint: String, runRate: Int, runFrame: FrameSpec, dataRate: Int, dataFrame: FrameSpec)
+    /// Resuming on other training data (its normalization differs from the run's).
+    case dataChanged(checkpoint: String, run: Normalization, data: Normalization)
+    /// The data folder's training split has no variance (silent or empty).
+    case silentTrainingSplit(folder: String, std: Double)
+    /// The data folder has no validation recordings (early stopping needs some).
+    case emptyValidSplit(folder: String)
+    /// Resuming with a setting the run cannot change: `value` asked for, `saved` recorded.
+    case resumeConflict(setting: TrainingSetting, value: String, saved: String)
+    /// The loss stayed non-finite through `rollbacks` rollbacks, down to `learningRate`.
+    case diverged(rollbacks: Int, learningRate: Double)
 
     public var description: String {
         switch self {
-        case .noChunks(let steps): "no training recording has \(steps) frames for one chunk: lower --steps"
-        case .mismatch(let message): message
-        case .diverged(let message): message
+        case .noChunks(let steps):
+            "no training recording has \(steps) frames for one chunk"
+        case let .frameMismatch(model, data):
+            "model frames \(model.input)->\(model.target) do not match the data's \(data.input)->\(data.target)"
+        case let .dataMismatch(path, runRate, runFrame, dataRate, dataFrame):
+            "\(path): this run was trained at \(runRate) Hz with frames \(runFrame.input)/\(runFrame.target)/\(runFrame.hop), "
+                + "the data folder has \(dataRate) Hz and \(dataFrame.input)/\(dataFrame.target)/\(dataFrame.hop): "
+                + "use the data folder the run started with"
+        case let .dataChanged(path, run, data):
+            "\(path): this run was trained on data of mean \(run.mean) and std \(run.std), the data folder's are "
+                + "\(data.mean) and \(data.std): use the data folder the run started with"
+        case let .silentTrainingSplit(folder, std):
+            "\(folder): the training split has no variance (train_std \(std)): is it silent or empty?"
+        case .emptyValidSplit(let folder):
+            "\(folder): the valid split is empty; early stopping needs one"
+        case let .resumeConflict(setting, value, saved):
+            "\(setting.rawValue) \(value) differs from the run's \(saved)"
+        case let .diverged(rollbacks, rate):
+            "the loss stayed non-finite after \(rollbacks) rollbacks (learning rate down to \(rate))"
         }
+    }
+}
+
+extension TrainingState {
+    /// Continues with `config` (TrainingSettings.resumed of the recorded one): its stopping
+    /// rules, schedule and optimizer settings from the next update on, and a new learning
+    /// rate in place of the current (possibly rolled-back) one. The model's shape, the
+    /// batch layout and the seed must be the recorded ones.
+    package mutating func resume(with config: TrainingConfig) throws {
+        if let difference = config.shapeDifference(from: self.config) {
+            throw TrainingError.resumeConflict(setting: difference.setting, value: difference.value,
+                                               saved: difference.saved)
+        }
+        if config.learningRate != self.config.learningRate { progress.learningRate = config.learningRate }
+        self.config = config
     }
 }
 
@@ -62,20 +108,30 @@ public final class Trainer {
     private var gradient: [Float]
     private var noisy: [Float]
 
-    /// A new run (or, with `resume`, the run saved in `run`'s checkpoint). `threads` > 1 splits
+    /// A new run (or, with `resume`, the run saved in `run`'s checkpoint, continued with
+    /// `config`: see `TrainingState.resume(with:)`). `threads` > 1 splits
     /// each batch into that many groups of sequences trained concurrently (at most B): the
     /// same update to float rounding, bitwise reproducible for a given `threads`.
     public init(config: TrainingConfig, data: TrainingData, run: RunFolder, resume: Bool, threads: Int = 1) throws {
         self.run = run
         self.data = data
+        // A resumed run is checked against its data first: a frame mismatch then names both folders' frames.
+        var resumed: TrainingState?
+        if resume, FileManager.default.fileExists(atPath: run.checkpoint.path) {
+            var saved = try Checkpoint.readState(from: run.checkpoint)
+            try Self.checkCompatible(saved: saved, data: data, path: run.checkpoint.path)
+            try saved.resume(with: config)
+            resumed = saved
+        }
         guard config.model.inputSize == data.frame.input, config.model.targetSize == data.frame.target else {
-            throw TrainingError.mismatch("model frames \(config.model.inputSize)->\(config.model.targetSize) do not match the data's \(data.frame.input)->\(data.frame.target)")
+            throw TrainingError.frameMismatch(
+                model: FrameSpec(input: config.model.inputSize, target: config.model.targetSize, hop: data.frame.hop),
+                data: data.frame)
         }
         network = RecurrentMDN<Float>(config: config.model)
-        if resume, FileManager.default.fileExists(atPath: run.checkpoint.path) {
-            state = try Checkpoint.readState(from: run.checkpoint)
-            try Self.checkCompatible(saved: state, data: data, path: run.checkpoint.path)
-            try run.truncateMetrics(after: state.progress.update)
+        if let resumed {
+            state = resumed
+            try run.truncateMetrics(after: resumed.progress.update)
         } else {
             var rng = SeededGenerator(seed: config.seed)
             var parameters = [Float](repeating: 0, count: network.parameterCount)
@@ -104,9 +160,16 @@ public final class Trainer {
         noisy = gradient
     }
 
+    /// Groups of sequences each batch is split into (1: the batch runs whole).
+    public var partCount: Int { split?.partCount ?? 1 }
+
     package static func checkCompatible(saved: TrainingState, data: TrainingData, path: String) throws {
         if saved.model.sampleRate != data.sampleRate || saved.model.frame != data.frame {
-            throw TrainingError.mismatch("\(path): this run was trained at \(saved.model.sampleRate) Hz with frames \(saved.model.frame.input)/\(saved.model.frame.target)/\(saved.model.frame.hop), the data folder has \(data.sampleRate) Hz and \(data.frame.input)/\(data.frame.target)/\(data.frame.hop): use the data folder the run started with")
+            throw TrainingError.dataMismatch(checkpoint: path, runRate: saved.model.sampleRate, runFrame: saved.model.frame,
+                                             dataRate: data.sampleRate, dataFrame: data.frame)
+        }
+        if saved.model.normalization != data.normalization {
+            throw TrainingError.dataChanged(checkpoint: path, run: saved.model.normalization, data: data.normalization)
         }
     }
 
@@ -153,7 +216,7 @@ public final class Trainer {
                 state.rng = SeededGenerator(seed: config.seed &+ UInt64(state.progress.rollbacks))
                 onEvent(.rollback(update: previous.update, newLearningRate: state.progress.learningRate))
                 if state.progress.rollbacks > 20 {
-                    throw TrainingError.diverged("the loss stayed non-finite after 20 rollbacks; lower --learning-rate")
+                    throw TrainingError.diverged(rollbacks: state.progress.rollbacks, learningRate: state.progress.learningRate)
                 }
                 continue
             }

@@ -28,7 +28,7 @@ extension TrainingData {
     public static func load(_ folder: DataFolder) throws -> TrainingData {
         let summary = folder.summary
         guard summary.trainStd > 0 else {
-            throw TrainingError.mismatch("\(folder.url.path): the training split has no variance (train_std \(summary.trainStd)): is it silent or empty?")
+            throw TrainingError.silentTrainingSplit(folder: folder.url.path, std: summary.trainStd)
         }
         let normalization = Normalization(mean: summary.trainMean, std: summary.trainStd)
         func normalized(_ split: Split) throws -> [[Float]] {
@@ -37,7 +37,7 @@ extension TrainingData {
         let train = try normalized(.train)
         let valid = try normalized(.valid)
         guard !valid.isEmpty else {
-            throw TrainingError.mismatch("\(folder.url.path): the valid split is empty; early stopping needs one (rawspeech manifest --valid)")
+            throw TrainingError.emptyValidSplit(folder: folder.url.path)
         }
         return TrainingData(train: train, valid: valid, normalization: normalization,
                             sampleRate: summary.sampleRate, frame: summary.frame)

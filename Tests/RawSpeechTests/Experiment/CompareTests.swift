@@ -3,6 +3,9 @@
 // then resumes without redoing finished runs.
 import Foundation
 import Testing
+@testable import RawSpeechCore
+@testable import RawSpeechNetwork
+@testable import RawSpeechTraining
 @testable import RawSpeechExperiment
 
 @Suite struct CompareTests {
@@ -29,8 +32,61 @@ import Testing
         #expect(seeds.map(\.folder) == ["tanh/seed-2", "tanh/seed-3", "gru/seed-2", "gru/seed-3",
                                         "lstm/seed-2", "lstm/seed-3"])
         #expect(seeds.first?.learningRate == 1e-4)
-        let arguments = plan.trainArguments(plan.trialRuns[2], output: URL(fileURLWithPath: "/out"))
-        #expect(arguments.starts(with: ["/d", "--output", "/out/gru/trial-1", "--cell", "gru", "--units", "227"]))
+    }
+
+    @Test func eachRunIsTypedSettingsThatResolveToThePlannedConfig() {
+        let plan = ComparisonPlan(data: "/d", cells: [.tanh, .lstm], budget: 169_000, learningRates: [2e-4],
+                                  seeds: 1, minutes: 2.5, weightNoise: 0, batch: 16, steps: 50,
+                                  patience: 3, evalEvery: 25)
+        let run = plan.trialRuns[1]
+        let config = plan.settings(for: run).newConfig(frame: .paper)
+        #expect(config.model.cell == .lstm && config.model.units == 195 && !config.linear)
+        #expect(config.learningRate == 2e-4 && config.seed == 1 && config.minutes == 2.5 && config.weightNoise == 0)
+        #expect(config.batch == 16 && config.steps == 50 && config.patience == 3 && config.evalEvery == 25)
+        // What the plan does not set is the trainer's default.
+        #expect(config.clip == TrainingConfig.defaults.clip && config.updates == nil)
+        #expect(config.checkpointEvery == TrainingConfig.defaults.checkpointEvery)
+        #expect(plan.linearSettings.newConfig().linear)
+        // A plan's own defaults are the trainer's.
+        let plain = ComparisonPlan(data: "/d", cells: [.gru], budget: 1000, learningRates: [1e-3], seeds: 1,
+                                   minutes: 1, weightNoise: 0)
+        #expect(plain.batch == TrainingConfig.defaults.batch && plain.steps == TrainingConfig.defaults.steps)
+        #expect(plain.patience == TrainingConfig.defaults.patience && plain.evalEvery == TrainingConfig.defaults.evalEvery)
+    }
+
+    @Test func choicesNotMadeTakeTheDefaultsOrThePresets() {
+        let plain = ComparisonPlan.choosing(data: "/d", cells: [.gru], trials: 4, rateSeed: 9)
+        #expect(plain.learningRates == ComparisonPlan.sampleLearningRates(count: 4, seed: 9))
+        #expect(plain.budget == 169_000 && plain.minutes == ComparisonPlan.defaultMinutes)
+        #expect(plain.weightNoise == TrainingConfig.defaults.weightNoise && plain.preset == nil)
+        let quick = ComparisonPlan.choosing(data: "/d", cells: [.gru], quick: true, batch: 8)
+        #expect(quick.learningRates == ComparisonPlan.quickLearningRates && quick.weightNoise == ComparisonPlan.quickWeightNoise)
+        #expect(quick.minutes == ComparisonPlan.quickMinutes && quick.preset == "quick" && quick.batch == 8)
+        // What is given wins over the preset.
+        let given = ComparisonPlan.choosing(data: "/d", cells: [.gru], learningRates: [3e-4], quick: true,
+                                            minutes: 1, weightNoise: 0.05)
+        #expect(given.learningRates == [3e-4] && given.minutes == 1 && given.weightNoise == 0.05)
+    }
+
+    static func outcome(_ nll: Double) -> RunOutcome {
+        RunOutcome(reason: .minutes, updates: 10, seconds: 1, bestValidNLL: nll, bestUpdate: 10, rollbacks: 0,
+                   trainStepsPerSecond: 1)
+    }
+
+    @Test func bestTrialIsTheLowestFiniteValidationNLLPerCell() throws {
+        let plan = ComparisonPlan(data: "/d", cells: [.tanh, .gru], budget: 169_000,
+                                  learningRates: [1e-4, 1e-3, 1e-2], seeds: 2, minutes: 1, weightNoise: 0)
+        let runs = plan.trialRuns
+        // tanh: the middle rate wins; gru: the best is NaN (diverged) and must not win, and
+        // of two equal results the earlier trial does.
+        let nlls: [Double] = [-1.0, -3.0, -2.0, .nan, -0.5, -0.5]
+        let best = try plan.bestTrials(Array(zip(runs, nlls.map(Self.outcome))).map { (run: $0.0, outcome: $0.1) })
+        #expect(best[.tanh]?.folder == "tanh/trial-2" && best[.tanh]?.learningRate == 1e-3)
+        #expect(best[.gru]?.folder == "gru/trial-2")
+        #expect(plan.seedRuns(bestRates: best.mapValues(\.learningRate)).map(\.learningRate) == [1e-3, 1e-3])
+
+        let diverged = zip(runs, [-1.0, -2.0, -3.0, .nan, .infinity, .nan].map(Self.outcome)).map { (run: $0.0, outcome: $0.1) }
+        #expect(throws: ComparisonError.noFiniteTrial(cell: .gru)) { try plan.bestTrials(diverged) }
     }
 
     @Test func compareEndToEndAndResume() throws {

@@ -124,11 +124,93 @@ import Testing
         (["--learning-rate", "-1"], "--learning-rate"),
         (["--cell", "rnn"], "--cell"),
         (["--params", "lots"], "--params"),
+        (["--cell", "linear", "--units", "32"], "--cell linear takes no --units"),
+        (["--cell", "linear", "--layers", "2"], "--cell linear takes no --layers"),
+        (["--cell", "linear", "--components", "4"], "--cell linear takes no --components"),
+        (["--cell", "linear", "--gru-form", "cudnn"], "--cell linear takes no --gru-form"),
+        (["--threads", "0"], "--threads"),
     ])
     func invalidFlagsAreNamed(flags: [String], named: String) throws {
         let result = try Self.command(["train", "/nonexistent", "--output", "/tmp/unused-run"] + flags)
         #expect(result.status != 0)
         #expect(result.stderr.contains(named), "\(result.stderr)")
+    }
+
+    @Test func resumeRefusesAChangedShapeAndAppliesANewSchedule() throws {
+        let scratch = ScratchFolder()
+        let data = try Self.makeData(scratch, name: "data")
+        let run = scratch.file("run").path
+        let first = try Self.command(["train", data, "--output", run, "--updates", "20"] + Self.tiny)
+        #expect(first.status == 0, "\(first.stderr)")
+        let checkpoint = URL(fileURLWithPath: run + "/checkpoint.ckpt")
+        let before = try Data(contentsOf: checkpoint)
+
+        for (flags, message) in [
+            (["--cell", "lstm"], "--cell lstm differs from the run's gru; start a new --output or drop the flag"),
+            (["--seed", "6"], "--seed 6 differs from the run's 5"),
+            (["--batch", "8"], "--batch 8 differs from the run's 4"),
+        ] {
+            // Later flags win: the run's own tiny flags, then the change.
+            let refused = try Self.command(["train", data, "--output", run, "--resume"] + Self.tiny + flags)
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains(message), "\(refused.stderr)")
+        }
+        let linear = try Self.command(["train", data, "--output", run, "--resume", "--cell", "linear"])
+        #expect(linear.status != 0 && linear.stderr.contains("--cell linear differs from the run's gru"), "\(linear.stderr)")
+        let budget = try Self.command(["train", data, "--output", run, "--resume", "--params", "3k"])
+        #expect(budget.status != 0)
+        #expect(budget.stderr.contains("--params 3k gives --units 22, which differs from the run's 12"), "\(budget.stderr)")
+        #expect(try Data(contentsOf: checkpoint) == before, "a refused resume changed the checkpoint")
+
+        // Only the flags given count: no model flags at all resumes the run as it was, and the
+        // new stopping rule and learning rate apply.
+        let resumed = try Self.command(["train", data, "--output", run, "--resume", "--updates", "60",
+                                        "--learning-rate", "3e-3"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let state = try Checkpoint.readState(from: checkpoint)
+        #expect(state.progress.update == 60 && state.config.updates == 60)
+        #expect(state.config.learningRate == 3e-3 && state.progress.learningRate == 3e-3)
+        #expect(state.config.model.units == 12 && state.config.seed == 5 && state.config.batch == 4)
+        let lines = try RunFolder(url: URL(fileURLWithPath: run)).readMetrics()
+        #expect(lines.last?.update == 60 && lines.last?.learningRate == 3e-3)
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/config.json"))) as! [String: Any]
+        #expect(config["learning_rate"] as? Double == 3e-3)
+    }
+
+    @Test func helpListsEveryFlagWithItsDefault() throws {
+        // Help text wraps at the terminal's width: compare with the whitespace collapsed.
+        func text(_ arguments: [String]) throws -> String {
+            try Self.command(arguments).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        let help = try text(["train", "--help"])
+        for flag in ["--cell", "--units", "--params", "--layers", "--components", "--gru-form", "--sigma-floor",
+                     "--output", "--learning-rate", "--clip", "--weight-noise", "--batch", "--steps", "--updates",
+                     "--minutes", "--eval-every", "--patience", "--checkpoint-every", "--seed", "--threads", "--resume"] {
+            #expect(help.contains(" " + flag + " "), "train --help lacks \(flag)")
+        }
+        for text in ["default: gru", "default: 169k", "default: 0.001)", "default: 0.075", "default: 32", "default: 500"] {
+            #expect(help.contains(text), "train --help lacks \(text)")
+        }
+        let compare = try text(["compare", "--help"])
+        #expect(compare.contains("(default: 169k)") && !compare.contains("ParameterBudget"), "\(compare)")
+        #expect(compare.contains("default 5; 3 with --quick"), "\(compare)")
+    }
+
+    /// `bench train` on the shared model and batch flags: the fields tools/bench-train reads.
+    @Test func benchTrainPrintsItsFields() throws {
+        let result = try Self.command(["bench", "train", "--cell", "lstm", "--units", "8", "--components", "2",
+                                       "--batch", "4", "--steps", "10", "--seconds", "0.05", "--parallel", "2", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(fields["cell"] as? String == "lstm" && fields["units"] as? Int == 8 && fields["components"] as? Int == 2)
+        #expect(fields["batch"] as? Int == 4 && fields["steps"] as? Int == 10 && fields["parallel"] as? Int == 2)
+        for key in ["train_steps_per_second", "inference_steps_per_second", "train_steps_per_cpu_second",
+                    "train_sgemm_bound_steps_per_second", "train_fraction_of_sgemm_bound", "final_loss"] {
+            let value = fields[key] as? Double
+            #expect(value?.isFinite == true && value! != 0, "\(key): \(String(describing: fields[key]))")
+        }
+        let linear = try Self.command(["bench", "train", "--cell", "linear"])
+        #expect(linear.status != 0 && linear.stderr.contains("--cell"))
     }
 
     @Test func missingDataFolderIsNamed() throws {

@@ -134,3 +134,114 @@ func temporaryRunFolder(_ name: String) -> RunFolder {
         #expect(lines.allSatisfy { $0.validNLL.isFinite })
     }
 }
+
+/// What a resumed run keeps and what it takes from the caller, through the library.
+@Suite struct TrainingSettingsTests {
+    @Test func nothingChosenIsEveryDefault() {
+        #expect(TrainingSettings().newConfig(frame: .paper) == TrainingConfig.defaults)
+        #expect(TrainingConfig.defaults.model.units == 227)
+        var settings = TrainingSettings()
+        settings.cell = .tanh
+        settings.budget = 169_000
+        #expect(settings.newConfig().model.units == 400)
+        settings.units = 7
+        #expect(settings.newConfig().model.units == 7)  // units win over a budget
+        // The frame comes from the data folder.
+        #expect(TrainingSettings().newConfig(frame: FrameSpec(input: 16)).model.inputSize == 16)
+    }
+
+    static var saved: TrainingConfig {
+        var config = TrainingConfig(model: ModelConfig(cell: .gru, units: 227))
+        (config.updates, config.learningRate, config.seed, config.batch) = (200, 2e-3, 7, 16)
+        return config
+    }
+
+    /// Each setting the run cannot change, set to another value, with its name and both values.
+    static let shapeChanges: [(TrainingSetting, String, String, @Sendable (inout TrainingSettings) -> Void)] = [
+        (.cell, "lstm", "gru", { $0.cell = .lstm }),
+        (.cell, "linear", "gru", { $0.linear = true }),
+        (.units, "64", "227", { $0.units = 64 }),
+        (.units, "354", "227", { $0.budget = 400_000 }),  // 3(20H + H^2 + H) <= 400,400
+        (.layers, "2", "1", { $0.layers = 2 }),
+        (.components, "5", "20", { $0.components = 5 }),
+        (.gruForm, "cudnn", "paper", { $0.gruForm = .cudnn }),
+        (.sigmaFloor, "0.01", "0.001", { $0.sigmaFloor = 0.01 }),
+        (.batch, "32", "16", { $0.batch = 32 }),
+        (.steps, "50", "100", { $0.steps = 50 }),
+        (.seed, "1", "7", { $0.seed = 1 }),
+    ]
+
+    @Test(arguments: 0 ..< 11) func aChangedShapeIsRefusedByName(index: Int) {
+        let (setting, value, saved, change) = Self.shapeChanges[index]
+        var settings = TrainingSettings()
+        change(&settings)
+        #expect(throws: TrainingError.resumeConflict(setting: setting, value: value, saved: saved)) {
+            try settings.resumed(Self.saved)
+        }
+    }
+
+    @Test func theSameShapeGivenAgainIsAccepted() throws {
+        var settings = TrainingSettings()
+        (settings.cell, settings.budget, settings.layers, settings.batch, settings.seed) = (.gru, 169_000, 1, 16, 7)
+        #expect(try settings.resumed(Self.saved) == Self.saved)
+        #expect(try TrainingSettings().resumed(Self.saved) == Self.saved)
+    }
+
+    @Test func stoppingRulesScheduleAndOptimizerApply() throws {
+        var settings = TrainingSettings()
+        (settings.updates, settings.minutes, settings.evalEvery, settings.patience) = (300, 2, 25, 0)
+        (settings.checkpointEvery, settings.learningRate, settings.clip, settings.weightNoise) = (75, 5e-4, 0.5, 0)
+        let config = try settings.resumed(Self.saved)
+        #expect(config.updates == 300 && config.minutes == 2 && config.evalEvery == 25 && config.patience == 0)
+        #expect(config.checkpointEvery == 75 && config.learningRate == 5e-4 && config.clip == 0.5 && config.weightNoise == 0)
+        #expect(config.model == Self.saved.model && config.seed == 7 && config.batch == 16)
+    }
+
+    func smallConfig() -> TrainingConfig {
+        var config = TrainingConfig(model: ModelConfig(cell: .gru, units: 8, components: 2))
+        (config.batch, config.steps, config.evalEvery, config.checkpointEvery, config.patience) = (4, 10, 20, 20, 0)
+        config.updates = 40
+        return config
+    }
+
+    @Test func aResumedRunTrainsToTheNewLimitWithTheNewRate() throws {
+        let data = syntheticData(trainSeconds: 2, validSeconds: 0.5)
+        let run = temporaryRunFolder("resume-settings")
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        try run.create()
+        let first = try Trainer(config: smallConfig(), data: data, run: run, resume: false).train()
+        #expect(first.reason == .updates && first.progress.update == 40)
+
+        var settings = TrainingSettings()
+        (settings.updates, settings.learningRate, settings.evalEvery) = (100, 4e-4, 30)
+        let saved = try Checkpoint.readState(from: run.checkpoint).config
+        let trainer = try Trainer(config: try settings.resumed(saved), data: data, run: run, resume: true)
+        #expect(trainer.state.progress.update == 40 && trainer.state.progress.learningRate == 4e-4)
+        let second = try trainer.train()
+        #expect(second.reason == .updates && second.progress.update == 100)
+        let lines = try run.readMetrics()
+        #expect(lines.map(\.update) == [20, 40, 60, 90, 100])
+        #expect(lines.map(\.learningRate) == [1e-3, 1e-3, 4e-4, 4e-4, 4e-4])
+        #expect(try Checkpoint.readState(from: run.checkpoint).config.updates == 100)
+    }
+
+    @Test func theTrainerRefusesAnotherShapeOrOtherDataOnResume() throws {
+        let data = syntheticData(trainSeconds: 2, validSeconds: 0.5)
+        let run = temporaryRunFolder("resume-refused")
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        try run.create()
+        _ = try Trainer(config: smallConfig(), data: data, run: run, resume: false).train()
+
+        var other = smallConfig()
+        other.model.cell = .lstm
+        #expect(throws: TrainingError.resumeConflict(setting: .cell, value: "lstm", saved: "gru")) {
+            try Trainer(config: other, data: data, run: run, resume: true)
+        }
+        var shifted = data
+        shifted.normalization.mean += 0.01
+        #expect(throws: TrainingError.dataChanged(checkpoint: run.checkpoint.path, run: data.normalization,
+                                                  data: shifted.normalization)) {
+            try Trainer(config: smallConfig(), data: shifted, run: run, resume: true)
+        }
+    }
+}
