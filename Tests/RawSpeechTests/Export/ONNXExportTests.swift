@@ -16,8 +16,12 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The reference environment's python with onnx and onnxruntime (installed if missing).
-    static func python() throws -> String {
+    /// The reference environment's python with onnx and onnxruntime, installed if missing
+    /// (tools/test installs them up front). Made once per process: two suites installing
+    /// into one environment at the same time would break it.
+    static func python() throws -> String { try referencePython.get() }
+
+    private static let referencePython: Result<String, Error> = Result {
         let (status, stdout, stderr) = try EvalProcess.run(root.appendingPathComponent("tools/reference-env").path,
                                                            ["onnx", "onnxruntime"])
         guard status == 0 else { throw CheckFailed("tools/reference-env onnx onnxruntime failed: \(stderr)") }
