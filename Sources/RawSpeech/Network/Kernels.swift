@@ -1,5 +1,5 @@
-// Every CKernels function, wrapped once: the only file that calls CKernels (Training's
-// RMSProp comes through here too). Each wrapper takes the variant to run, defaulting to
+// Every CKernels kernel, wrapped once: with CPUFeatures.swift (which reads the detection)
+// the only Swift that calls CKernels (Training's RMSProp comes through here too). Each wrapper takes the variant to run, defaulting to
 // the one decided for this process (`KernelVariant.current`); the tests pass others to
 // compare every variant the CPU can run with the Swift references. A wrapper returns
 // false (or nil) where its kernel has no code for the variant, and the caller then runs
