@@ -10,9 +10,11 @@
 // - operations (gemm, rowDots, transposedCopy, mixtureTerms, sigmoidArray, tanhArray):
 //   always do the job; Float falls back to the reference itself where CKernels has no code
 //   for the variant;
-// - fast paths (mixtureForwardRows, mixtureGradientRows, the paper GRU's passes, the
-//   packed product): return false (or nil), touching nothing, where they do not run
-//   (always for Double); the caller then runs its own reference loop, kept next to it.
+// - fast paths (mixtureForwardRows, mixtureGradientRows, the paper GRU's passes): return
+//   false (or nil), touching nothing, where they do not run (always for Double); the
+//   caller then runs its own reference loop, kept next to it. The packed product is one
+//   too, but its user asks `hasPackedProduct` first (the packs cost memory) and otherwise
+//   runs `gemm`.
 import COpenBLAS
 import Foundation
 
