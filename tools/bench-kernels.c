@@ -12,6 +12,7 @@
 #include "CKernels.h"
 
 static int repeats = 50;
+static int variant;  // the kernels' variant, decided once as the Swift side does (KernelVariant.current)
 static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -43,7 +44,7 @@ static void perStep(int m, int k, int n, int ldb, const char *label) {
   float *packed = buffer((size_t)rs_packed_panels_size(k, n));
   rs_pack_panels(k, n, b, ldb, 1, packed);
   double ours, blas;
-  BEST(ours, rs_gemm_packed(m, n, k, a, k, packed, 1, c, n));
+  BEST(ours, rs_gemm_packed(variant, m, n, k, a, k, packed, 1, c, n));
   BEST(blas, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, ldb, 1, c, n));
   row(label, ours, blas, "OpenBLAS sgemm");
   free(a); free(b); free(c); free(packed);
@@ -54,7 +55,7 @@ static void chunk(int m, int k, int n, const char *label) {
   float *a = buffer((size_t)m * k), *b = buffer((size_t)k * n), *c = buffer((size_t)m * n);
   float *packed = buffer((size_t)rs_packed_panels_size(k, n));
   double ours, blas;
-  BEST(ours, { rs_pack_panels(k, n, b, n, 1, packed); rs_gemm_packed(m, n, k, a, k, packed, 1, c, n); });
+  BEST(ours, { rs_pack_panels(k, n, b, n, 1, packed); rs_gemm_packed(variant, m, n, k, a, k, packed, 1, c, n); });
   BEST(blas, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, n, 1, c, n));
   row(label, ours, blas, "OpenBLAS sgemm");
   free(a); free(b); free(c); free(packed);
@@ -102,17 +103,17 @@ static void rowDots(void) {
   const int H = 227, W = 681, padded = (H + 15) / 16 * 16;
   float *u = buffer((size_t)H * W), *ut = buffer((size_t)W * padded), *x = buffer(padded), *y = buffer(W);
   double ours, blas, read = 0;
-  BEST(ours, rs_row_dots(W, H, ut, padded, x, 0, y));
+  BEST(ours, rs_row_dots(variant, W, H, ut, padded, x, 0, y));
   BEST(blas, cblas_sgemv(CblasRowMajor, CblasTrans, H, W, 1, u, W, x, 1, 0, y, 1));
   row("B = 1: h U, GRU-227 (row dots, transposed U)", ours, blas, "OpenBLAS sgemv");
   // Backward's d h_{t-1} = dG U^T: dot products over U's rows, on a copy padded to 16.
   const int paddedW = (W + 15) / 16 * 16;
   float *up = buffer((size_t)H * paddedW), *g = buffer(paddedW);
-  BEST(ours, rs_row_dots(H, W, up, paddedW, g, 0, y));
+  BEST(ours, rs_row_dots(variant, H, W, up, paddedW, g, 0, y));
   BEST(blas, cblas_sgemv(CblasRowMajor, CblasNoTrans, H, W, 1, u, W, g, 1, 0, y, 1));
   row("B = 1: dG U^T, GRU-227 (row dots, padded U)", ours, blas, "OpenBLAS sgemv");
   free(up); free(g);
-  if (rs_kernels_variant() == RS_KERNELS_AVX512) {
+  if (variant == RS_KERNELS_AVX512) {
     BEST(read, readAll(ut, (size_t)W * padded));
     printf("%-46s %9.1f us  (%zu KB, 64-byte loads, the floor for streaming U)\n", "  a plain read of the transposed U",
            read * 1e6, (size_t)W * padded * 4 / 1024);
@@ -138,11 +139,12 @@ static void biasFold(void) {
 int main(int argc, char **argv) {
   if (argc > 1) repeats = atoi(argv[1]);
   openblas_set_num_threads(1);
+  variant = rs_kernels_variant();
   const char *variants[] = {"portable", "avx2", "avx512"};
   printf("# CKernels variant %s, OpenBLAS %s, 1 thread, best of %d calls each\n",
-         variants[rs_kernels_variant()], openblas_get_corename(), repeats);
+         variants[variant], openblas_get_corename(), repeats);
   printf("%-46s %12s  %-16s %12s  %s\n", "kernel (ours)", "time", "against", "time", "speed-up");
-  if (rs_kernels_variant() < RS_KERNELS_AVX512) {
+  if (variant < RS_KERNELS_AVX512) {
     printf("this CPU has no AVX-512: the packed kernel does not run here\n");
   } else {
     perStep(32, 227, 681, 681, "B = 32: h U, GRU-227 (32 x 227 x 681)");

@@ -142,8 +142,7 @@ static void rmsprop_avx2(ptrdiff_t count, float *p, float *v, const float *g, fl
 #endif
 
 int rs_sum_squares(int variant, ptrdiff_t count, const float *g, double *sum) {
-  if (variant > rs_kernels_variant()) variant = rs_kernels_variant();  // never run what the CPU lacks
-  switch (variant) {
+  switch (rs_runnable_variant(variant)) {
 #ifdef RS_X86
   case RS_KERNELS_AVX512: *sum = sum_squares_avx512(count, g); return 1;
   case RS_KERNELS_AVX2: *sum = sum_squares_avx2(count, g); return 1;
@@ -154,8 +153,7 @@ int rs_sum_squares(int variant, ptrdiff_t count, const float *g, double *sum) {
 
 int rs_rmsprop_step(int variant, ptrdiff_t count, float *p, float *v, const float *g, float scale,
                     float rate, float keep, float blend, float floor) {
-  if (variant > rs_kernels_variant()) variant = rs_kernels_variant();
-  switch (variant) {
+  switch (rs_runnable_variant(variant)) {
 #ifdef RS_X86
   case RS_KERNELS_AVX512: rmsprop_avx512(count, p, v, g, scale, rate, keep, blend, floor); return 1;
   case RS_KERNELS_AVX2: rmsprop_avx2(count, p, v, g, scale, rate, keep, blend, floor); return 1;

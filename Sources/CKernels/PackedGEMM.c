@@ -132,17 +132,17 @@ static void gemm_packed_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const floa
 }
 #endif
 
-int rs_gemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+int rs_gemm_packed(int variant, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                    const float *packed, float beta, float *c, ptrdiff_t ldc) {
-  return rs_gemm_packed_prefetch(m, n, k, a, lda, packed, beta, c, ldc, NULL, 0, NULL, 0);
+  return rs_gemm_packed_prefetch(variant, m, n, k, a, lda, packed, beta, c, ldc, NULL, 0, NULL, 0);
 }
 
-int rs_gemm_packed_prefetch(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+int rs_gemm_packed_prefetch(int variant, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                             const float *packed, float beta, float *c, ptrdiff_t ldc,
                             const float *prefetch, ptrdiff_t prefetchCount,
                             const float *prefetchSecond, ptrdiff_t prefetchSecondCount) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (rs_kernels_variant() == RS_KERNELS_AVX512) {
+  if (rs_runnable_variant(variant) == RS_KERNELS_AVX512) {
     gemm_packed_avx512(m, n, k, a, lda, packed, beta, c, ldc, prefetch, prefetchCount, prefetchSecond,
                        prefetchSecondCount);
     return 1;

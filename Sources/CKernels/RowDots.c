@@ -5,12 +5,8 @@
 // output is one dot product over a contiguous row, which streams at close to L2's read
 // rate (~145 GB/s measured): 5.4 us against 9.3 us for 227 x 681.
 // Four rows share each load of x; the k tail is masked (AVX-512) or scalar (AVX2), so
-// nothing past x[k - 1] or a row's end is ever read. The CPU check that picks every
-// kernel's variant (rs_kernels_variant) lives here too.
+// nothing past x[k - 1] or a row's end is ever read.
 #include "CKernels.h"
-
-#include <stdlib.h>
-#include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -116,42 +112,13 @@ static void row_dots_avx2(ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ld
 }
 #endif
 
-static int detected_variant = -1;
-
-/// The best variant the CPU runs, capped by RAWSPEECH_CKERNELS=portable|avx2 if set (to
-/// test and time the fallbacks on an AVX-512 machine; it never raises the variant).
-__attribute__((constructor))
-static void detect_variant(void) {
-  int best = RS_KERNELS_PORTABLE;
-#ifdef RS_X86
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) best = RS_KERNELS_AVX512;
-  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = RS_KERNELS_AVX2;
-#endif
-  const char *cap = getenv("RAWSPEECH_CKERNELS");
-  if (cap && strcmp(cap, "portable") == 0) best = RS_KERNELS_PORTABLE;
-  else if (cap && strcmp(cap, "avx2") == 0 && best > RS_KERNELS_AVX2) best = RS_KERNELS_AVX2;
-  detected_variant = best;
-}
-
-int rs_kernels_variant(void) {
-  if (detected_variant < 0) detect_variant();
-  return detected_variant;
-}
-
-void rs_row_dots_variant(int variant, ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
-                         const float *x, float beta, float *y) {
-  if (variant > rs_kernels_variant()) variant = rs_kernels_variant();  // never run what the CPU lacks
-  switch (variant) {
+void rs_row_dots(int variant, ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
+                 const float *x, float beta, float *y) {
+  switch (rs_runnable_variant(variant)) {
 #ifdef RS_X86
   case RS_KERNELS_AVX512: row_dots_avx512(n, k, w, ldw, x, beta, y); return;
   case RS_KERNELS_AVX2: row_dots_avx2(n, k, w, ldw, x, beta, y); return;
 #endif
   default: row_dots_portable(n, k, w, ldw, x, beta, y); return;
   }
-}
-
-void rs_row_dots(ptrdiff_t n, ptrdiff_t k, const float *w, ptrdiff_t ldw,
-                 const float *x, float beta, float *y) {
-  rs_row_dots_variant(rs_kernels_variant(), n, k, w, ldw, x, beta, y);
 }

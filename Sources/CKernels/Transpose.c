@@ -1,5 +1,5 @@
 // dst = src^T for a Float matrix (see include/CKernels.h): batch 1's transposed copy of U
-// (TransposedRecurrent in RowDotKernel.swift), made once per training update.
+// (TransposedRecurrent in Network/Cells/RecurrentProduct.swift), made once per training update.
 // Why: the element-by-element Swift loop reads U down its columns, ~2 cycles per element:
 // 4% of a tanh-400 B = 1 update (400 x 400). Here 8 x 8 blocks go through registers
 // (eight row loads, 24 shuffles, eight row stores); the edges that do not fill a block are
@@ -66,9 +66,8 @@ static void transpose_avx(ptrdiff_t rows, ptrdiff_t cols, const float *src, ptrd
 
 void rs_transpose(int variant, ptrdiff_t rows, ptrdiff_t cols, const float *src, ptrdiff_t lds,
                   float *dst, ptrdiff_t ldd) {
-  if (variant > rs_kernels_variant()) variant = rs_kernels_variant();  // never run what the CPU lacks
 #ifdef RS_X86
-  if (variant >= RS_KERNELS_AVX2) { transpose_avx(rows, cols, src, lds, dst, ldd); return; }
+  if (rs_runnable_variant(variant) >= RS_KERNELS_AVX2) { transpose_avx(rows, cols, src, lds, dst, ldd); return; }
 #endif
   transpose_edges(rows, cols, src, lds, dst, ldd, 0, 0);  // the whole matrix
 }

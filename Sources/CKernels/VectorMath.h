@@ -1,5 +1,5 @@
 // The AVX-512 exp, log, tanh and sigmoid of 16 floats that the CKernels passes share
-// (Transcendentals.c, GateKernels.c): FastMath.swift's polynomials (Cephes, Eigen) with the
+// (Activations.c, MixtureKernels.c, GRUKernels.c): FastMath.swift's polynomials (Cephes, Eigen) with the
 // same clamps and integer tricks, so a pass and its Swift reference agree to float
 // rounding (FMA contraction and the reciprocal's Newton step make the last bits differ). Private to the target: included
 // by the .c files after <immintrin.h>, never by Swift.

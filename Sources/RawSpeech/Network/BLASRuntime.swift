@@ -3,10 +3,6 @@
 // 4-5x slower for our GEMMs; OPENBLAS_CORETYPE fixes that, but only if it is in the
 // environment before the library loads. The CLI uses this to re-execute itself.
 import COpenBLAS
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 public enum BLASRuntime {
     /// The kernel family OpenBLAS chose, e.g. "SkylakeX", "Haswell" or "Prescott".
@@ -20,19 +16,13 @@ public enum BLASRuntime {
 
     public static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
 
-    /// The fastest OPENBLAS_CORETYPE this CPU can run, from /proc/cpuinfo's flags
-    /// (never one whose instructions the CPU lacks: that would crash with SIGILL).
-    public static func preferredCoreType(cpuFlags: Set<String> = cpuFlags()) -> String? {
-        if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
-        if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+    /// The fastest OPENBLAS_CORETYPE a CPU with `features` can run (never one whose
+    /// instructions the CPU lacks: that would crash with SIGILL). From CKernels' one
+    /// detection (`CPUFeatures.detected`), uncapped by RAWSPEECH_CKERNELS: SkylakeX needs
+    /// AVX-512 F, BW, VL and DQ; Haswell AVX2 and FMA.
+    public static func preferredCoreType(for features: CPUFeatures = .detected) -> String? {
+        if features.isSuperset(of: [.avx512f, .avx512bw, .avx512vl, .avx512dq]) { return "SkylakeX" }
+        if features.isSuperset(of: [.avx2, .fma]) { return "Haswell" }
         return nil
-    }
-
-    /// The CPU feature flags of the first processor in /proc/cpuinfo (empty elsewhere).
-    public static func cpuFlags() -> Set<String> {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
 }

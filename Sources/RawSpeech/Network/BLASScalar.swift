@@ -2,9 +2,19 @@
 // inference) and Double on cblas_dgemm (finite-difference gradient checks, where Float's
 // 7 digits cannot resolve a central difference). The kernels are written once, generic
 // over `BLASScalar`, so the Double check proves the very code the Float path runs.
-// This file is the only place that calls OpenBLAS (and CKernels) directly and that picks
-// the scalar math functions (exp, tanh, ...); nothing here allocates.
-import CKernels
+// This file is the only place that calls OpenBLAS directly and that picks the scalar math
+// functions (exp, tanh, ...); nothing here allocates.
+// One way to reach a kernel: generic code calls a requirement here; Float's witness runs
+// CKernels (through Kernels.swift, on `KernelVariant.current`) and Double's the plain
+// Swift reference. Two kinds of requirement:
+// - operations (gemm, rowDots, transposedCopy, mixtureTerms, sigmoidArray, tanhArray):
+//   always do the job; Float falls back to the reference itself where CKernels has no code
+//   for the variant;
+// - fast paths (mixtureForwardRows, mixtureGradientRows, the paper GRU's passes): return
+//   false (or nil), touching nothing, where they do not run (always for Double); the
+//   caller then runs its own reference loop, kept next to it. The packed product is one
+//   too, but its user asks `hasPackedProduct` first (the packs cost memory) and otherwise
+//   runs `gemm`.
 import COpenBLAS
 import Foundation
 
@@ -18,11 +28,11 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     /// `y[j] = beta * y[j] + sum_{p < k} x[p] * w[j * ldw + p]` for `j < n` (beta 0 or 1):
     /// a matrix-vector product whose outputs are dot products over contiguous rows of `w`.
-    /// Float runs CKernels' SIMD kernel (`RowDotKernel.swift` has the plain reference).
+    /// Float runs CKernels' SIMD kernel (every variant has one); Double OpenBLAS's dgemv.
     static func rowDots(n: Int, k: Int, w: UnsafePointer<Self>, ldw: Int,
                         x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
     /// `dst[j * ldd + i] = src[i * lds + j]` for `i < rows`, `j < cols`: a transposed copy.
-    /// Float runs CKernels' blocked transpose (`RowDotKernel.transposeReference` is the plain one).
+    /// Float runs CKernels' blocked transpose (`Kernels.transposeReference` is the plain one).
     static func transposedCopy(rows: Int, cols: Int, _ src: UnsafePointer<Self>, lds: Int,
                           into dst: UnsafeMutablePointer<Self>, ldd: Int)
     /// The mixture head's exp/log pass (`MixtureKernel.termsReference`); Float runs
@@ -47,6 +57,29 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
                                     logJoints: UnsafePointer<Self>, frameLosses: UnsafePointer<Self>,
                                     logNormalisers: UnsafePointer<Self>, scale: Self, floor: Self,
                                     into gradients: UnsafeMutablePointer<Self>) -> Bool
+    /// The paper GRU's per-step passes (`PaperGRUPasses` in Cells/GRU.swift has their
+    /// references and says what each computes): CKernels' GRUKernels.c for Float.
+    static func gruGatesForwardKernel(B: Int, H: Int, gates: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>,
+                                      hPrev: UnsafePointer<Self>, resetHidden: UnsafeMutablePointer<Self>) -> Bool
+    static func gruOutputForwardKernel(B: Int, H: Int, gates: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>,
+                                       hPrev: UnsafePointer<Self>, h: UnsafeMutablePointer<Self>) -> Bool
+    static func gruGatesBackwardKernel(B: Int, H: Int, gates: UnsafePointer<Self>, hPrev: UnsafePointer<Self>,
+                                       dOut: UnsafePointer<Self>, carry: UnsafeMutablePointer<Self>,
+                                       dGates: UnsafeMutablePointer<Self>, biasGradient: UnsafeMutablePointer<Self>) -> Bool
+    static func gruResetBackwardKernel(B: Int, H: Int, gates: UnsafePointer<Self>, hPrev: UnsafePointer<Self>,
+                                       dResetHidden: UnsafePointer<Self>, carry: UnsafeMutablePointer<Self>,
+                                       dGates: UnsafeMutablePointer<Self>, biasGradient: UnsafeMutablePointer<Self>) -> Bool
+    /// Whether `packedProduct` runs (Float with AVX-512): B > 1's recurrent products on U
+    /// packed once per chunk (`PackedRecurrent` in Cells/RecurrentProduct.swift).
+    static var hasPackedProduct: Bool { get }
+    /// Packs the k x n matrix with element (q, j) at `b[q * rowStride + j * columnStride]`
+    /// into 32-column panels (`Kernels.packPanelsReference` says how).
+    static func packPanels(k: Int, n: Int, _ b: UnsafePointer<Self>, rowStride: Int, columnStride: Int,
+                           into packed: UnsafeMutablePointer<Self>)
+    /// c (m, n) = beta c + a (m, k) times the packed k x n matrix (beta 0 or 1), pulling
+    /// `prefetch` into L2 meanwhile; false where it does not run (the caller runs `gemm`).
+    static func packedProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, packed: UnsafePointer<Self>,
+                              beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int, prefetch: Prefetch<Self>) -> Bool
     /// y[i] = sigmoid(x[i]) and y[i] = tanh(x[i]) for i < count (y may be x): the gate
     /// loops' transcendental passes. Float runs CKernels' AVX-512 versions when it can.
     static func sigmoidArray(count: Int, _ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>)
@@ -75,7 +108,7 @@ extension Float: BLASScalar {
             // One row against B stored (n, k): n dot products over B's contiguous rows
             // (batch 1's backward through U^T); CKernels' row-dot kernel streams them
             // faster than OpenBLAS's sgemv (8.6 against 9.2 us for 227 rows of 681).
-            rs_row_dots(n, k, b, ldb, a, beta, c)
+            Kernels.rowDots(n: n, k: k, w: b, ldw: ldb, x: a, beta: beta, y: c)
             return
         }
         if m == 1 {
@@ -99,20 +132,21 @@ extension Float: BLASScalar {
     @inline(__always)
     public static func rowDots(n: Int, k: Int, w: UnsafePointer<Float>, ldw: Int,
                                x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
-        rs_row_dots(n, k, w, ldw, x, beta, y)
+        Kernels.rowDots(n: n, k: k, w: w, ldw: ldw, x: x, beta: beta, y: y)
     }
 
     @inline(__always)
     public static func transposedCopy(rows: Int, cols: Int, _ src: UnsafePointer<Float>, lds: Int,
                                  into dst: UnsafeMutablePointer<Float>, ldd: Int) {
-        rs_transpose(rs_kernels_variant(), rows, cols, src, lds, dst, ldd)
+        Kernels.transpose(rows: rows, cols: cols, src, lds: lds, into: dst, ldd: ldd)
     }
 
     @inline(__always)
     public static func mixtureTerms(count: Int, logStds: UnsafePointer<Float>, means: UnsafePointer<Float>,
                                     targets: UnsafePointer<Float>, floor: Float,
                                     sigma: UnsafeMutablePointer<Float>, terms: UnsafeMutablePointer<Float>) {
-        if rs_mixture_terms(count, logStds, means, targets, floor, sigma, terms) == 0 {
+        if !Kernels.mixtureTerms(count: count, logStds: logStds, means: means, targets: targets, floor: floor,
+                                 sigma: sigma, terms: terms) {
             MixtureKernel<Float>.termsReference(count: count, logStds: logStds, means: means, targets: targets,
                                                 floor: floor, sigma: sigma, terms: terms)
         }
@@ -124,10 +158,9 @@ extension Float: BLASScalar {
                                           sigmas: UnsafeMutablePointer<Float>, logJoints: UnsafeMutablePointer<Float>,
                                           frameLosses: UnsafeMutablePointer<Float>,
                                           logNormalisers: UnsafeMutablePointer<Float>) -> Double? {
-        var total = 0.0
-        let ran = rs_mixture_forward(rows, components, dimensions, outputs, targets, floor, halfLogTwoPiTimesD,
-                                     sigmas, logJoints, frameLosses, logNormalisers, &total)
-        return ran != 0 ? total : nil
+        Kernels.mixtureForward(rows: rows, components: components, dimensions: dimensions, outputs: outputs,
+                               targets: targets, floor: floor, halfLogTwoPiTimesD: halfLogTwoPiTimesD, sigmas: sigmas,
+                               logJoints: logJoints, frameLosses: frameLosses, logNormalisers: logNormalisers)
     }
 
     @inline(__always)
@@ -136,18 +169,65 @@ extension Float: BLASScalar {
                                            logJoints: UnsafePointer<Float>, frameLosses: UnsafePointer<Float>,
                                            logNormalisers: UnsafePointer<Float>, scale: Float, floor: Float,
                                            into gradients: UnsafeMutablePointer<Float>) -> Bool {
-        rs_mixture_gradient(rows, components, dimensions, outputs, targets, sigmas, logJoints, frameLosses,
-                            logNormalisers, scale, floor, gradients) != 0
+        Kernels.mixtureGradient(rows: rows, components: components, dimensions: dimensions, outputs: outputs,
+                                targets: targets, sigmas: sigmas, logJoints: logJoints, frameLosses: frameLosses,
+                                logNormalisers: logNormalisers, scale: scale, floor: floor, into: gradients)
+    }
+
+    @inline(__always)
+    public static func gruGatesForwardKernel(B: Int, H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                                             hPrev: UnsafePointer<Float>, resetHidden: UnsafeMutablePointer<Float>) -> Bool {
+        Kernels.gruGatesForward(B: B, H: H, gates: gates, bias: bias, hPrev: hPrev, resetHidden: resetHidden)
+    }
+
+    @inline(__always)
+    public static func gruOutputForwardKernel(B: Int, H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                                              hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>) -> Bool {
+        Kernels.gruOutputForward(B: B, H: H, gates: gates, bias: bias, hPrev: hPrev, h: h)
+    }
+
+    @inline(__always)
+    public static func gruGatesBackwardKernel(B: Int, H: Int, gates: UnsafePointer<Float>, hPrev: UnsafePointer<Float>,
+                                              dOut: UnsafePointer<Float>, carry: UnsafeMutablePointer<Float>,
+                                              dGates: UnsafeMutablePointer<Float>,
+                                              biasGradient: UnsafeMutablePointer<Float>) -> Bool {
+        Kernels.gruGatesBackward(B: B, H: H, gates: gates, hPrev: hPrev, dOut: dOut, carry: carry, dGates: dGates,
+                                 biasGradient: biasGradient)
+    }
+
+    @inline(__always)
+    public static func gruResetBackwardKernel(B: Int, H: Int, gates: UnsafePointer<Float>, hPrev: UnsafePointer<Float>,
+                                              dResetHidden: UnsafePointer<Float>, carry: UnsafeMutablePointer<Float>,
+                                              dGates: UnsafeMutablePointer<Float>,
+                                              biasGradient: UnsafeMutablePointer<Float>) -> Bool {
+        Kernels.gruResetBackward(B: B, H: H, gates: gates, hPrev: hPrev, dResetHidden: dResetHidden, carry: carry,
+                                 dGates: dGates, biasGradient: biasGradient)
+    }
+
+    public static var hasPackedProduct: Bool { KernelVariant.current == .avx512 }
+
+    @inline(__always)
+    public static func packPanels(k: Int, n: Int, _ b: UnsafePointer<Float>, rowStride: Int, columnStride: Int,
+                                  into packed: UnsafeMutablePointer<Float>) {
+        Kernels.packPanels(k: k, n: n, b, rowStride: rowStride, columnStride: columnStride, into: packed)
+    }
+
+    @inline(__always)
+    public static func packedProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                     packed: UnsafePointer<Float>, beta: Float, c: UnsafeMutablePointer<Float>,
+                                     ldc: Int, prefetch: Prefetch<Float>) -> Bool {
+        Kernels.packedProduct(m: m, n: n, k: k, a: a, lda: lda, packed: packed, beta: beta, c: c, ldc: ldc,
+                              prefetch: prefetch)
     }
 
     @inline(__always)
     public static func sigmoidArray(count: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
-        if rs_sigmoid(count, x, y) == 0 { for i in 0 ..< count { y[i] = FastMath.sigmoid(x[i]) } }
+        if !Kernels.sigmoid(count: count, x, into: y) { for i in 0 ..< count { y[i] = FastMath.sigmoid(x[i]) } }
     }
 
     @inline(__always)
     public static func tanhArray(count: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
-        if rs_tanh(count, x, y) == 0 { for i in 0 ..< count { y[i] = FastMath.tanh(x[i]) } }
+        if !Kernels.tanh(count: count, x, into: y) { for i in 0 ..< count { y[i] = FastMath.tanh(x[i]) } }
     }
 
     @inline(__always) public static func kernelExp(_ x: Float) -> Float { FastMath.exp(x) }
@@ -176,7 +256,7 @@ extension Double: BLASScalar {
     @inline(__always)
     public static func transposedCopy(rows: Int, cols: Int, _ src: UnsafePointer<Double>, lds: Int,
                                  into dst: UnsafeMutablePointer<Double>, ldd: Int) {
-        RowDotKernel.transposeReference(rows: rows, cols: cols, src, lds: lds, into: dst, ldd: ldd)
+        Kernels.transposeReference(rows: rows, cols: cols, src, lds: lds, into: dst, ldd: ldd)
     }
 
     @inline(__always)
@@ -202,6 +282,43 @@ extension Double: BLASScalar {
                                            logJoints: UnsafePointer<Double>, frameLosses: UnsafePointer<Double>,
                                            logNormalisers: UnsafePointer<Double>, scale: Double, floor: Double,
                                            into gradients: UnsafeMutablePointer<Double>) -> Bool {
+        false
+    }
+
+    public static func gruGatesForwardKernel(B: Int, H: Int, gates: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>,
+                                             hPrev: UnsafePointer<Double>, resetHidden: UnsafeMutablePointer<Double>) -> Bool {
+        false
+    }
+
+    public static func gruOutputForwardKernel(B: Int, H: Int, gates: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>,
+                                              hPrev: UnsafePointer<Double>, h: UnsafeMutablePointer<Double>) -> Bool {
+        false
+    }
+
+    public static func gruGatesBackwardKernel(B: Int, H: Int, gates: UnsafePointer<Double>, hPrev: UnsafePointer<Double>,
+                                              dOut: UnsafePointer<Double>, carry: UnsafeMutablePointer<Double>,
+                                              dGates: UnsafeMutablePointer<Double>,
+                                              biasGradient: UnsafeMutablePointer<Double>) -> Bool {
+        false
+    }
+
+    public static func gruResetBackwardKernel(B: Int, H: Int, gates: UnsafePointer<Double>, hPrev: UnsafePointer<Double>,
+                                              dResetHidden: UnsafePointer<Double>, carry: UnsafeMutablePointer<Double>,
+                                              dGates: UnsafeMutablePointer<Double>,
+                                              biasGradient: UnsafeMutablePointer<Double>) -> Bool {
+        false
+    }
+
+    public static var hasPackedProduct: Bool { false }
+
+    public static func packPanels(k: Int, n: Int, _ b: UnsafePointer<Double>, rowStride: Int, columnStride: Int,
+                                  into packed: UnsafeMutablePointer<Double>) {
+        Kernels.packPanelsReference(k: k, n: n, b, rowStride: rowStride, columnStride: columnStride, into: packed)
+    }
+
+    public static func packedProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
+                                     packed: UnsafePointer<Double>, beta: Double, c: UnsafeMutablePointer<Double>,
+                                     ldc: Int, prefetch: Prefetch<Double>) -> Bool {
         false
     }
 

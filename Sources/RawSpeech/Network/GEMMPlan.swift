@@ -2,7 +2,7 @@
 // them: what `rawspeech bench train` uses to say how close a training or inference pass
 // comes to the machine's sgemm rate on exactly these shapes (everything else, the gate
 // loops and the mixture head, is overhead against that bound). The list mirrors the calls
-// in RecurrentMDN / RecurrentCells+Forward/Backward; keep them in step.
+// in RecurrentMDN and Cells/*.swift; keep them in step.
 //
 // B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
 // G = weight blocks per unit, O = K(1 + 2D).
@@ -31,20 +31,21 @@ extension RecurrentMDN {
         var plan: [(shape: GEMMShape, count: Int)] = []
         for layer in layout.layers {
             plan.append((shape(false, false, rows, G, layer.inputs), 1))  // x W
+            let gru = GRUGates(units: H)  // the paper GRU's steps multiply by two blocks of U
             switch (config.cell, config.gruForm) {
             case (.gru, .paper):
-                plan.append((shape(false, false, B, 2 * H, H), T))  // h [Uz | Ur]
-                plan.append((shape(false, false, B, H, H), T))      // (r * h) Uc
+                plan.append((shape(false, false, B, gru.updateAndReset.count, H), T))  // h [Uz | Ur]
+                plan.append((shape(false, false, B, gru.candidate.count, H), T))       // (r * h) Uc
             default:
                 plan.append((shape(false, false, B, G, H), T))      // h U
             }
             guard backward else { continue }
             switch (config.cell, config.gruForm) {
             case (.gru, .paper):
-                plan.append((shape(false, true, B, H, H), T))
-                plan.append((shape(false, true, B, H, 2 * H), T))
-                plan.append((shape(true, false, H, 2 * H, rows), 1))
-                plan.append((shape(true, false, H, H, rows), 1))
+                plan.append((shape(false, true, B, H, gru.candidate.count), T))         // d(r * h) = dh~ Uc^T
+                plan.append((shape(false, true, B, H, gru.updateAndReset.count), T))    // dh_{t-1} += [dz | dr] [Uz | Ur]^T
+                plan.append((shape(true, false, H, gru.updateAndReset.count, rows), 1)) // d[Uz | Ur] += h^T [dz | dr]
+                plan.append((shape(true, false, H, gru.candidate.count, rows), 1))      // dUc += (r * h)^T dh~
             default:
                 plan.append((shape(false, true, B, H, G), T))        // dh_{t-1} = dG U^T
                 plan.append((shape(true, false, H, G, rows), 1))     // dU += h^T dG

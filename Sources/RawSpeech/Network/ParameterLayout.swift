@@ -8,7 +8,8 @@
 // G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), In = a layer's inputs (I, then H),
 // O = K(1 + 2D) head outputs.
 //
-// Gate order inside every G*H block:
+// Gate order inside every G*H block (named as column ranges by the cells: TanhGates,
+// GRUGates, LSTMGates in Cells/):
 //   tanh: [candidate]
 //   GRU:  [updateGate | resetGate | candidate]
 //   LSTM: [inputGate | forgetGate | candidate | outputGate]

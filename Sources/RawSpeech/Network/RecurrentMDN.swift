@@ -2,8 +2,9 @@
 // over time-major chunks of B sequences, and a dense head giving, per step, a mixture of
 // K diagonal Gaussians over the next D samples. This file holds the model's shape, its
 // initialisation and the two passes' outer structure (state in and out, layers, head,
-// loss); the per-cell step kernels are in RecurrentCells+Forward/Backward.swift and the
-// mixture math in MixtureDensity.swift. It knows arrays only: no files, no printing.
+// loss); each cell's forward and backward are in Cells/ (Tanh.swift, GRU.swift, LSTM.swift,
+// around Cells/RecurrentLayer.swift) and the mixture math in MixtureDensity.swift. It
+// knows arrays only: no files, no printing.
 //
 // B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
 // G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), O = K(1 + 2D) head outputs.
@@ -35,8 +36,9 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
     package var stateSizePerLayer: Int { config.cell == .lstm ? 2 * config.units : config.units }
     package var gateWidth: Int { ModelConfig.gateCount(config.cell) * config.units }
     /// Whether the cell's per-step passes add the layer's bias (and sum its gradient)
-    /// themselves: the paper GRU's (CellPasses.swift). The other cells start the input
-    /// projection from copied bias rows and take the bias gradient as dG's column sums.
+    /// themselves: the paper GRU's (`PaperGRUPasses`, Cells/GRU.swift). The other cells
+    /// start the input projection from copied bias rows and take the bias gradient as dG's
+    /// column sums.
     package var stepPassesHandleBias: Bool { config.cell == .gru && config.gruForm == .paper }
 
     /// Fills `p` (resized to `parameterCount`) with a fresh initialisation:

@@ -65,10 +65,10 @@ package final class LayerBuffers<Scalar: BLASScalar> {
         resetHiddenGradient = isPaperGRU ? ScratchBuffer(batch * units) : nil
         transposedRecurrent = batch == 1 ? TransposedRecurrent(units: units, width: width) : nil
         if PackedRecurrent<Scalar>.isUsable(batch: batch) {
-            // The column blocks each direction's per-step products use (RecurrentCells+*).
-            let blocks: (forward: [(Int, Int)], backward: [(Int, Int)]) = isPaperGRU
-                ? ([(0, 2 * units), (2 * units, units)], [(2 * units, units), (0, 2 * units)])
-                : ([(0, width)], [(0, width)])
+            // The column blocks each direction's per-step products use (Cells/*.swift): the
+            // paper GRU multiplies by two blocks, the other cells by all of U.
+            let blocks: (forward: [Range<Int>], backward: [Range<Int>]) = isPaperGRU
+                ? GRUGates(units: units).paperProducts : ([0 ..< width], [0 ..< width])
             packedRecurrent = PackedRecurrent(units: units, width: width, forward: blocks.forward, backward: blocks.backward)
         } else {
             packedRecurrent = nil

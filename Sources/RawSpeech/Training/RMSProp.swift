@@ -1,12 +1,12 @@
 // The update rule of paper.md: gradient norm rescaled to `clip` when larger, then RMSProp.
 // Parameters, gradients and the squared-gradient average share one flat layout, so each
 // step is one loop (llm.c's ParameterTensors). Both passes run in CKernels/Optimizer.c
+// (reached through Network's `Kernels`, on `KernelVariant.current`)
 // (AVX-512 or AVX2; the package's baseline SSE2 build runs sqrt and divide one float at a
 // time, ~25% of a B = 1 update); the plain Swift loops below are the references and the
 // portable fallbacks, and every path gives the same bits (RMSPropKernelTests).
 import RawSpeechCore
 import RawSpeechNetwork
-import CKernels
 
 /// RMSProp with global-norm clipping (Tieleman & Hinton 2012; PyTorch's `RMSprop` form:
 /// v = decay v + (1 - decay) g^2, p -= lr g / (sqrt(v) + eps)).
@@ -55,13 +55,12 @@ public struct RMSProp: Codable, Equatable, Sendable {
         package var scale: Float, rate: Float, keep: Float, blend: Float, floor: Float
     }
 
-    /// Sum of squares in CKernels' fixed order (include/CKernels.h), on `variant` (capped at
-    /// the CPU's) or, for the portable one, in Swift: four 8-lane partial sums, combined
-    /// in the same order. Bitwise `referenceSumOfSquares`.
-    package static func sumOfSquares(_ g: UnsafeBufferPointer<Float>, variant: Int32 = rs_kernels_variant()) -> Double {
+    /// Sum of squares in CKernels' fixed order (include/CKernels.h), on `variant` or, for
+    /// the portable one, in Swift: four 8-lane partial sums, combined in the same order.
+    /// Bitwise `referenceSumOfSquares`.
+    package static func sumOfSquares(_ g: UnsafeBufferPointer<Float>, variant: KernelVariant = .current) -> Double {
         guard let base = g.baseAddress, g.count > 0 else { return 0 }
-        var sum = 0.0
-        if rs_sum_squares(variant, g.count, base, &sum) != 0 { return sum }
+        if let sum = Kernels.sumOfSquares(count: g.count, base, variant: variant) { return sum }
         @inline(__always) func squares(_ i: Int) -> SIMD8<Double> {
             let v = SIMD8<Double>(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]),
                                   Double(g[i + 4]), Double(g[i + 5]), Double(g[i + 6]), Double(g[i + 7]))
@@ -102,14 +101,14 @@ public struct RMSProp: Codable, Equatable, Sendable {
         return (x[0] + x[2]) + (x[1] + x[3])
     }
 
-    /// The RMSProp step on `variant` (capped at the CPU's), or `referenceStep` for the
-    /// portable one.
+    /// The RMSProp step on `variant`, or `referenceStep` for the portable one.
     package static func step(_ p: UnsafeMutableBufferPointer<Float>, meanSquare v: UnsafeMutableBufferPointer<Float>,
-                     gradient g: UnsafeBufferPointer<Float>, rule: Rule, variant: Int32 = rs_kernels_variant()) {
+                             gradient g: UnsafeBufferPointer<Float>, rule: Rule, variant: KernelVariant = .current) {
         precondition(p.count == v.count && v.count == g.count)
         guard let pBase = p.baseAddress, let vBase = v.baseAddress, let gBase = g.baseAddress, p.count > 0 else { return }
-        if rs_rmsprop_step(variant, p.count, pBase, vBase, gBase, rule.scale, rule.rate, rule.keep,
-                           rule.blend, rule.floor) != 0 { return }
+        if Kernels.rmspropStep(count: p.count, parameters: pBase, meanSquare: vBase, gradient: gBase, scale: rule.scale,
+                               rate: rule.rate, keep: rule.keep, blend: rule.blend, floor: rule.floor,
+                               variant: variant) { return }
         referenceStep(p, meanSquare: v, gradient: g, rule: rule)
     }
 
@@ -122,22 +121,6 @@ public struct RMSProp: Codable, Equatable, Sendable {
             let gi = g[i] * scale
             v[i] = keep * v[i] + blend * gi * gi
             p[i] -= rate * gi / (v[i].squareRoot() + floor)
-        }
-    }
-}
-
-/// Weight noise (Graves 2011): the gradient is taken at weights perturbed by Gaussian noise
-/// of standard deviation `std`, and applied to the clean weights. Only the weight matrices
-/// in `ranges` are perturbed (paper.md: "noise added to the weights"); biases stay clean.
-public enum WeightNoise {
-    /// Writes `clean` into `noisy`, plus noise drawn from `rng` inside `ranges`.
-    public static func perturb(_ clean: [Float], into noisy: inout [Float], ranges: [Range<Int>],
-                               std: Double, rng: inout SeededGenerator) {
-        precondition(clean.count == noisy.count)
-        for i in 0 ..< clean.count { noisy[i] = clean[i] }
-        guard std > 0 else { return }
-        for range in ranges {
-            for i in range { noisy[i] = clean[i] + Float(std * rng.nextGaussian()) }
         }
     }
 }

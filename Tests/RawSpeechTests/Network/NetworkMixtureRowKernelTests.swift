@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func nanOutputGivesNaNLoss() throws {
-        guard RowDotKernel.variant == .avx512 else { return }
+        guard KernelVariant.current == .avx512 else { return }
         let K = 20, D = 10, width = K * (1 + 2 * D)
         for poisoned in [3, K + 7, K + K * D + 11] {  // a logit, a mean, a log-std
             var outputs = [Float](repeating: 0.1, count: 2 * width)
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func rowsKernelMatchesThePerFrameLoop() throws {
-        guard RowDotKernel.variant == .avx512 else { return }  // the kernel is AVX-512 only
+        guard KernelVariant.current == .avx512 else { return }  // the kernel is AVX-512 only
         for (K, D) in [(20, 10), (1, 10), (5, 3), (16, 1), (17, 10), (33, 2)] {
             let result = try #require(gradients(rows: 7, K: K, D: D, seed: UInt64(K * 100 + D)))
             let check = Discrepancy(result.kernel, result.reference, floor: 1e-6)
@@ -94,7 +94,7 @@ import Testing
     }
 
     @Test func impossibleFrameGetsNoResponsibilities() throws {
-        guard RowDotKernel.variant == .avx512 else { return }
+        guard KernelVariant.current == .avx512 else { return }
         let K = 20, D = 10, width = K * (1 + 2 * D)
         let result = try #require(gradients(rows: 3, K: K, D: D, seed: 5, impossibleRow: 1))
         // The logits' gradient is the weights alone (no responsibilities), finite, in both.

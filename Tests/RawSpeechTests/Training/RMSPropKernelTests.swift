@@ -11,9 +11,6 @@ import Testing
 @testable import RawSpeechTraining
 
 @Suite struct RMSPropKernelTests {
-    static var runnableVariants: [Int32] {
-        RowDotKernel.Variant.allCases.filter { $0.rawValue <= RowDotKernel.variant.rawValue }.map(\.rawValue)
-    }
     static let counts = [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 100, 1000, 169_731]
 
     /// Values over many magnitudes (1e-2 to 1e2), so rounding differences would show, and
@@ -30,7 +27,7 @@ import Testing
         for count in Self.counts {
             let g = Self.gradient(count, &rng)
             let reference = RMSProp.referenceSumOfSquares(g)
-            for variant in Self.runnableVariants {
+            for variant in KernelVariant.runnable {
                 let sum = g.withUnsafeBufferPointer { RMSProp.sumOfSquares($0, variant: variant) }
                 #expect(sum.bitPattern == reference.bitPattern, "variant \(variant) count \(count): \(sum) vs \(reference)")
             }
@@ -57,7 +54,7 @@ import Testing
                     g.withUnsafeBufferPointer { RMSProp.referenceStep(p, meanSquare: v, gradient: $0, rule: rule) }
                 }
             }
-            for variant in Self.runnableVariants {
+            for variant in KernelVariant.runnable {
                 var p = p0, v = v0
                 p.withUnsafeMutableBufferPointer { pp in
                     v.withUnsafeMutableBufferPointer { vp in

@@ -1,13 +1,13 @@
-// The paper GRU's per-step passes: CKernels' AVX-512 versions (GateKernels.c) against the
-// plain Swift loops they replace (CellPasses.swift), on random gate blocks of several
-// batch sizes and every tail length of H, bias and bias-gradient blocks included. Without
-// AVX-512 both sides run the Swift loops and the test is vacuous (the gradient checks
-// cover the loops).
+// The paper GRU's per-step passes: CKernels' AVX-512 versions (GRUKernels.c) against the
+// plain Swift loops they replace (`PaperGRUPasses`, Network/Cells/GRU.swift), on random
+// gate blocks of several batch sizes and every tail length of H, bias and bias-gradient
+// blocks included. Without AVX-512 both sides run the Swift loops and the test is vacuous
+// (the gradient checks cover the loops).
 import Testing
 @testable import RawSpeechCore
 @testable import RawSpeechNetwork
 
-@Suite struct NetworkCellPassesTests {
+@Suite struct NetworkGRUPassesTests {
     /// A step's random buffers: gates (B, 3H) as pre-activations or activations, (B, H) rows.
     struct Step {
         var gates: [Float], bias: [Float], hPrev: [Float], dOut: [Float], carry: [Float]

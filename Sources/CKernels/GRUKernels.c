@@ -1,7 +1,7 @@
 // The paper GRU's per-step elementwise passes (see include/CKernels.h) in AVX-512: each
 // pass reads and writes the step's whole (B, 3H) gate block once, 16 lanes at a time, where
 // the Swift loops (baseline x86-64: SSE2, 4 lanes) made several passes per batch row. The
-// arithmetic is the Swift references' (CellPasses.swift), term for term; FMA contraction
+// arithmetic is the Swift references' (Network/Cells/GRU.swift), term for term; FMA contraction
 // and the order of a few products make the last bits differ. The sigmoid and tanh are
 // FastMath.swift's polynomials (VectorMath.h). Biases are added here, not copied into the
 // gate rows before the input projection's GEMM; their gradients are summed here too, while
@@ -108,29 +108,29 @@ static void gru_reset_backward_avx512(ptrdiff_t B, ptrdiff_t H, const float *gat
   }
 }
 #define RS_GATES_AVX512(call) \
-  if (rs_kernels_variant() == RS_KERNELS_AVX512) { call; return 1; }
+  if (rs_runnable_variant(variant) == RS_KERNELS_AVX512) { call; return 1; }
 #else
 #define RS_GATES_AVX512(call)
 #endif
 
-int rs_gru_gates_forward(ptrdiff_t B, ptrdiff_t H, float *gates, const float *bias, const float *hPrev,
+int rs_gru_gates_forward(int variant, ptrdiff_t B, ptrdiff_t H, float *gates, const float *bias, const float *hPrev,
                          float *resetHidden) {
   RS_GATES_AVX512(gru_gates_forward_avx512(B, H, gates, bias, hPrev, resetHidden))
   return 0;
 }
 
-int rs_gru_output_forward(ptrdiff_t B, ptrdiff_t H, float *gates, const float *bias, const float *hPrev, float *h) {
+int rs_gru_output_forward(int variant, ptrdiff_t B, ptrdiff_t H, float *gates, const float *bias, const float *hPrev, float *h) {
   RS_GATES_AVX512(gru_output_forward_avx512(B, H, gates, bias, hPrev, h))
   return 0;
 }
 
-int rs_gru_gates_backward(ptrdiff_t B, ptrdiff_t H, const float *gates, const float *hPrev, const float *dOut,
+int rs_gru_gates_backward(int variant, ptrdiff_t B, ptrdiff_t H, const float *gates, const float *hPrev, const float *dOut,
                           float *carry, float *dGates, float *biasGradient) {
   RS_GATES_AVX512(gru_gates_backward_avx512(B, H, gates, hPrev, dOut, carry, dGates, biasGradient))
   return 0;
 }
 
-int rs_gru_reset_backward(ptrdiff_t B, ptrdiff_t H, const float *gates, const float *hPrev,
+int rs_gru_reset_backward(int variant, ptrdiff_t B, ptrdiff_t H, const float *gates, const float *hPrev,
                           const float *dResetHidden, float *carry, float *dGates, float *biasGradient) {
   RS_GATES_AVX512(gru_reset_backward_avx512(B, H, gates, hPrev, dResetHidden, carry, dGates, biasGradient))
   return 0;

@@ -1,6 +1,6 @@
-// The transcendental passes (see include/CKernels.h) in AVX-512: 16 lanes where the
-// package's Swift build (baseline x86-64, SSE2) gets 4. The mixture head's exp/log pass was
-// ~10% of a GRU-227 B = 32 training update and of scoring, the gates' sigmoid/tanh ~6%.
+// The mixture head's loss and gradient (see include/CKernels.h) in AVX-512: 16 lanes where
+// the package's Swift build (baseline x86-64, SSE2) gets 4. The head's exp/log pass was
+// ~10% of a GRU-227 B = 32 training update and of scoring.
 // exp, log and tanh are FastMath.swift's polynomials (Cephes, Eigen), written with the same
 // clamps and integer tricks; FMA contraction makes the last bit differ. NaN in a log-std
 // or mean reaches `terms` as NaN (through z), as in Swift. The plain Swift loops are the
@@ -13,22 +13,6 @@
 #include "VectorMath.h"
 
 #define RS_MIXTURE_MAX 4096  // K*D the row kernels take (stack scratch)
-
-__attribute__((target("avx512f")))
-static void sigmoid_avx512(ptrdiff_t count, const float *x, float *y) {
-  for (ptrdiff_t i = 0; i < count; i += 16) {
-    const __mmask16 lanes = lanes16(count - i);
-    _mm512_mask_storeu_ps(y + i, lanes, sigmoid16(_mm512_maskz_loadu_ps(lanes, x + i)));
-  }
-}
-
-__attribute__((target("avx512f")))
-static void tanh_avx512(ptrdiff_t count, const float *x, float *y) {
-  for (ptrdiff_t i = 0; i < count; i += 16) {
-    const __mmask16 lanes = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1u);
-    _mm512_mask_storeu_ps(y + i, lanes, tanh16(_mm512_maskz_loadu_ps(lanes, x + i)));
-  }
-}
 
 __attribute__((target("avx512f")))
 static void mixture_terms_avx512(ptrdiff_t count, const float *logStd, const float *mean, const float *target,
@@ -161,10 +145,10 @@ static void mixture_gradient_avx512(ptrdiff_t rows, ptrdiff_t K, ptrdiff_t D, co
 }
 #endif
 
-int rs_mixture_terms(ptrdiff_t count, const float *logStd, const float *mean, const float *target,
+int rs_mixture_terms(int variant, ptrdiff_t count, const float *logStd, const float *mean, const float *target,
                      float floor, float *sigma, float *terms) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (rs_kernels_variant() == RS_KERNELS_AVX512) {
+  if (rs_runnable_variant(variant) == RS_KERNELS_AVX512) {
     mixture_terms_avx512(count, logStd, mean, target, floor, sigma, terms);
     return 1;
   }
@@ -172,26 +156,12 @@ int rs_mixture_terms(ptrdiff_t count, const float *logStd, const float *mean, co
   return 0;
 }
 
-int rs_sigmoid(ptrdiff_t count, const float *x, float *y) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (rs_kernels_variant() == RS_KERNELS_AVX512) { sigmoid_avx512(count, x, y); return 1; }
-#endif
-  return 0;
-}
-
-int rs_tanh(ptrdiff_t count, const float *x, float *y) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (rs_kernels_variant() == RS_KERNELS_AVX512) { tanh_avx512(count, x, y); return 1; }
-#endif
-  return 0;
-}
-
-int rs_mixture_gradient(ptrdiff_t rows, ptrdiff_t components, ptrdiff_t dimensions, const float *outputs,
+int rs_mixture_gradient(int variant, ptrdiff_t rows, ptrdiff_t components, ptrdiff_t dimensions, const float *outputs,
                         const float *targets, const float *sigmas, const float *logJoints,
                         const float *frameLosses, const float *logNormalisers, float scale, float floor,
                         float *gradients) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (rs_kernels_variant() == RS_KERNELS_AVX512 && components * dimensions <= RS_MIXTURE_MAX) {
+  if (rs_runnable_variant(variant) == RS_KERNELS_AVX512 && components * dimensions <= RS_MIXTURE_MAX) {
     mixture_gradient_avx512(rows, components, dimensions, outputs, targets, sigmas, logJoints, frameLosses,
                             logNormalisers, scale, floor, gradients);
     return 1;
@@ -200,11 +170,11 @@ int rs_mixture_gradient(ptrdiff_t rows, ptrdiff_t components, ptrdiff_t dimensio
   return 0;
 }
 
-int rs_mixture_forward(ptrdiff_t rows, ptrdiff_t components, ptrdiff_t dimensions, const float *outputs,
+int rs_mixture_forward(int variant, ptrdiff_t rows, ptrdiff_t components, ptrdiff_t dimensions, const float *outputs,
                        const float *targets, float floor, float halfLogTwoPiTimesD, float *sigmas,
                        float *logJoints, float *frameLosses, float *logNormalisers, double *total) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (rs_kernels_variant() == RS_KERNELS_AVX512 && components * dimensions <= RS_MIXTURE_MAX) {
+  if (rs_runnable_variant(variant) == RS_KERNELS_AVX512 && components * dimensions <= RS_MIXTURE_MAX) {
     *total = mixture_forward_avx512(rows, components, dimensions, outputs, targets, floor, halfLogTwoPiTimesD,
                                     sigmas, logJoints, frameLosses, logNormalisers);
     return 1;
