@@ -67,7 +67,7 @@ let package = Package(
         // Cells, the mixture-density head, the linear predictor: arrays in, arrays out.
         stage("Network", ["RawSpeechCore", "COpenBLAS", "CKernels"]),
         // BPTT, RMSProp, checkpoints, run folders.
-        stage("Training", ["RawSpeechCore", "RawSpeechCorpus", "RawSpeechNetwork", "CKernels"]),
+        stage("Training", ["RawSpeechCore", "RawSpeechCorpus", "RawSpeechNetwork"]),
         // Scores, spectra, generation, the HTML report.
         stage("Evaluation", ["RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
                              "RawSpeechNetwork", "RawSpeechTraining", "CFFTW", "CZlib"]),
