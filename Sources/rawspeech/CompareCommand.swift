@@ -278,7 +278,8 @@ struct CompareCommand: ParsableCommand {
             try? RunCompute.add(cpuSeconds: done.cpuSeconds, wallSeconds: done.seconds, threads: threads,
                                 in: done.job.log.deletingLastPathComponent())
             let state = done.status == 0 ? "finished" : "FAILED (exit \(done.status); see \(done.job.log.path))"
-            printError("[\(index)/\(queue.count)] \(state) \(done.job.label) in \(formatDuration(done.seconds))")
+            printError("[\(index)/\(queue.count)] \(state) \(done.job.label) in \(formatDuration(done.seconds))"
+                + String(format: " (%.0f CPU s)", done.cpuSeconds))
         })
         let failures = finished.filter { $0.status != 0 && $0.status != 130 }
         if !failures.isEmpty {
