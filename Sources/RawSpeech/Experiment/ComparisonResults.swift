@@ -147,11 +147,17 @@ public struct ComparisonResults: Codable, Sendable {
     public var equalSeconds: Double?
     /// Samples predicted per frame: what "per frame" means in the NLL columns.
     public var samplesPerFrame: Int
+    /// Set when the kept recurrent runs' CPU seconds differ by more than `computeTolerance`
+    /// (on the time basis a run that trained alone, or beside less load, got more): says so
+    /// and which columns still compare like with like.
+    public var computeWarning: String?
+    /// 20 %: more than timing noise between runs of one comparison.
+    public static let computeTolerance = 0.2
 
     package enum CodingKeys: String, CodingKey {
         case cells, plan, waveformOffset = "waveform_nll_offset", trials
         case basis, basisCaption = "basis_caption", equalUpdates = "equal_updates", equalSeconds = "equal_seconds"
-        case samplesPerFrame = "samples_per_frame"
+        case samplesPerFrame = "samples_per_frame", computeWarning = "compute_warning"
     }
 
     /// `threads`: each run's threads on the time basis, for the caption.
@@ -164,6 +170,12 @@ public struct ComparisonResults: Codable, Sendable {
         self.trials = trials
         basis = plan.basis.name
         basisCaption = plan.basis.caption(threads: threads)
+        let cpu = cells.filter { $0.cell != "linear" }.flatMap(\.runs).compactMap(\.cpuSeconds)
+        if let low = cpu.min(), let high = cpu.max(), low > 0, high > low * (1 + Self.computeTolerance) {
+            computeWarning = String(format: "the runs' CPU seconds differ (%.0f to %.0f s): ", low, high)
+                + (plan.basis.waves ? "on the time basis the runs got unequal compute; compare the \"at equal updates\" column, or rerun with --updates"
+                                    : "the updates were equal, the time they took was not")
+        }
     }
 
     /// Fills every recurrent run's `valid_nll_at_equal_*` from its learning curve
@@ -206,6 +218,10 @@ public struct ComparisonResults: Codable, Sendable {
         var lines = ["# rawspeech compare: results", ""]
         lines.append("Compared on **\(basisCaption)**.")
         lines.append("")
+        if let computeWarning {
+            lines.append("**Warning:** \(computeWarning).")
+            lines.append("")
+        }
         let budget = plan.updates.map { "\($0) updates per run" } ?? plan.minutes.map { "\(String(format: "%g", $0)) min per run" } ?? ""
         lines.append("Data: `\(plan.data)`; budget \(plan.budget) recurrent parameters; "
             + "\(plan.learningRates.count) learning rate(s) per cell (\(plan.learningRates.map { String(format: "%.2e", $0) }.joined(separator: ", "))), "

@@ -55,19 +55,19 @@ public enum Preprocessor {
                 ? "no recordings" : "no recordings (all \(manifest.rejected.count) lines were rejected: \(manifest.rejected[0].error))")
         }
         let names = try recordingNames(manifest)
+        // The folder's rate before any work: a corpus of mixed rates fails here, naming its files.
+        let policy = SourcePolicy(manifest: manifest.url, allowOutside: options.allowOutside)
+        let sourceRates = RatePolicy.sourceRates(manifest, policy: policy)
+        let rate = try RatePolicy.folderRate(requested: options.sampleRate, sourceRates: sourceRates, manifest: manifest)
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
         let stale = removeStaleTemporaries(in: output)
         if !stale.isEmpty { progress(.removedStaleTemporaries(stale)) }
         // A summary describes one complete run: drop the old one before touching shards.
         try? fileManager.removeItem(at: output.appendingPathComponent(DataFolder.summaryFile))
-        // The folder's rate before any work: a corpus of mixed rates fails here, naming its files.
-        let sourceRates = RatePolicy.sourceRates(manifest)
-        let rate = try RatePolicy.folderRate(requested: options.sampleRate, sourceRates: sourceRates, manifest: manifest)
         progress(.started(files: manifest.entries.count, seconds: manifest.entries.reduce(0) { $0 + $1.duration }))
 
         let entries = manifest.entries
-        let policy = SourcePolicy(manifest: manifest.url, allowOutside: options.allowOutside)
         let results = ConcurrentResults<Result<FileResult, Error>>(count: entries.count)
         let jobs = max(1, min(options.jobs, entries.count))
         // Workers pull the next entry from a shared counter, so long files do not hold up a

@@ -30,11 +30,14 @@ public enum RatePolicyError: Error, Equatable, CustomStringConvertible {
 
 public enum RatePolicy {
     /// Each entry's own rate from its header (or the manifest's `sample_rate` for headerless
-    /// files); nil when it cannot be opened (processing reports that file's error).
-    public static func sourceRates(_ manifest: Manifest) -> [Int?] {
+    /// files); nil when it cannot be opened or `policy` forbids reading it (processing then
+    /// reports that file's error: no file is opened here that processing would refuse).
+    public static func sourceRates(_ manifest: Manifest, policy: SourcePolicy) -> [Int?] {
         manifest.entries.map { entry in
+            let url = manifest.audioURL(entry)
+            guard (try? policy.check(entry, at: url)) != nil else { return nil }
             if let raw = entry.raw { return raw.sampleRate }
-            return (try? AudioReader(url: manifest.audioURL(entry), blockFrames: 1))?.sourceSampleRate
+            return (try? AudioReader(url: url, blockFrames: 1))?.sourceSampleRate
         }
     }
 

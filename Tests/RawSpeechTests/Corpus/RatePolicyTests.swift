@@ -84,4 +84,32 @@ import Testing
         #expect(forced.0 == 0, "\(forced.2)")
         #expect(forced.2.contains("upsampled") && forced.2.contains("4000 Hz"), "\(forced.2)")
     }
+
+    /// Settling the rate opens no file the source policy forbids: a file outside the
+    /// manifest's folder is refused by the policy (naming --allow-outside), not probed for
+    /// its rate and reported as a rate mix.
+    @Test func theRateProbeRespectsTheSourcePolicy() throws {
+        let scratch = ScratchFolder()
+        try FileManager.default.createDirectory(at: scratch.file("inside"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: scratch.file("elsewhere"), withIntermediateDirectories: true)
+        try AudioFile.write(Signals.sine(frequency: 300, sampleRate: 8000, count: 8000), sampleRate: 8000, to: scratch.file("inside/a.wav"))
+        try AudioFile.write(Signals.sine(frequency: 300, sampleRate: 16000, count: 16000), sampleRate: 16000, to: scratch.file("elsewhere/b.wav"))
+        var entries = [ManifestEntry(audioFilepath: "a.wav", duration: 1, split: .train),
+                       ManifestEntry(audioFilepath: "../elsewhere/b.wav", duration: 1, split: .train)]
+        for i in entries.indices { entries[i].line = i + 1 }
+        let manifest = Manifest(entries: entries, url: scratch.file("inside/m.jsonl"))
+        let policy = SourcePolicy(manifest: manifest.url, allowOutside: false)
+        #expect(RatePolicy.sourceRates(manifest, policy: policy) == [8000, nil])
+        do {
+            _ = try Preprocessor.run(manifest: manifest, output: scratch.file("d"), options: PreprocessOptions(jobs: 1))
+            Issue.record("a file outside the manifest's folder was read")
+        } catch {
+            #expect(!(error is RatePolicyError) && "\(error)".contains("--allow-outside"), "\(error)")
+        }
+        // Allowed outside, the two rates are a mix.
+        #expect(throws: RatePolicyError.self) {
+            try Preprocessor.run(manifest: manifest, output: scratch.file("d"), options: PreprocessOptions(jobs: 1, allowOutside: true))
+        }
+    }
 }
+

@@ -165,6 +165,22 @@ import Testing
         #expect(results.cells.map(\.validNLLAtEqualSeconds) == [2.0, 1.5, nil])
         let markdown = results.markdown()
         #expect(markdown.contains("Compared on **equal wall time: 3 min each, 1 thread each, run in waves**"))
+        #expect(results.computeWarning == nil, "no CPU seconds recorded: nothing to compare")
+
+        // The lone LSTM of the last wave got twice the CPU: the table says so.
+        var gruRun = run("gru/trial-1", "gru"), lstmRun = run("lstm/trial-1", "lstm")
+        gruRun.cpuSeconds = 6
+        lstmRun.cpuSeconds = 13
+        let unequal = ComparisonResults(
+            cells: [CellSummary(cell: "gru", units: 10, recurrentParams: 1, runs: [gruRun]),
+                    CellSummary(cell: "lstm", units: 9, recurrentParams: 1, runs: [lstmRun])],
+            plan: plan, waveformOffset: -1, trials: [], threads: 1)
+        #expect(unequal.computeWarning?.contains("CPU seconds differ (6 to 13 s)") == true, "\(unequal.computeWarning ?? "nil")")
+        #expect(unequal.markdown().contains("**Warning:** the runs' CPU seconds differ"))
+        lstmRun.cpuSeconds = 6.5
+        #expect(ComparisonResults(cells: [CellSummary(cell: "gru", units: 10, recurrentParams: 1, runs: [gruRun]),
+                                          CellSummary(cell: "lstm", units: 9, recurrentParams: 1, runs: [lstmRun])],
+                                  plan: plan, waveformOffset: -1, trials: []).computeWarning == nil, "within 20 %")
         #expect(markdown.contains("valid NLL at 2000 updates (nats/frame, normalized)"))
     }
 
