@@ -53,7 +53,7 @@ extension EvaluationTests {
 
         @Test func scoreWarnsOnStderr() throws {
             let scratch = ScratchFolder()
-            let (run, test, _) = try ScoreCommandLineTests().makeRun(scratch)
+            let (run, _, _) = try ScoreCommandLineTests().makeRun(scratch)
             // The run's data as if upsampled from 8 kHz.
             let config = run.appendingPathComponent("config.json")
             let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "\"sample_rate\": 16000", with: "\"sample_rate\": 16000, \"bandwidth_hz\": 4000")
@@ -66,7 +66,6 @@ extension EvaluationTests {
             #expect(result.stderr.contains("warning: \(noisy.path)") && result.stderr.contains("above 4000 Hz"), "\(result.stderr)")
             let report = try ScoreReport.decode(Data(contentsOf: json))
             #expect(report.outOfBand?.warnings.map(\.path) == [noisy.path])
-            _ = test
         }
     }
 }
