@@ -22,6 +22,11 @@ struct CompareCommand: ParsableCommand {
         baseline alongside. --quick is a short preset: learning rate \
         \(ComparisonPlan.quickLearningRates.map(\.formatted).joined(separator: ", ")), weight noise \
         \(ComparisonPlan.quickWeightNoise.formatted), \(ComparisonPlan.quickMinutes.formatted) minutes per run. \
+        Every run gets the same compute: --updates N trains each for exactly N updates (early \
+        stopping off unless --patience is given); --minutes gives each the same wall-clock time \
+        and the same threads, runs starting in waves of --jobs so that none trains alone while \
+        others shared the cores. results.json records each run's updates, CPU and wall seconds, \
+        and the table reads every learning curve at the updates and seconds all runs reached. \
         Writes DIR/results.md, DIR/results.json and DIR/report/.
         """)
 
@@ -45,6 +50,9 @@ struct CompareCommand: ParsableCommand {
 
     @Option(help: "Minutes of training per run (default \(ComparisonPlan.defaultMinutes.formatted); \(ComparisonPlan.quickMinutes.formatted) with --quick).")
     var minutes: Double?
+
+    @Option(help: "Updates per run, the same for every run (instead of --minutes): equal compute whatever else runs on the machine.")
+    var updates: Int?
 
     @Option(name: .customLong("weight-noise"),
             help: "Weight noise std (the paper's \(TrainingConfig.defaults.weightNoise.formatted); \(ComparisonPlan.quickWeightNoise.formatted) with --quick).")
@@ -89,6 +97,8 @@ struct CompareCommand: ParsableCommand {
         if trials < 1 { throw ValidationError("--trials must be at least 1 (got \(trials))") }
         if seeds < 1 { throw ValidationError("--seeds must be at least 1 (got \(seeds))") }
         if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
+        if let updates, updates < 1 { throw ValidationError("--updates must be at least 1 (got \(updates))") }
+        if minutes != nil && updates != nil { throw ValidationError("--minutes and --updates: give one budget, not both") }
         if let weightNoise, weightNoise < 0 { throw ValidationError("--weight-noise must be 0 or more") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
     }
@@ -97,7 +107,7 @@ struct CompareCommand: ParsableCommand {
         ComparisonPlan.choosing(
             data: URL(fileURLWithPath: dataFolder).standardizedFileURL.path, cells: try parsedCells(),
             budget: params.value, learningRates: try parsedRates(), trials: trials, rateSeed: seed, seeds: seeds,
-            quick: quick, minutes: minutes, weightNoise: weightNoise, batch: chunks.batch, steps: chunks.steps,
+            quick: quick, minutes: minutes, updates: updates, weightNoise: weightNoise, batch: chunks.batch, steps: chunks.steps,
             patience: evaluation.patience, evalEvery: evaluation.evalEvery)
     }
 
@@ -125,21 +135,20 @@ struct CompareCommand: ParsableCommand {
 
         let interrupt = InterruptFlag()
         interrupt.install()
-        let scheduler = RunScheduler(jobs: jobs, interrupt: interrupt)
+        let scheduler = RunScheduler(jobs: jobs, waves: plan.basis.waves, interrupt: interrupt)
         let units = plan.cells.map { "\($0.rawValue)-\(plan.units(for: $0))" }.joined(separator: ", ")
         printError("comparing \(units) on \(plan.data): \(plan.learningRates.count) learning rate(s), "
-            + "\(plan.seeds) seed(s), \(plan.minutes) min per run, \(jobs) at a time")
+            + "\(plan.seeds) seed(s), \(plan.basis.caption(threads: threads)), \(jobs) at a time")
 
-        // Phase 1: the linear baseline and the learning-rate search.
+        // Phase 1: the linear baseline (closed form, on no budget: before the timed runs, so
+        // it shares no wave with them) and the learning-rate search.
         let linear = out.appendingPathComponent("linear")
-        var queue: [RunScheduler.Job] = []
         if !FileManager.default.fileExists(atPath: linear.appendingPathComponent("model.ckpt").path) {
-            queue.append(.init(label: "linear",
-                               arguments: try RunScheduler.trainArguments(plan.data, output: linear, settings: plan.linearSettings),
-                               log: linear.appendingPathComponent("train.log")))
+            try runAll([.init(label: "linear",
+                              arguments: try RunScheduler.trainArguments(plan.data, output: linear, settings: plan.linearSettings),
+                              log: linear.appendingPathComponent("train.log"))], scheduler: scheduler)
         }
-        queue += try jobsFor(plan.trialRuns, plan: plan, out: out)
-        try runAll(queue, scheduler: scheduler)
+        try runAll(try jobsFor(plan.trialRuns, plan: plan, out: out), scheduler: scheduler)
         if interrupt.isRequested { throw stopped() }
 
         // Phase 2: more seeds at each cell's best rate.
@@ -184,12 +193,24 @@ struct CompareCommand: ParsableCommand {
             var row = RunMeasurement(folder: run.folder, cell: run.cell.rawValue, learningRate: run.learningRate,
                                      seed: run.seed, trainNLL: .nan, validNLL: outcome.bestValidNLL, testNLL: .nan)
             row.updates = outcome.updates
+            row.seconds = outcome.seconds
             row.trainStepsPerSecond = outcome.trainStepsPerSecond
+            if let compute = RunCompute.read(in: out.appendingPathComponent(run.folder)) {
+                row.cpuSeconds = compute.cpuSeconds
+                row.wallSeconds = compute.wallSeconds
+                row.threads = compute.threads
+            }
             return row
         }
         let offset = Normalization(mean: folder.summary.trainMean, std: folder.summary.trainStd)
             .nllOffset(dimensions: folder.summary.frame.target)
-        let results = ComparisonResults(cells: summaries, plan: plan, waveformOffset: offset, trials: trialRows)
+        var results = ComparisonResults(cells: summaries, plan: plan, waveformOffset: offset, trials: trialRows,
+                                        threads: threads, samplesPerFrame: folder.summary.frame.target)
+        var curves: [String: [MetricsLine]] = [:]
+        for run in summaries.flatMap(\.runs) where run.cell != "linear" {
+            curves[run.folder] = try RunMeasurer.curve(out.appendingPathComponent(run.folder))
+        }
+        results.readCurves(curves)
         try results.write(to: out)
 
         var records: [RunRecord] = []
@@ -237,7 +258,6 @@ struct CompareCommand: ParsableCommand {
         try runs.compactMap { run in
             let folder = RunFolder(url: out.appendingPathComponent(run.folder))
             if (try? folder.readOutcome()) != nil { return nil }  // finished earlier: kept
-            let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
             var arguments = try RunScheduler.trainArguments(plan.data, output: folder.url,
                                                             settings: plan.settings(for: run), threads: threads)
             if FileManager.default.fileExists(atPath: folder.checkpoint.path) { arguments.append("--resume") }
@@ -246,13 +266,20 @@ struct CompareCommand: ParsableCommand {
         }
     }
 
+    /// Threads of every recurrent run: an equal share of the cores.
+    var threads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / jobs) }
+
     func runAll(_ queue: [RunScheduler.Job], scheduler: RunScheduler) throws {
         guard !queue.isEmpty else { return }
         let finished = try scheduler.run(queue, onStart: { job, index in
             printError("[\(index)/\(queue.count)] started \(job.label)")
         }, onFinish: { done, index in
+            // What this session consumed, added to the run's compute.json (a resumed run sums its sessions).
+            try? RunCompute.add(cpuSeconds: done.cpuSeconds, wallSeconds: done.seconds, threads: threads,
+                                in: done.job.log.deletingLastPathComponent())
             let state = done.status == 0 ? "finished" : "FAILED (exit \(done.status); see \(done.job.log.path))"
-            printError("[\(index)/\(queue.count)] \(state) \(done.job.label) in \(formatDuration(done.seconds))")
+            printError("[\(index)/\(queue.count)] \(state) \(done.job.label) in \(formatDuration(done.seconds))"
+                + String(format: " (%.0f CPU s)", done.cpuSeconds))
         })
         let failures = finished.filter { $0.status != 0 && $0.status != 130 }
         if !failures.isEmpty {

@@ -17,7 +17,10 @@ struct PreprocessCommand: ParsableCommand {
         manifest line, unless --skip-bad lists it in summary.json instead. Audio is read only \
         under the manifest's folder or the current folder (--allow-outside lifts this), and \
         headerless ("encoding") only from files named .raw, .pcm, .sln and the like. Manifests \
-        may be gzip-compressed and have CRLF line ends.
+        may be gzip-compressed and have CRLF line ends. Without --sample-rate the recordings keep \
+        their own rate, which they must all share; --sample-rate resamples every file (a rate \
+        above a file's own upsamples it, and summary.json's bandwidth_hz records the band the \
+        data really has). See docs/DATA.md.
         """)
 
     @Argument(help: "The manifest (.jsonl).")
@@ -26,8 +29,9 @@ struct PreprocessCommand: ParsableCommand {
     @Option(name: .long, help: "The data folder to write.")
     var output: String
 
-    @Option(name: .customLong("sample-rate"), help: "Target sample rate in Hz.")
-    var sampleRate: Int = 16_000
+    @Option(name: .customLong("sample-rate"),
+            help: "Resample every recording to this rate in Hz (default: the recordings' own rate, which they must share).")
+    var sampleRate: Int?
 
     @Option(help: "Files processed in parallel (default: one per core).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -49,7 +53,7 @@ struct PreprocessCommand: ParsableCommand {
     var allowOutside = false
 
     func validate() throws {
-        guard (1000 ... 384_000).contains(sampleRate) else { throw ValidationError("--sample-rate must be in 1000...384000") }
+        if let sampleRate, !(1000 ... 384_000).contains(sampleRate) { throw ValidationError("--sample-rate must be in 1000...384000") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard frameInput >= 1, frameTarget >= 1, frameHop >= 1 else { throw ValidationError("frame sizes must be positive") }
     }
@@ -76,12 +80,20 @@ struct PreprocessCommand: ParsableCommand {
             }
         }
         display.finish()
+        if summary.bandwidthHz < Double(summary.sampleRate) / 2 {
+            let low = summary.recordings.filter { ($0.sourceRate ?? summary.sampleRate) < summary.sampleRate }
+            printError("note: \(low.count) recording(s) upsampled to \(summary.sampleRate) Hz from "
+                + summary.sourceRates.filter { $0 < summary.sampleRate }.map { "\($0) Hz" }.joined(separator: ", ")
+                + String(format: ": the data has no content above %.0f Hz (bandwidth_hz in summary.json)", summary.bandwidthHz))
+        }
         print(Self.describe(summary, folder: output))
     }
 
     /// The summary as a few human lines (summary.json has everything).
     static func describe(_ summary: DataSummary, folder: String) -> String {
-        var lines = ["\(folder)/summary.json: \(summary.sampleRate) Hz, frames \(summary.frame.input) in, "
+        let band = summary.bandwidthHz < Double(summary.sampleRate) / 2
+            ? String(format: " (upsampled: band 0-%.0f Hz)", summary.bandwidthHz) : ""
+        var lines = ["\(folder)/summary.json: \(summary.sampleRate) Hz\(band), frames \(summary.frame.input) in, "
                      + "\(summary.frame.target) out, hop \(summary.frame.hop)"]
         for split in Split.allCases {
             let s = summary.splits[split.rawValue] ?? SplitSummary()

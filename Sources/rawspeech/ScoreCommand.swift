@@ -67,6 +67,7 @@ struct ScoreCommand: ParsableCommand {
         }
         let scorer = ModelScorer(model: trained, baseline: try resolveBaseline(source))
         scorer.modelName = model
+        scorer.trainedBandwidthHz = source.runFolder.flatMap(BandCheck.trainedBandwidth)
         let started = Date()
         let recordings = ScoringInputs.read(sources, sampleRate: trained.sampleRate,
                                             streamAbove: Int(streamAbove * Double(trained.sampleRate)), jobs: jobs)
@@ -85,6 +86,13 @@ struct ScoreCommand: ParsableCommand {
         let seconds = Double((report.total?.frames ?? 0) * trained.frame.hop) / Double(trained.sampleRate)
         print(ScoreTable.render(report), terminator: "")
         for file in report.files { if case let .failed(path, error) = file { printError("error: \(path): \(error)") } }
+        if let band = report.outOfBand {
+            for file in band.warnings {
+                printError(String(format: "warning: %@: %.1f%% of its energy is above %.0f Hz, the band the model was trained on "
+                                  + "(its training data was upsampled): the figures above are not meaningful for this file",
+                                  file.path, 100 * file.outOfBandEnergy, band.trainedBandwidthHz))
+            }
+        }
         printError(String(format: "scored %.1f s of audio in %.2f s (%.0fx real time)", seconds, elapsed, seconds / max(elapsed, 1e-9)))
 
         if let json { try write(report, to: URL(fileURLWithPath: json)) }

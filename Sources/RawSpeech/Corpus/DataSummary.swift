@@ -42,6 +42,12 @@ public struct ShardEntry: Codable, Equatable, Sendable {
     public var sha256: String
     /// The manifest line it came from.
     public var line: Int
+    /// The file's own rate before resampling (absent in summaries written before it was recorded).
+    public var sourceRate: Int?
+
+    package enum CodingKeys: String, CodingKey {
+        case name, split, shard, samples, sha256, line, sourceRate = "source_rate"
+    }
 
     public init(name: String, split: Split, shard: String, samples: Int, sha256: String, line: Int) {
         self.name = name
@@ -65,10 +71,17 @@ public struct DataSummary: Codable, Equatable, Sendable {
     public var skipped: [SkippedFile]
     /// Every shard in the folder, in manifest order (absent in hand-written summaries).
     public var recordings: [ShardEntry]
+    /// The distinct rates of the source files, before resampling (empty when unknown).
+    public var sourceRates: [Int]
+    /// The highest frequency the data can contain: half the lowest source rate (at most half
+    /// `sampleRate`). Below `sampleRate / 2` when recordings were upsampled: the band above
+    /// is empty, and a model trained here has learned nothing about it.
+    public var bandwidthHz: Double
 
     package enum CodingKeys: String, CodingKey {
         case sampleRate = "sample_rate", frame, splits
         case trainMean = "train_mean", trainStd = "train_std", skipped, recordings
+        case sourceRates = "source_rates", bandwidthHz = "bandwidth_hz"
     }
 
     public init(sampleRate: Int, frame: FrameSpec, splits: [String: SplitSummary],
@@ -81,6 +94,8 @@ public struct DataSummary: Codable, Equatable, Sendable {
         self.trainStd = trainStd
         self.skipped = skipped
         self.recordings = recordings
+        sourceRates = []
+        bandwidthHz = Double(sampleRate) / 2
     }
 
     public init(from decoder: any Decoder) throws {
@@ -92,5 +107,7 @@ public struct DataSummary: Codable, Equatable, Sendable {
         trainStd = try c.decode(Double.self, forKey: .trainStd)
         skipped = try c.decodeIfPresent([SkippedFile].self, forKey: .skipped) ?? []
         recordings = try c.decodeIfPresent([ShardEntry].self, forKey: .recordings) ?? []
+        sourceRates = try c.decodeIfPresent([Int].self, forKey: .sourceRates) ?? []
+        bandwidthHz = try c.decodeIfPresent(Double.self, forKey: .bandwidthHz) ?? Double(sampleRate) / 2
     }
 }

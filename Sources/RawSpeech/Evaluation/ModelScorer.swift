@@ -90,6 +90,9 @@ public final class ModelScorer {
     public var batch = 16
     /// Steps per chunk (SequenceScorer's T): long enough for big GEMMs, small in memory.
     public var steps = 100
+    /// The band the model's training data had (config.json's bandwidth_hz): when below the
+    /// model's Nyquist frequency, each input's energy above it is measured (`BandCheck`).
+    public var trainedBandwidthHz: Double?
 
     public init(model: TrainedModel, baseline: TrainedModel? = nil) {
         self.model = model
@@ -118,24 +121,44 @@ public final class ModelScorer {
             }
         }
         var streamed: [Int: (model: FileScore, baseline: FileScore?)] = [:]
+        var band: [Int: Double] = [:]
         for (index, input) in inputs.enumerated() {
-            if case .stream(let source) = input { streamed[index] = try stream(source) }
+            let meter = bandMeter()
+            switch input {
+            case .stream(let source): streamed[index] = try stream(source, meter: meter)
+            case .recording(let recording): meter?.append(recording.samples)
+            case .failed: break
+            }
+            band[index] = meter?.fraction
         }
         let files = try evaluate(model, inputs, streamed: streamed.mapValues(\.model))
         let baselineScores = try baseline.map {
             BaselineScores(model: Self.describe($0), files: try evaluate($0, inputs, streamed: streamed.compactMapValues(\.baseline)))
         }
-        return ScoreReport(model: modelName, files: files, baseline: baselineScores)
+        var report = ScoreReport(model: modelName, files: files, baseline: baselineScores)
+        if let trainedBandwidthHz, bandMeter() != nil {
+            report.outOfBand = BandCheck(trainedBandwidthHz: trainedBandwidthHz, files: inputs.indices.compactMap { index in
+                band[index].map { (path: files[index].path, fraction: $0) }
+            })
+        }
+        return report
+    }
+
+    /// A meter of energy above the trained band, when that band is narrower than the model's.
+    private func bandMeter() -> BandMeter? {
+        guard let trainedBandwidthHz, trainedBandwidthHz < Double(model.sampleRate) / 2 else { return nil }
+        return BandMeter(sampleRate: model.sampleRate, bandwidthHz: trainedBandwidthHz)
     }
 
     /// One long recording through StreamingScorers for the model and the baseline, read once.
-    private func stream(_ source: AudioSource) throws -> (model: FileScore, baseline: FileScore?) {
+    private func stream(_ source: AudioSource, meter: BandMeter? = nil) throws -> (model: FileScore, baseline: FileScore?) {
         let scorer = try StreamingScorer(model: model, steps: steps)
         let baselineScorer = try baseline.map { try StreamingScorer(model: $0, steps: steps) }
         do {
             try ScoringInputs.forEachBlock(source, sampleRate: model.sampleRate) { block in
                 scorer.append(block)
                 baselineScorer?.append(block)
+                meter?.append(block)
             }
         } catch {
             let failed = FileScore.failed(path: source.path, error: ScoringInputs.reason(error, path: source.url.path))

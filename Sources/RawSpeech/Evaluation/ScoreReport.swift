@@ -213,6 +213,9 @@ public struct ScoreReport: Codable, Equatable, Sendable {
     public var total: Scores?
     /// The linear baseline on the same files, when the model's training data was available.
     public var baseline: BaselineScores?
+    /// Each input's energy above the band the model was trained on, when that band is
+    /// narrower than the model's rate allows (an upsampled training set).
+    public var outOfBand: BandCheck?
 
     public init(model: String, files: [FileScore], baseline: BaselineScores? = nil) {
         self.model = model
@@ -226,7 +229,7 @@ public struct ScoreReport: Codable, Equatable, Sendable {
         files.contains { $0.scores == nil } || (baseline?.files.contains { $0.scores == nil } ?? false)
     }
 
-    package enum CodingKeys: String, CodingKey { case model, files, total, baseline }
+    package enum CodingKeys: String, CodingKey { case model, files, total, baseline, outOfBand = "out_of_band" }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -234,6 +237,7 @@ public struct ScoreReport: Codable, Equatable, Sendable {
         try c.encode(files, forKey: .files)
         try c.encode(total, forKey: .total)
         try c.encode(baseline, forKey: .baseline)
+        try c.encodeIfPresent(outOfBand, forKey: .outOfBand)
     }
 
     /// The report as pretty-printed JSON with sorted keys (stable diffs).

@@ -4,6 +4,11 @@
 // every run folder, so an interrupted comparison resumes where it stopped. Each run is a
 // TrainingSettings value; running the plan's trainings is the CLI's job (they are separate
 // `rawspeech train` processes, in parallel).
+//
+// Every run gets the same compute, on one of two bases (`ComparisonBasis`): the same number
+// of updates (`updates`, exact whatever else the machine does), or the same wall-clock
+// minutes with an equal share of the cores (`minutes`: every run the same threads, started
+// in waves so that no run trains alone while others shared the machine).
 import RawSpeechCore
 import RawSpeechNetwork
 import RawSpeechTraining
@@ -30,7 +35,10 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
     public var budget: Int
     public var learningRates: [Double]
     public var seeds: Int
-    public var minutes: Double
+    /// Wall-clock minutes per run (the equal-time basis); nil when `updates` is the budget.
+    public var minutes: Double?
+    /// Updates per run (the equal-updates basis): early stopping is then off unless asked for.
+    public var updates: Int?
     public var weightNoise: Double
     public var batch: Int
     public var steps: Int
@@ -40,7 +48,7 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
     public var preset: String?
 
     package enum CodingKeys: String, CodingKey {
-        case data, cells, budget, learningRates = "learning_rates", seeds, minutes
+        case data, cells, budget, learningRates = "learning_rates", seeds, minutes, updates
         case weightNoise = "weight_noise", batch, steps, patience, evalEvery = "eval_every", preset
     }
 
@@ -55,7 +63,7 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
     public static let quickMinutes = 3.0
 
     public init(data: String, cells: [Cell], budget: Int, learningRates: [Double], seeds: Int,
-                minutes: Double, weightNoise: Double,
+                minutes: Double?, updates: Int? = nil, weightNoise: Double,
                 batch: Int = TrainingConfig.defaults.batch, steps: Int = TrainingConfig.defaults.steps,
                 patience: Int = TrainingConfig.defaults.patience, evalEvery: Int = TrainingConfig.defaults.evalEvery,
                 preset: String? = nil) {
@@ -65,6 +73,7 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         self.learningRates = learningRates
         self.seeds = seeds
         self.minutes = minutes
+        self.updates = updates
         self.weightNoise = weightNoise
         self.batch = batch
         self.steps = steps
@@ -76,19 +85,20 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
     /// The plan for what a caller chose, each nil taking its default: learning rates drawn
     /// (`trials` of them, from `rateSeed`) unless given, and with `quick` the quick preset's
     /// rates, weight noise and minutes; batch, steps, patience and evaluation interval as
-    /// `train`'s.
+    /// `train`'s. With `updates` (and no `minutes`) every run trains exactly that many
+    /// updates: early stopping is off (patience 0) unless `patience` is given.
     public static func choosing(data: String, cells: [Cell], budget: Int? = nil, learningRates: [Double]? = nil,
                                 trials: Int = defaultTrials, rateSeed: UInt64 = 1, seeds: Int = 1, quick: Bool = false,
-                                minutes: Double? = nil, weightNoise: Double? = nil, batch: Int? = nil,
+                                minutes: Double? = nil, updates: Int? = nil, weightNoise: Double? = nil, batch: Int? = nil,
                                 steps: Int? = nil, patience: Int? = nil, evalEvery: Int? = nil) -> ComparisonPlan {
         let defaults = TrainingConfig.defaults
         let rates = learningRates ?? (quick ? quickLearningRates : sampleLearningRates(count: trials, seed: rateSeed))
         return ComparisonPlan(
             data: data, cells: cells, budget: budget ?? TrainingConfig.defaultBudget, learningRates: rates, seeds: seeds,
-            minutes: minutes ?? (quick ? quickMinutes : defaultMinutes),
+            minutes: minutes ?? (updates != nil ? nil : quick ? quickMinutes : defaultMinutes), updates: updates,
             weightNoise: weightNoise ?? (quick ? quickWeightNoise : defaults.weightNoise),
             batch: batch ?? defaults.batch, steps: steps ?? defaults.steps,
-            patience: patience ?? defaults.patience, evalEvery: evalEvery ?? defaults.evalEvery,
+            patience: patience ?? (updates != nil ? 0 : defaults.patience), evalEvery: evalEvery ?? defaults.evalEvery,
             preset: quick ? "quick" : nil)
     }
 
@@ -135,6 +145,7 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         settings.learningRate = run.learningRate
         settings.seed = run.seed
         settings.minutes = minutes
+        settings.updates = updates
         settings.weightNoise = weightNoise
         settings.batch = batch
         settings.steps = steps
@@ -150,6 +161,12 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         return settings
     }
 
+    /// What every run was given the same amount of.
+    public var basis: ComparisonBasis {
+        if let updates, minutes == nil { return .updates(updates) }
+        return .minutes(minutes ?? Self.defaultMinutes)
+    }
+
     /// Each cell's winning trial of the learning-rate search: the lowest best validation
     /// NLL among `trials` (runs paired with their outcomes); non-finite results never win,
     /// and the earlier trial wins a tie.
@@ -163,6 +180,38 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
             best[cell] = winner.run
         }
         return best
+    }
+}
+
+/// The compute every run of a comparison gets the same amount of.
+public enum ComparisonBasis: Equatable, Sendable {
+    /// The same number of updates (batches of B x T steps) per run.
+    case updates(Int)
+    /// The same wall-clock minutes per run, each with the same threads, in waves (see
+    /// `waves`), so no run trains with the machine to itself while others shared it.
+    case minutes(Double)
+
+    /// "updates" or "minutes": results.json's `basis`.
+    public var name: String {
+        switch self { case .updates: "updates"; case .minutes: "minutes" }
+    }
+
+    /// Runs start in waves (a wave only when the previous one has finished) on the time
+    /// basis; on the updates basis contention changes no run's budget, so they start as
+    /// soon as a slot is free.
+    public var waves: Bool {
+        if case .minutes = self { return true }
+        return false
+    }
+
+    /// The table's caption: "equal updates: 2000 each", "equal wall time: 3 min each, 1 thread each".
+    public func caption(threads: Int?) -> String {
+        switch self {
+        case .updates(let n): return "equal updates: \(n) each"
+        case .minutes(let m):
+            let each = threads.map { ", \($0) thread\($0 == 1 ? "" : "s") each, run in waves" } ?? ""
+            return "equal wall time: \(String(format: "%g", m)) min each\(each)"
+        }
     }
 }
 

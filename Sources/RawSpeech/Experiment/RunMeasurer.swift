@@ -60,6 +60,16 @@ public final class RunMeasurer {
             measurement.updates = outcome.updates
             measurement.seconds = outcome.seconds
         }
+        if let compute = RunCompute.read(in: runFolder) {
+            measurement.cpuSeconds = compute.cpuSeconds
+            measurement.wallSeconds = compute.wallSeconds
+            measurement.threads = compute.threads
+        }
         return measurement
+    }
+
+    /// The run's learning curve (metrics.jsonl; empty without one).
+    public static func curve(_ runFolder: URL) throws -> [MetricsLine] {
+        try RunFolder(url: runFolder).readMetrics()
     }
 }

@@ -10,8 +10,11 @@ import Dispatch
 import Foundation
 
 public struct PreprocessOptions: Codable, Sendable {
-    /// 16 kHz: the paper's rate, and the rate of the default corpus.
-    public var sampleRate = 16_000
+    /// nil: the recordings' own rate, which they must all share (RatePolicy); a rate
+    /// resamples every file to it, upsampling only because it was asked for.
+    public var sampleRate: Int? = nil
+    /// The paper's rate, for a manifest none of whose files can be opened.
+    public static let defaultSampleRate = 16_000
     /// The paper's framing (20 in, 10 out, hop 10); recorded in summary.json.
     public var frame = FrameSpec.paper
     /// One file per core keeps both cores busy; each file's work is sequential.
@@ -22,7 +25,7 @@ public struct PreprocessOptions: Codable, Sendable {
     /// so a manifest from elsewhere cannot read other files; on: anywhere.
     public var allowOutside = false
 
-    public init(sampleRate: Int = 16_000, frame: FrameSpec = .paper, jobs: Int? = nil, skipBad: Bool = false,
+    public init(sampleRate: Int? = nil, frame: FrameSpec = .paper, jobs: Int? = nil, skipBad: Bool = false,
                 allowOutside: Bool = false) {
         self.sampleRate = sampleRate
         self.frame = frame
@@ -52,6 +55,10 @@ public enum Preprocessor {
                 ? "no recordings" : "no recordings (all \(manifest.rejected.count) lines were rejected: \(manifest.rejected[0].error))")
         }
         let names = try recordingNames(manifest)
+        // The folder's rate before any work: a corpus of mixed rates fails here, naming its files.
+        let policy = SourcePolicy(manifest: manifest.url, allowOutside: options.allowOutside)
+        let sourceRates = RatePolicy.sourceRates(manifest, policy: policy)
+        let rate = try RatePolicy.folderRate(requested: options.sampleRate, sourceRates: sourceRates, manifest: manifest)
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
         let stale = removeStaleTemporaries(in: output)
@@ -61,7 +68,6 @@ public enum Preprocessor {
         progress(.started(files: manifest.entries.count, seconds: manifest.entries.reduce(0) { $0 + $1.duration }))
 
         let entries = manifest.entries
-        let policy = SourcePolicy(manifest: manifest.url, allowOutside: options.allowOutside)
         let results = ConcurrentResults<Result<FileResult, Error>>(count: entries.count)
         let jobs = max(1, min(options.jobs, entries.count))
         // Workers pull the next entry from a shared counter, so long files do not hold up a
@@ -71,10 +77,11 @@ public enum Preprocessor {
                 let entry = entries[index]
                 do {
                     try policy.check(entry, at: manifest.audioURL(entry))
-                    let result = try process(entry, name: names[index], manifest: manifest, output: output, options: options)
+                    let result = try process(entry, name: names[index], manifest: manifest, output: output, options: options,
+                                             sampleRate: rate)
                     results.set(index, .success(result))
                     progress(.finished(name: names[index], line: entry.line,
-                                       seconds: Double(result.samples) / Double(options.sampleRate), reused: result.reused))
+                                       seconds: Double(result.samples) / Double(rate), reused: result.reused))
                 } catch {
                     let wrapped = CorpusError.entry(manifest: manifest.url.path, line: entry.line, error: error)
                     results.set(index, .failure(wrapped))
@@ -91,13 +98,17 @@ public enum Preprocessor {
         var skipped = manifest.rejected
         var recordings: [ShardEntry] = []
         var train = ShardStatistics()
+        var keptSourceRates: Set<Int> = []
         let outcomes = results.values
         for (index, entry) in entries.enumerated() {
             switch outcomes[index] {
             case .success(let r):
-                recordings.append(ShardEntry(name: names[index], split: entry.split, shard: r.shard,
-                                             samples: r.samples, sha256: r.sha256, line: entry.line))
-                splits[entry.split.rawValue, default: SplitSummary()].add(samples: r.samples, rate: options.sampleRate, frame: options.frame)
+                var shard = ShardEntry(name: names[index], split: entry.split, shard: r.shard,
+                                       samples: r.samples, sha256: r.sha256, line: entry.line)
+                shard.sourceRate = sourceRates[index]
+                if let source = sourceRates[index] { keptSourceRates.insert(source) }
+                recordings.append(shard)
+                splits[entry.split.rawValue, default: SplitSummary()].add(samples: r.samples, rate: rate, frame: options.frame)
                 if entry.split == .train { train.merge(r.statistics) }
             case .failure(let error):
                 if !options.skipBad { throw error }
@@ -116,9 +127,11 @@ public enum Preprocessor {
         // Population statistics of every training sample (Double accumulators).
         let mean = train.count > 0 ? train.sum / Double(train.count) : 0
         let variance = train.count > 0 ? max(0, train.sumOfSquares / Double(train.count) - mean * mean) : 1
-        let summary = DataSummary(sampleRate: options.sampleRate, frame: options.frame, splits: splits,
+        var summary = DataSummary(sampleRate: rate, frame: options.frame, splits: splits,
                                   trainMean: mean, trainStd: variance.squareRoot(), skipped: skipped,
                                   recordings: recordings)
+        summary.sourceRates = keptSourceRates.sorted()
+        summary.bandwidthHz = RatePolicy.bandwidth(sourceRates: summary.sourceRates, folderRate: rate)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(try encoder.encode(summary), to: output.appendingPathComponent(DataFolder.summaryFile))
@@ -160,20 +173,20 @@ public enum Preprocessor {
 
     /// One entry: reuse its shard if valid, else check the source and stream it into a new one.
     package static func process(_ entry: ManifestEntry, name: String, manifest: Manifest, output: URL,
-                        options: PreprocessOptions) throws -> FileResult {
+                        options: PreprocessOptions, sampleRate: Int) throws -> FileResult {
         let relative = "\(entry.split.rawValue)/\(name).shard"
         let shardURL = output.appendingPathComponent(relative)
         let source = manifest.audioURL(entry)
         let sourceDigest = entry.sha256.map(hexBytes) ?? [UInt8](repeating: 0, count: 32)
         if let kept = try? Shard.read(shardURL, keepSamples: false),
-           kept.header.sampleRate == options.sampleRate, kept.header.sourceSHA256 == sourceDigest {
+           kept.header.sampleRate == sampleRate, kept.header.sourceSHA256 == sourceDigest {
             return FileResult(shard: relative, samples: kept.header.sampleCount,
                               sha256: SHA256.hex(kept.header.payloadSHA256), statistics: kept.statistics, reused: true)
         }
         try? FileManager.default.removeItem(at: shardURL)
-        let reader = try CheckedAudio.open(source, raw: entry.raw, sha256: entry.sha256, sampleRate: options.sampleRate)
+        let reader = try CheckedAudio.open(source, raw: entry.raw, sha256: entry.sha256, sampleRate: sampleRate)
         try FileManager.default.createDirectory(at: shardURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let writer = try ShardWriter(url: shardURL, sampleRate: options.sampleRate, sourceSHA256: sourceDigest)
+        let writer = try ShardWriter(url: shardURL, sampleRate: sampleRate, sourceSHA256: sourceDigest)
         try reader.forEachBlock { try writer.append($0) }
         let statistics = writer.statistics
         let header = try writer.finish()

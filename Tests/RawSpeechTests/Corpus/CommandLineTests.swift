@@ -46,7 +46,7 @@ import Testing
         #expect(try Manifest.load(URL(fileURLWithPath: manifest)).entries.count == 3)
 
         let data = scratch.file("data").path
-        let first = try run(["preprocess", manifest, "--output", data, "--jobs", "2"])
+        let first = try run(["preprocess", manifest, "--output", data, "--jobs", "2", "--sample-rate", "16000"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.contains("line 1") && !first.stderr.contains("\r"), "plain lines when not a terminal")
         let summary = try JSONDecoder().decode(DataSummary.self, from: Data(contentsOf: URL(fileURLWithPath: data + "/summary.json")))
@@ -54,7 +54,7 @@ import Testing
         #expect(Split.allCases.map { summary.splits[$0.rawValue]!.files } == [1, 1, 1])
         #expect(Split.allCases.allSatisfy { summary.splits[$0.rawValue]!.samples == 16000 })
 
-        let second = try run(["preprocess", manifest, "--output", data])
+        let second = try run(["preprocess", manifest, "--output", data, "--sample-rate", "16000"])
         #expect(second.status == 0)
         #expect(second.stderr.components(separatedBy: "kept from earlier run").count == 4)
     }

@@ -117,4 +117,131 @@ import Testing
         let other = try TrainCommandTests.command(arguments.map { $0 == "3k" ? "4k" : $0 })
         #expect(other.status != 0 && other.stderr.contains("another plan"))
     }
+
+    @Test func updatesBudgetGivesEveryRunTheSameUpdatesAndNoEarlyStopping() {
+        let plan = ComparisonPlan.choosing(data: "/d", cells: [.gru, .lstm], learningRates: [1e-3], updates: 2000)
+        #expect(plan.updates == 2000 && plan.minutes == nil && plan.patience == 0)
+        #expect(plan.basis == .updates(2000) && plan.basis.caption(threads: 1) == "equal updates: 2000 each")
+        #expect(!plan.basis.waves)
+        for run in plan.trialRuns {
+            let config = plan.settings(for: run).newConfig()
+            #expect(config.updates == 2000 && config.minutes == nil && config.patience == 0)
+        }
+        // Early stopping only when asked for; the time basis stays the default, in waves.
+        #expect(ComparisonPlan.choosing(data: "/d", cells: [.gru], updates: 100, patience: 4).patience == 4)
+        let timed = ComparisonPlan.choosing(data: "/d", cells: [.gru], minutes: 3)
+        #expect(timed.basis == .minutes(3) && timed.basis.waves && timed.updates == nil)
+        #expect(timed.basis.caption(threads: 1) == "equal wall time: 3 min each, 1 thread each, run in waves")
+    }
+
+    static func curve(_ points: [(update: Int, seconds: Double, valid: Double)]) -> [MetricsLine] {
+        points.map { MetricsLine(update: $0.update, seconds: $0.seconds, trainNLL: 0, validNLL: $0.valid,
+                                 validNLLWaveform: 0, learningRate: 1e-3) }
+    }
+
+    @Test func learningCurvesAreReadAtTheBudgetEveryRunReached() {
+        // LSTM ran alone and got 3000 updates in the time GRU got 2000: at 2000 updates GRU leads.
+        let gru = Self.curve([(0, 0, 5), (1000, 90, 3), (2000, 180, 2.0)])
+        let lstm = Self.curve([(0, 0, 5), (1000, 60, 3.5), (2000, 120, 2.5), (3000, 180, 1.5)])
+        #expect(LearningCurve.commonReach([gru, lstm])! == (2000, 180))
+        #expect(LearningCurve.bestValidNLL(lstm, byUpdate: 2000) == 2.5)
+        #expect(LearningCurve.bestValidNLL(gru, byUpdate: 2000) == 2.0)
+        #expect(LearningCurve.bestValidNLL(lstm, bySeconds: 100) == 3.5)
+        #expect(LearningCurve.bestValidNLL(Self.curve([(0, 0, .nan)]), byUpdate: 10) == nil)
+
+        func run(_ folder: String, _ cell: String) -> RunMeasurement {
+            RunMeasurement(folder: folder, cell: cell, learningRate: 1e-3, seed: 1, trainNLL: 1, validNLL: 1, testNLL: 1)
+        }
+        let plan = ComparisonPlan(data: "/d", cells: [.gru, .lstm], budget: 1000, learningRates: [1e-3], seeds: 1,
+                                  minutes: 3, weightNoise: 0)
+        var results = ComparisonResults(
+            cells: [CellSummary(cell: "gru", units: 10, recurrentParams: 1, runs: [run("gru/trial-1", "gru")]),
+                    CellSummary(cell: "lstm", units: 9, recurrentParams: 1, runs: [run("lstm/trial-1", "lstm")]),
+                    CellSummary(cell: "linear", units: 0, recurrentParams: 0, runs: [run("linear", "linear")])],
+            plan: plan, waveformOffset: -1, trials: [], threads: 1)
+        results.readCurves(["gru/trial-1": gru, "lstm/trial-1": lstm])
+        #expect(results.equalUpdates == 2000 && results.equalSeconds == 180)
+        #expect(results.cells.map(\.validNLLAtEqualUpdates) == [2.0, 2.5, nil])
+        #expect(results.cells.map(\.validNLLAtEqualSeconds) == [2.0, 1.5, nil])
+        let markdown = results.markdown()
+        #expect(markdown.contains("Compared on **equal wall time: 3 min each, 1 thread each, run in waves**"))
+        #expect(results.computeWarning == nil, "no CPU seconds recorded: nothing to compare")
+
+        // The lone LSTM of the last wave got twice the CPU: the table says so.
+        var gruRun = run("gru/trial-1", "gru"), lstmRun = run("lstm/trial-1", "lstm")
+        gruRun.cpuSeconds = 6
+        lstmRun.cpuSeconds = 13
+        let unequal = ComparisonResults(
+            cells: [CellSummary(cell: "gru", units: 10, recurrentParams: 1, runs: [gruRun]),
+                    CellSummary(cell: "lstm", units: 9, recurrentParams: 1, runs: [lstmRun])],
+            plan: plan, waveformOffset: -1, trials: [], threads: 1)
+        #expect(unequal.computeWarning?.contains("CPU seconds differ (6 to 13 s)") == true, "\(unequal.computeWarning ?? "nil")")
+        #expect(unequal.markdown().contains("**Warning:** the runs' CPU seconds differ"))
+        lstmRun.cpuSeconds = 6.5
+        #expect(ComparisonResults(cells: [CellSummary(cell: "gru", units: 10, recurrentParams: 1, runs: [gruRun]),
+                                          CellSummary(cell: "lstm", units: 9, recurrentParams: 1, runs: [lstmRun])],
+                                  plan: plan, waveformOffset: -1, trials: []).computeWarning == nil, "within 20 %")
+        #expect(markdown.contains("valid NLL at 2000 updates (nats/frame, normalized)"))
+    }
+
+    /// Every column of each table names its units, and one table keeps to one unit system.
+    @Test func tablesStateTheirUnitsAndDoNotMixThem() {
+        let plan = ComparisonPlan(data: "/d", cells: [.gru], budget: 1000, learningRates: [1e-3], seeds: 1,
+                                  minutes: nil, updates: 50, weightNoise: 0)
+        var measured = RunMeasurement(folder: "gru/trial-1", cell: "gru", learningRate: 1e-3, seed: 1,
+                                      trainNLL: 1, validNLL: 2, testNLL: 3)
+        measured.testBitsPerSample = 4.5
+        let results = ComparisonResults(cells: [CellSummary(cell: "gru", units: 10, recurrentParams: 1, runs: [measured])],
+                                        plan: plan, waveformOffset: -10, trials: [])
+        let tables = results.markdown().components(separatedBy: "\n").filter { $0.hasPrefix("| cell |") }
+        #expect(tables.count == 2)
+        let likelihood = tables[0], waveform = tables[1]
+        #expect(likelihood.contains("train NLL (nats/frame, normalized)") && !likelihood.contains("bits") && !likelihood.contains("waveform"))
+        #expect(waveform.contains("test NLL (nats/frame, waveform)") && waveform.contains("test bits/sample (waveform)")
+                && !waveform.contains("normalized"))
+        #expect(results.markdown().contains("| gru | -7.00 | 4.500 |"), "test NLL in waveform units: 3 + (-10)")
+        #expect(results.markdown().contains("Compared on **equal updates: 50 each**"))
+    }
+
+    @Test func compareWithAnUpdatesBudgetRecordsEachRunsCompute() throws {
+        let scratch = ScratchFolder()
+        let data = try TrainCommandTests.makeData(scratch, name: "data")
+        let out = scratch.file("cmp").path
+        let done = try TrainCommandTests.command(["compare", data, "--cells", "tanh,gru", "--params", "3k", "--learning-rates", "1e-3",
+                                                  "--updates", "30", "--batch", "4", "--steps", "10", "--eval-every", "10",
+                                                  "--jobs", "2", "--output", out])
+        #expect(done.status == 0, "\(done.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))) as! [String: Any]
+        #expect(json["basis"] as? String == "updates" && json["basis_caption"] as? String == "equal updates: 30 each")
+        #expect(json["equal_updates"] as? Int == 30)
+        let cells = json["cells"] as! [[String: Any]]
+        for cell in cells where cell["cell"] as? String != "linear" {
+            let run = (cell["runs"] as! [[String: Any]])[0]
+            #expect(run["updates"] as? Int == 30, "\(run)")
+            #expect((run["cpu_seconds"] as? Double ?? 0) > 0 && (run["wall_seconds"] as? Double ?? 0) > 0, "\(run)")
+            #expect(run["valid_nll_at_equal_updates"] as? Double != nil)
+        }
+        #expect(done.stdout.contains("equal updates: 30 each"), "the terminal's table says its basis")
+        let markdown = try String(contentsOfFile: out + "/results.md", encoding: .utf8)
+        #expect(markdown.contains("equal updates: 30 each"))
+        #expect(markdown.contains("CPU s"))
+    }
+
+    /// On the time basis the linear baseline trains first on its own, and a run starts only
+    /// when the whole previous wave has finished: none trains alone after sharing.
+    @Test func timedComparisonRunsInWaves() throws {
+        let scratch = ScratchFolder()
+        let data = try TrainCommandTests.makeData(scratch, name: "data")
+        let out = scratch.file("cmp").path
+        let done = try TrainCommandTests.command(["compare", data, "--cells", "tanh,gru,lstm", "--params", "3k",
+                                                  "--learning-rates", "1e-3", "--minutes", "0.02", "--batch", "4",
+                                                  "--steps", "10", "--eval-every", "10", "--jobs", "2", "--output", out])
+        #expect(done.status == 0, "\(done.stderr)")
+        let events = done.stderr.split(separator: "\n").filter { $0.contains("] started") || $0.contains("] finished") }
+        func index(_ verb: String, _ label: String) -> Int? { events.firstIndex { $0.contains("] \(verb) \(label)") } }
+        let linearDone = try #require(index("finished", "linear"))
+        for cell in ["tanh", "gru", "lstm"] { #expect(try #require(index("started", cell)) > linearDone, "\(events)") }
+        #expect(try #require(index("started", "lstm")) > max(try #require(index("finished", "tanh")), try #require(index("finished", "gru"))),
+                "\(events)")
+    }
 }
