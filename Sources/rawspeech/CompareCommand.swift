@@ -117,6 +117,9 @@ struct CompareCommand: ParsableCommand {
         let folder = try DataFolder(url: URL(fileURLWithPath: plan.data))
         let out = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        // One comparison per folder at a time (each run below also locks its own run folder).
+        let lock = try FolderLock(folder: out, purpose: "compare")
+        defer { lock.release() }
         let planURL = out.appendingPathComponent("plan.json")
         if let saved = try? JSONDecoder().decode(ComparisonPlan.self, from: Data(contentsOf: planURL)), saved != plan {
             throw ValidationError("\(output) holds a comparison with another plan (\(planURL.path)): choose another --output, or repeat its flags")

@@ -55,6 +55,9 @@ struct PreprocessCommand: ParsableCommand {
     }
 
     func run() throws {
+        // One writer per data folder, held until the process ends (a second `preprocess` is refused).
+        let lock = try FolderLock(folder: URL(fileURLWithPath: output), purpose: "preprocess")
+        defer { lock.release() }
         let manifest = try Manifest.load(URL(fileURLWithPath: manifest), skipBad: skipBad)
         let options = PreprocessOptions(sampleRate: sampleRate,
                                         frame: FrameSpec(input: frameInput, target: frameTarget, hop: frameHop),

@@ -119,9 +119,7 @@ public enum Preprocessor {
         let summary = DataSummary(sampleRate: options.sampleRate, frame: options.frame, splits: splits,
                                   trainMean: mean, trainStd: variance.squareRoot(), skipped: skipped,
                                   recordings: recordings)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(summary), to: output.appendingPathComponent(DataFolder.summaryFile))
+        try DataFolder.writeSummary(summary, to: output)
         return summary
     }
 

@@ -20,6 +20,8 @@ public struct RunDescription: Codable, Sendable {
     public var training: TrainingConfig
     public var data: String
     public var summary: DataSummary?
+    /// Hex SHA-256 of the data folder's summary.json (the folder `--resume` must find again).
+    public var dataSummarySHA256: String?
     public var gitRevision: String
     public var blasCore: String
 
@@ -27,12 +29,13 @@ public struct RunDescription: Codable, Sendable {
         case cell, units, layers, components, recurrentParams = "recurrent_params"
         case totalParams = "total_params", learningRate = "learning_rate", seed, normalization
         case sampleRate = "sample_rate", frame, training, data, summary
+        case dataSummarySHA256 = "data_summary_sha256"
         case gitRevision = "git_revision", blasCore = "blas_core"
     }
 
     public init(config: TrainingConfig, parameterCount: Int, recurrentParameterCount: Int,
                 normalization: Normalization, sampleRate: Int, frame: FrameSpec, data: String,
-                summary: DataSummary?, gitRevision: String) {
+                summary: DataSummary?, gitRevision: String, dataSummarySHA256: String? = nil) {
         cell = config.linear ? "linear" : config.model.cell.rawValue
         units = config.linear ? 0 : config.model.units
         layers = config.linear ? 0 : config.model.layers
@@ -47,6 +50,7 @@ public struct RunDescription: Codable, Sendable {
         training = config
         self.data = data
         self.summary = summary
+        self.dataSummarySHA256 = dataSummarySHA256
         self.gitRevision = gitRevision
         blasCore = BLASRuntime.coreName
     }
