@@ -50,8 +50,11 @@ struct PreprocessCommand: ParsableCommand {
 
     func validate() throws {
         guard (1000 ... 384_000).contains(sampleRate) else { throw ValidationError("--sample-rate must be in 1000...384000") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard frameInput >= 1, frameTarget >= 1, frameHop >= 1 else { throw ValidationError("frame sizes must be positive") }
+        try check("--jobs", jobs, in: FlagBounds.threads)
+        // Frames of up to 100,000 samples (6 s at 16 kHz; the paper's are 20/10/10).
+        try check("--frame-input", frameInput, in: 1 ... 100_000)
+        try check("--frame-target", frameTarget, in: 1 ... 100_000)
+        try check("--frame-hop", frameHop, in: 1 ... 100_000)
     }
 
     func run() throws {

@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
     var resume = false
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        try check("--threads", threads, in: FlagBounds.threads)
     }
 
     func run() throws {

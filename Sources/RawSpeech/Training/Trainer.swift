@@ -43,6 +43,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case dataChanged(checkpoint: String, run: Normalization, data: Normalization)
     /// The data folder's training split has no variance (silent or empty).
     case silentTrainingSplit(folder: String, std: Double)
+    /// A setting of the configuration (named by its config.json key) outside TrainingLimits.
+    case invalidConfig(field: String, reason: String)
+    /// The model and batch would need `bytes` of memory, more than `limit`.
+    case tooLarge(bytes: Double, limit: Double)
     /// Resuming on a data folder whose summary.json is not the one the run started on.
     case dataFolderChanged(checkpoint: String, run: String, data: String)
     /// The data folder has no validation recordings (early stopping needs some).
@@ -65,6 +69,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case let .dataChanged(path, run, data):
             "\(path): this run was trained on data of mean \(run.mean) and std \(run.std), the data folder's are "
                 + "\(data.mean) and \(data.std): use the data folder the run started with"
+        case let .invalidConfig(field, reason):
+            "\(field) \(reason)"
+        case let .tooLarge(bytes, limit):
+            "the model and batch would need about \(String(format: "%.1f", bytes / 1e9)) GB of memory (limit \(String(format: "%.0f", limit / 1e9)) GB)"
         case let .dataFolderChanged(path, run, data):
             "\(path): this run started on a data folder whose summary.json has SHA-256 \(run.prefix(12))…, "
                 + "this one's is \(data.prefix(12))…: use the data folder the run started with, or start a new run"
@@ -134,6 +142,7 @@ public final class Trainer {
             try saved.resume(with: config)
             resumed = saved
         }
+        try config.check(threads: threads)
         guard config.model.inputSize == data.frame.input, config.model.targetSize == data.frame.target else {
             throw TrainingError.frameMismatch(
                 model: FrameSpec(input: config.model.inputSize, target: config.model.targetSize, hop: data.frame.hop),
