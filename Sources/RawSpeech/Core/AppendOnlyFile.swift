@@ -48,7 +48,7 @@ public struct AppendOnlyFile: Sendable {
     /// a crash) is left out. No file: no lines.
     public func lines() throws -> [Data] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        // Only a regular file: a log linked to /dev/zero or a FIFO would be read for ever.
+        // Only a regular file, said plainly (Foundation refuses /dev/zero with "You don't have permission").
         var status = stat()
         guard stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
             throw FileError.readFailed(path: url.path, reason: "not a regular file")

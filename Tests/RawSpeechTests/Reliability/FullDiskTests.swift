@@ -69,8 +69,9 @@ import Testing
         #expect(try whole.readMetrics().map(\.validNLL) == split.readMetrics().map(\.validNLL))
     }
 
-    /// metrics.jsonl linked to /dev/zero was read for ever by --resume (and `report`).
-    @Test func aLogThatIsNotARegularFileIsRefusedNotReadForEver() throws {
+    /// metrics.jsonl linked to /dev/zero: refused as what it is (Foundation's own refusal said
+    /// "You don't have permission", which sent users to chmod).
+    @Test func aLogThatIsNotARegularFileIsRefusedAsSuch() throws {
         let scratch = ScratchFolder()
         let data = try TrainCommandTests.makeData(scratch, name: "data")
         let run = scratch.file("run").path
