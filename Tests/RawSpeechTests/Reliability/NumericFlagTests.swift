@@ -197,4 +197,18 @@ import Testing
             print("accepted: \(accepted.joined(separator: " "))")
         }
     }
+
+    /// Values each within its flag's bounds whose product is too big: refused by the memory
+    /// budget, naming the flags, before the data folder is even read.
+    @Test(arguments: [["train", "no-data", "--output", "no-run", "--units", "60000"],
+                      ["train", "no-data", "--output", "no-run", "--batch", "60000", "--steps", "1000"],
+                      ["bench", "train", "--layers", "64", "--units", "8000"],
+                      ["bench", "score", "--units", "60000"]])
+    func aModelTooBigForMemoryIsRefusedNamingItsFlags(arguments: [String]) throws {
+        let binary = try #require(CommandLineTests.binary())
+        let outcome = try Self.run(binary, arguments)
+        #expect(!outcome.timedOut && !outcome.signaled)
+        #expect(outcome.status == 64 && outcome.stderr.contains("GB") && outcome.stderr.contains(arguments[arguments.count - 2]),
+                "\(outcome.stderr)")
+    }
 }
