@@ -8,6 +8,7 @@ import Foundation
 import RawSpeechCore
 import RawSpeechNetwork
 import RawSpeechEvaluation
+import RawSpeechTraining
 
 struct BenchScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,8 +30,17 @@ struct BenchScoreCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func validate() throws {
-        guard seconds > 0.1, recordings >= 1, repeats >= 1 else {
-            throw ValidationError("--seconds > 0.1, --recordings >= 1 and --repeats >= 1")
+        try check("--units", units, in: TrainingLimits.units)
+        try check("--seconds", seconds, in: 0.1 ... FlagBounds.seconds.upperBound, "in 0.1...3600")
+        try check("--recordings", recordings, in: 1 ... 1_000)
+        try check("--repeats", repeats, in: 1 ... 1_000)
+        // A fresh model of that width: its weights alone must fit (GRU-65536 would be 52 GB).
+        if let units {
+            let parameters = ModelConfig(cell: cell, units: units, gruForm: gruForm).parameterCount
+            if Double(parameters) * 4 * 4 > TrainingLimits.memoryBytes {
+                throw ValidationError("--units \(units) makes a \(cell.rawValue) model of \(parameters) parameters, more than "
+                    + String(format: "%.0f GB", TrainingLimits.memoryBytes / 1e9) + " of memory: lower --units")
+            }
         }
     }
 

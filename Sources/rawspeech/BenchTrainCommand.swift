@@ -47,11 +47,12 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func validate() throws {
-        if weightNoise < 0 { throw ValidationError("--weight-noise must be 0 (off) or positive (got \(weightNoise))") }
+        try check("--weight-noise", weightNoise, in: FlagBounds.weightNoise, FlagBounds.weightNoiseRule)
         if model.cell == .linear { throw ValidationError("--cell: bench train times tanh, gru or lstm, not the linear baseline") }
-        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
-        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
-        guard threads >= 0 else { throw ValidationError("--threads must be 0 (OpenBLAS's default) or more") }
+        try check("--seconds", seconds, in: FlagBounds.seconds, FlagBounds.secondsRule)
+        try check("--parallel", parallel, in: FlagBounds.threads)
+        try check("--threads", threads, in: 0 ... FlagBounds.threads.upperBound, "0 (OpenBLAS's default) to \(FlagBounds.threads.upperBound)")
+        try checkMemory(trainingConfig, threads: parallel)
     }
 
     /// The run `train` would make of the same flags: its recipe, RMSProp and clipping included.

@@ -84,8 +84,8 @@ struct CompareCommand: ParsableCommand {
 
     func parsedRates() throws -> [Double]? {
         try learningRates?.split(separator: ",").map {
-            guard let rate = Double($0.trimmingCharacters(in: .whitespaces)), rate > 0 else {
-                throw ValidationError("--learning-rates: '\($0)' is not a positive number")
+            guard let rate = Double($0.trimmingCharacters(in: .whitespaces)), TrainingLimits.learningRate.contains(rate) else {
+                throw ValidationError("--learning-rates: '\($0)' is not a number in (0, 1]")
             }
             return rate
         }
@@ -94,13 +94,22 @@ struct CompareCommand: ParsableCommand {
     func validate() throws {
         if try parsedCells().isEmpty { throw ValidationError("--cells: give at least one cell") }
         _ = try parsedRates()
-        if trials < 1 { throw ValidationError("--trials must be at least 1 (got \(trials))") }
-        if seeds < 1 { throw ValidationError("--seeds must be at least 1 (got \(seeds))") }
-        if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
-        if let updates, updates < 1 { throw ValidationError("--updates must be at least 1 (got \(updates))") }
+        // Runs are planned up front: --seeds 2147483648 planned (and allocated) 2^31 of them.
+        try check("--trials", trials, in: 1 ... 1_000)
+        try check("--seeds", seeds, in: 1 ... 1_000)
+        try check("--minutes", minutes, in: FlagBounds.minutes, FlagBounds.minutesRule)
+        try check("--updates", updates, in: 1 ... 100_000_000)
         if minutes != nil && updates != nil { throw ValidationError("--minutes and --updates: give one budget, not both") }
-        if let weightNoise, weightNoise < 0 { throw ValidationError("--weight-noise must be 0 or more") }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        try check("--weight-noise", weightNoise, in: FlagBounds.weightNoise, FlagBounds.weightNoiseRule)
+        try check("--jobs", jobs, in: FlagBounds.threads)
+        for cell in try parsedCells() {
+            var settings = TrainingSettings()
+            settings.cell = cell
+            settings.budget = params.value
+            settings.batch = chunks.batch
+            settings.steps = chunks.steps
+            try checkMemory(settings.newConfig())
+        }
     }
 
     func plan() throws -> ComparisonPlan {
@@ -127,6 +136,9 @@ struct CompareCommand: ParsableCommand {
         let folder = try DataFolder(url: URL(fileURLWithPath: plan.data))
         let out = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        // One comparison per folder at a time (each run below also locks its own run folder).
+        let lock = try FolderLock(folder: out, purpose: "compare")
+        defer { lock.release() }
         let planURL = out.appendingPathComponent("plan.json")
         if let saved = try? JSONDecoder().decode(ComparisonPlan.self, from: Data(contentsOf: planURL)), saved != plan {
             throw ValidationError("\(output) holds a comparison with another plan (\(planURL.path)): choose another --output, or repeat its flags")

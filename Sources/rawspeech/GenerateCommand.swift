@@ -46,7 +46,7 @@ struct GenerateCommand: ParsableCommand {
 
     func validate() throws {
         guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be in (0, 3600] (got \(seconds))") }
-        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more (got \(temperature))") }
+        try check("--temperature", temperature, in: 0 ... 100, "0 to 100")
     }
 
     func run() throws {

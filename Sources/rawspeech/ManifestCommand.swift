@@ -54,7 +54,7 @@ struct ManifestCommand: ParsableCommand {
     func validate() throws {
         guard (directory == nil) != (from == nil) else { throw ValidationError("give either a folder to scan or --from MANIFEST") }
         if let speakerLevel {
-            guard speakerLevel >= 1 else { throw ValidationError("--speaker-level must be 1 or more") }
+            try check("--speaker-level", speakerLevel, in: 1 ... 1_000)
             guard directory != nil else { throw ValidationError("--speaker-level needs a folder to scan, not --from") }
         }
         guard (0 ... 1).contains(valid), (0 ... 1).contains(test), valid + test < 1 else {

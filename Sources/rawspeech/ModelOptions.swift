@@ -22,8 +22,11 @@ struct ParameterBudget: ExpressibleByArgument, CustomStringConvertible {
     init?(argument: String) {
         let text = argument.lowercased()
         let scale: Double = text.hasSuffix("k") ? 1e3 : text.hasSuffix("m") ? 1e6 : 1
-        guard let number = Double(scale == 1 ? text : String(text.dropLast())), number > 0 else { return nil }
-        value = Int((number * scale).rounded())
+        // Finite and at most TrainingLimits.budget: Int(inf) traps, and a budget of 2^63
+        // would search units for ever.
+        guard let number = Double(scale == 1 ? text : String(text.dropLast())), number > 0,
+              number * scale <= Double(TrainingLimits.budget.upperBound) else { return nil }
+        value = max(1, Int((number * scale).rounded()))
     }
 
     /// As it would be typed: `169k`, or `169001`.
@@ -88,10 +91,10 @@ struct ModelOptions: ParsableArguments {
                 throw ValidationError("--cell linear takes no \(flag): the linear baseline has no recurrent layers or mixture")
             }
         }
-        if let units, units < 1 { throw ValidationError("--units must be at least 1 (got \(units))") }
-        if let layers, layers < 1 { throw ValidationError("--layers must be at least 1 (got \(layers))") }
-        if let components, components < 1 { throw ValidationError("--components must be at least 1 (got \(components))") }
-        if let sigmaFloor, !(sigmaFloor > 0) { throw ValidationError("--sigma-floor must be positive (got \(sigmaFloor))") }
+        try check("--units", units, in: TrainingLimits.units)
+        try check("--layers", layers, in: TrainingLimits.layers)
+        try check("--components", components, in: TrainingLimits.components)
+        try check("--sigma-floor", sigmaFloor, in: TrainingLimits.sigmaFloor, "positive, at most 10")
     }
 
     /// Writes the given flags into `settings`.

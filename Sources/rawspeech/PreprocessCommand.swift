@@ -53,12 +53,18 @@ struct PreprocessCommand: ParsableCommand {
     var allowOutside = false
 
     func validate() throws {
-        if let sampleRate, !(1000 ... 384_000).contains(sampleRate) { throw ValidationError("--sample-rate must be in 1000...384000") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard frameInput >= 1, frameTarget >= 1, frameHop >= 1 else { throw ValidationError("frame sizes must be positive") }
+        try check("--sample-rate", sampleRate, in: 1000 ... 384_000)
+        try check("--jobs", jobs, in: FlagBounds.threads)
+        // Frames of up to 100,000 samples (6 s at 16 kHz; the paper's are 20/10/10).
+        try check("--frame-input", frameInput, in: 1 ... 100_000)
+        try check("--frame-target", frameTarget, in: 1 ... 100_000)
+        try check("--frame-hop", frameHop, in: 1 ... 100_000)
     }
 
     func run() throws {
+        // One writer per data folder, held until the process ends (a second `preprocess` is refused).
+        let lock = try FolderLock(folder: URL(fileURLWithPath: output), purpose: "preprocess")
+        defer { lock.release() }
         let manifest = try Manifest.load(URL(fileURLWithPath: manifest), skipBad: skipBad)
         let options = PreprocessOptions(sampleRate: sampleRate,
                                         frame: FrameSpec(input: frameInput, target: frameTarget, hop: frameHop),

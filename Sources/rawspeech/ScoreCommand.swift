@@ -53,8 +53,9 @@ struct ScoreCommand: ParsableCommand {
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one audio file or manifest to score") }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
-        if !(streamAbove >= 0) { throw ValidationError("--stream-above must be 0 or more seconds (got \(streamAbove))") }
+        try check("--jobs", jobs, in: FlagBounds.threads)
+        // Seconds times the model's rate becomes an Int sample count: finite, and at most 11 days.
+        try check("--stream-above", streamAbove, in: 0 ... 1_000_000, "0 to 1000000 seconds")
     }
 
     func run() throws {

@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
     var resume = false
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        try check("--threads", threads, in: FlagBounds.threads)
     }
 
     func run() throws {
@@ -56,7 +56,14 @@ struct TrainCommand: ParsableCommand {
         BLASRuntime.setThreads(1)
         let folder = try DataFolder(url: URL(fileURLWithPath: dataFolder))
         let data = try TrainingData.load(folder)
+        if !folder.summaryVerified {
+            printError("warning: \(dataFolder) has no \(DataFolder.checksumFile) (made before rawspeech checksummed summaries?): "
+                + "its summary.json is used unchecked; re-run preprocess to add one")
+        }
         let run = RunFolder(url: URL(fileURLWithPath: output))
+        // One writer per run folder, held until the process ends (a second `train` is refused).
+        let lock = try FolderLock(folder: run.url, purpose: "train")
+        defer { lock.release() }
         let saved = FileManager.default.fileExists(atPath: run.checkpoint.path)
         if !resume, saved {
             throw ValidationError("\(output) already holds a run: pass --resume to continue it, or choose another --output")
@@ -68,6 +75,7 @@ struct TrainCommand: ParsableCommand {
         try run.create()
         if config.linear {
             let model = try LinearBaseline.fit(data: data)
+            try run.startFresh()
             try Checkpoint.writeModel(model.trained, to: run.model)
             try RunFolder.writeJSON(description(config, data, folder, parameters: model.trained.parameters.count, recurrent: 0), to: run.config)
             try run.appendMetrics(model.metrics)
@@ -76,7 +84,8 @@ struct TrainCommand: ParsableCommand {
             return
         }
         let trainer = try Trainer(config: config, data: data, run: run, resume: resuming,
-                                  threads: threads ?? TrainingConfig.defaultThreads)
+                                  threads: threads ?? TrainingConfig.defaultThreads,
+                                  summarySHA256: folder.summarySHA256)
         let resolved = trainer.state.config
         try RunFolder.writeJSON(description(resolved, data, folder,
                                             parameters: resolved.model.parameterCount,
@@ -119,7 +128,7 @@ struct TrainCommand: ParsableCommand {
         RunDescription(config: config, parameterCount: parameters, recurrentParameterCount: recurrent,
                        normalization: data.normalization, sampleRate: data.sampleRate, frame: data.frame,
                        data: folder.url.path, summary: folder.summary,
-                       gitRevision: RunDescription.gitRevision())
+                       gitRevision: RunDescription.gitRevision(), dataSummarySHA256: folder.summarySHA256)
     }
 
     static func progressText(update: Int, total: Int?, loss: Double, stepsPerSecond: Double,

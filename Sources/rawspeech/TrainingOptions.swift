@@ -22,9 +22,9 @@ struct RecipeOptions: ParsableArguments {
     var weightNoise: Double?
 
     func validate() throws {
-        if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive (got \(learningRate))") }
-        if let clip, clip < 0 { throw ValidationError("--clip must be 0 (off) or positive (got \(clip))") }
-        if let weightNoise, weightNoise < 0 { throw ValidationError("--weight-noise must be 0 (off) or positive (got \(weightNoise))") }
+        try check("--learning-rate", learningRate, in: TrainingLimits.learningRate, "positive, at most 1")
+        try check("--clip", clip, in: TrainingLimits.clip, "0 (off) or positive, at most 1000000")
+        try check("--weight-noise", weightNoise, in: FlagBounds.weightNoise, FlagBounds.weightNoiseRule)
     }
 }
 
@@ -37,8 +37,8 @@ struct ChunkOptions: ParsableArguments {
     var steps: Int?
 
     func validate() throws {
-        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch))") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps))") }
+        try check("--batch", batch, in: TrainingLimits.batch)
+        try check("--steps", steps, in: TrainingLimits.steps)
     }
 }
 
@@ -69,7 +69,7 @@ struct StoppingOptions: ParsableArguments {
 
     func validate() throws {
         if let updates, updates < 0 { throw ValidationError("--updates must be 0 or more (got \(updates))") }
-        if let minutes, !(minutes > 0) { throw ValidationError("--minutes must be positive (got \(minutes))") }
+        try check("--minutes", minutes, in: FlagBounds.minutes, FlagBounds.minutesRule)
         if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1 (got \(checkpointEvery))") }
     }
 }
@@ -85,6 +85,11 @@ struct TrainingOptions: ParsableArguments {
 
     @Option(help: .text("Seed of initialization, batch order and weight noise.", default: defaults.seed))
     var seed: UInt64?
+
+    func validate() throws {
+        // A new run's shape at the paper's frames (a resumed run keeps its own, checked when saved).
+        try checkMemory(settings.newConfig())
+    }
 
     var settings: TrainingSettings {
         var settings = TrainingSettings()
@@ -152,6 +157,23 @@ extension TrainingSettings {
     }
 }
 
+/// Refuses a model and batch whose buffers would not fit TrainingLimits.memoryBytes, naming the flags.
+func checkMemory(_ config: TrainingConfig, threads: Int = 1) throws {
+    guard !config.linear else { return }
+    let bytes = config.estimatedBytes(threads: threads)
+    if bytes > TrainingLimits.memoryBytes {
+        throw ValidationError(memoryMessage(config, bytes: bytes))
+    }
+}
+
+private func memoryMessage(_ config: TrainingConfig, bytes: Double) -> String {
+    let m = config.model
+    return String(format: "a %@-%d model of %d layer(s) and %d components (%.3g parameters) with --batch %d --steps %d "
+                  + "needs about %.1f GB (limit %.0f GB): lower --units (or --params), --layers, --components, --batch or --steps",
+                  m.cell.rawValue, m.units, m.layers, m.components, Double(m.parameterCount), config.batch, config.steps,
+                  bytes / 1e9, TrainingLimits.memoryBytes / 1e9)
+}
+
 /// A training error in the command line's words: what went wrong and which flag to change.
 func describe(_ error: Error, given settings: TrainingSettings = TrainingSettings()) -> String {
     guard let error = error as? TrainingError else { return "\(error)" }
@@ -165,6 +187,14 @@ func describe(_ error: Error, given settings: TrainingSettings = TrainingSetting
         return "\(flag) differs from the run's \(saved); start a new --output or drop the flag"
     case .diverged:
         return "\(error): start again with a lower --learning-rate"
+    case .tooLarge:
+        return "\(error): lower --units (or --params), --layers, --components, --batch or --steps"
+    case let .invalidConfig(field, reason):
+        let flags = ["learning_rate": "--learning-rate", "clip": "--clip", "weight_noise": "--weight-noise",
+                     "minutes": "--minutes", "units": "--units", "layers": "--layers", "components": "--components",
+                     "batch": "--batch", "steps": "--steps", "sigma_floor": "--sigma-floor", "eval_every": "--eval-every",
+                     "checkpoint_every": "--checkpoint-every"]
+        return "\(flags[field] ?? field) \(reason)"
     case .emptyValidSplit:
         return "\(error) (rawspeech manifest --valid)"
     default:

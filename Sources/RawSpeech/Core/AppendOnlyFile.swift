@@ -17,7 +17,7 @@ public struct AppendOnlyFile: Sendable {
     public func append(_ line: Data) throws {
         precondition(!line.contains(0x0A), "one line at a time")
         let path = url.path
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(WriteFaults.target(for: path), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var stat = stat()
@@ -48,6 +48,11 @@ public struct AppendOnlyFile: Sendable {
     /// a crash) is left out. No file: no lines.
     public func lines() throws -> [Data] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        // Only a regular file, said plainly (Foundation refuses /dev/zero with "You don't have permission").
+        var status = stat()
+        guard stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw FileError.readFailed(path: url.path, reason: "not a regular file")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)

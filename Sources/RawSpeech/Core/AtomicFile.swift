@@ -17,8 +17,9 @@ public enum AtomicFile {
     /// may create, open and close as it likes). If `body` throws, nothing is replaced.
     public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
         let pending = Pending(url)
+        let target = WriteFaults.target(for: url.path)
         do {
-            try body(pending.temporaryURL)
+            try body(target == url.path ? pending.temporaryURL : URL(fileURLWithPath: target))
         } catch {
             throw RecordFileError(path: url.path, reason: "cannot write: \(error.localizedDescription)")
         }

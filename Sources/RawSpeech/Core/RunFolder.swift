@@ -160,9 +160,21 @@ public struct RunFolder: Sendable {
         }
     }
 
+    /// A new run in a folder that may hold a run's leftovers (one killed before its first
+    /// checkpoint, a linear baseline): removes metrics.jsonl, model.ckpt and outcome.json, so
+    /// the new run's lines and model are never mixed with those of a run that no longer exists.
+    public func startFresh() throws {
+        for file in [metrics, model, outcome] where FileManager.default.fileExists(atPath: file.path) {
+            do { try FileManager.default.removeItem(at: file) } catch {
+                throw FileError.writeFailed(path: file.path, reason: "cannot remove a previous run's file: \(error.localizedDescription)")
+            }
+        }
+    }
+
     /// On resume: drops lines written after the checkpoint, which the resumed run redoes.
     public func truncateMetrics(after update: Int) throws {
         let encoder = Self.encoder(pretty: false)
+        guard FileManager.default.fileExists(atPath: metrics.path) else { return }
         let kept = try readMetrics().filter { $0.update <= update }
         try AppendOnlyFile(url: metrics).rewrite(try kept.map { try encoder.encode($0) })
     }

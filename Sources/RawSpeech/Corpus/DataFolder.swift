@@ -2,7 +2,10 @@
 // recording. Opening checks the summary and every shard's header against it; loading a
 // split reads the shards and verifies their SHA-256, so training never runs on a stale or
 // damaged file. Samples are at `summary.sampleRate`, not normalized (train_mean/std are
-// in the summary for the trainer to apply).
+// in the summary for the trainer to apply). summary.json itself is checked against
+// summary.sha256 (written beside it by preprocess, in `sha256sum -c` form): a flipped bit in
+// train_mean silently changes every model trained on the folder. A folder without the
+// sidecar (made before it existed, or by hand) is read, and `summaryVerified` says so.
 import RawSpeechCore
 import Foundation
 
@@ -28,9 +31,26 @@ public struct Recording: Sendable {
 public struct DataFolder: Sendable {
     /// The name of the summary inside a data folder.
     public static let summaryFile = "summary.json"
+    /// The checksum of summary.json: `<64 hex digits>  summary.json`, as `sha256sum` writes it.
+    public static let checksumFile = "summary.sha256"
 
     public let url: URL
     public let summary: DataSummary
+    /// Hex SHA-256 of summary.json's bytes: what a run records to know its data folder again.
+    public let summarySHA256: String
+    /// Whether summary.sha256 was there and matched (false: a folder without the sidecar).
+    public let summaryVerified: Bool
+
+    /// Writes `summary` as summary.json with its summary.sha256 into `folder`: the checksum
+    /// first, so a crash between the two leaves no summary.json, never an unchecked one.
+    public static func writeSummary(_ summary: DataSummary, to folder: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let bytes = try encoder.encode(summary)
+        let line = "\(SHA256.hex(SHA256.digest(Array(bytes))))  \(summaryFile)\n"
+        try AtomicFile.write(Data(line.utf8), to: folder.appendingPathComponent(checksumFile))
+        try AtomicFile.write(bytes, to: folder.appendingPathComponent(summaryFile))
+    }
 
     /// Opens `url`, reading summary.json and checking each listed shard's header.
     public init(url: URL) throws {
@@ -38,6 +58,19 @@ public struct DataFolder: Sendable {
         let summaryURL = url.appendingPathComponent(DataFolder.summaryFile)
         guard let data = FileManager.default.contents(atPath: summaryURL.path) else {
             throw CorpusError.badDataFolder(path: url.path, reason: "no \(DataFolder.summaryFile)")
+        }
+        summarySHA256 = SHA256.hex(SHA256.digest(Array(data)))
+        let checksumURL = url.appendingPathComponent(DataFolder.checksumFile)
+        if let sidecar = FileManager.default.contents(atPath: checksumURL.path) {
+            let recorded = String(decoding: sidecar, as: UTF8.self).split(whereSeparator: \.isWhitespace).first.map(String.init) ?? ""
+            guard recorded.lowercased() == summarySHA256 else {
+                throw CorpusError.badDataFolder(
+                    path: summaryURL.path,
+                    reason: "its SHA-256 is not the one in \(DataFolder.checksumFile) (changed or damaged since preprocess wrote it; re-run preprocess)")
+            }
+            summaryVerified = true
+        } else {
+            summaryVerified = false
         }
         do { summary = try JSONDecoder().decode(DataSummary.self, from: data) } catch {
             throw CorpusError.badDataFolder(path: summaryURL.path, reason: "unreadable summary: \(error)")

@@ -132,9 +132,7 @@ public enum Preprocessor {
                                   recordings: recordings)
         summary.sourceRates = keptSourceRates.sorted()
         summary.bandwidthHz = RatePolicy.bandwidth(sourceRates: summary.sourceRates, folderRate: rate)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(summary), to: output.appendingPathComponent(DataFolder.summaryFile))
+        try DataFolder.writeSummary(summary, to: output)
         return summary
     }
 

@@ -69,6 +69,16 @@ public struct TrainingState: Sendable {
     /// Hidden state carried into the next chunk: (B, stateSize).
     public var carriedState: [Float]
     public var progress: TrainingProgress
+    /// Hex SHA-256 of the data folder's summary.json when the run started (nil in checkpoints
+    /// written before it was recorded): a resumed run must find the same folder.
+    public var dataSummarySHA256: String? = nil
+}
+
+/// The checkpoint's "data" record: which data folder the run trains on.
+private struct DataRecord: Codable {
+    var summarySHA256: String
+
+    enum CodingKeys: String, CodingKey { case summarySHA256 = "summary_sha256" }
 }
 
 /// Model without weights, as JSON inside a model file.
@@ -125,6 +135,7 @@ public enum Checkpoint {
         file.append("best_parameters", floats: state.bestParameters)
         file.append("rms_mean_square", floats: state.optimizer.meanSquare)
         file.append("carried_state", floats: state.carriedState)
+        if let sha = state.dataSummarySHA256 { try file.append("data", json: DataRecord(summarySHA256: sha)) }
         try file.write(to: url, magic: stateMagic, version: version)
     }
 
@@ -133,6 +144,8 @@ public enum Checkpoint {
         let file = try RecordFile.read(from: url, magic: stateMagic, version: version, kind: "training checkpoint")
         var optimizer = RMSProp(parameterCount: 0)
         optimizer.meanSquare = try file.floats("rms_mean_square", path: path)
+        let data = file.records.contains { $0.name == "data" }
+            ? try file.json(DataRecord.self, "data", path: path).summarySHA256 : nil
         return TrainingState(
             config: try file.json(TrainingConfig.self, "training", path: path),
             model: try readModel(file, path: path),
@@ -141,7 +154,8 @@ public enum Checkpoint {
             rng: try file.json(SeededGenerator.self, "rng", path: path),
             sampler: try file.json(BatchSampler.self, "sampler", path: path),
             carriedState: try file.floats("carried_state", path: path),
-            progress: try file.json(TrainingProgress.self, "progress", path: path))
+            progress: try file.json(TrainingProgress.self, "progress", path: path),
+            dataSummarySHA256: data)
     }
 
     private static func appendModel(_ model: TrainedModel, to file: inout RecordFile) throws {

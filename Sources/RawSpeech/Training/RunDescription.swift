@@ -68,6 +68,8 @@ public struct RunDescription: Encodable, Sendable {
     public var training: TrainingConfig
     public var data: String
     public var summary: DataReference?
+    /// Hex SHA-256 of the data folder's summary.json (the folder `--resume` must find again).
+    public var dataSummarySHA256: String?
     public var gitRevision: String
     public var blasCore: String
 
@@ -76,12 +78,13 @@ public struct RunDescription: Encodable, Sendable {
         case totalParams = "total_params", learningRate = "learning_rate", seed, normalization
         case sampleRate = "sample_rate", bandwidthHz = "bandwidth_hz", sourceRates = "source_rates"
         case frame, training, data, summary
+        case dataSummarySHA256 = "data_summary_sha256"
         case gitRevision = "git_revision", blasCore = "blas_core"
     }
 
     public init(config: TrainingConfig, parameterCount: Int, recurrentParameterCount: Int,
                 normalization: Normalization, sampleRate: Int, frame: FrameSpec, data: String,
-                summary: DataSummary?, gitRevision: String) {
+                summary: DataSummary?, gitRevision: String, dataSummarySHA256: String? = nil) {
         cell = config.linear ? "linear" : config.model.cell.rawValue
         units = config.linear ? nil : config.model.units
         layers = config.linear ? nil : config.model.layers
@@ -98,6 +101,7 @@ public struct RunDescription: Encodable, Sendable {
         training = config
         self.data = data
         self.summary = summary.map { DataReference(summary: $0, folder: data) }
+        self.dataSummarySHA256 = dataSummarySHA256
         self.gitRevision = gitRevision
         blasCore = BLASRuntime.coreName
     }
@@ -125,6 +129,7 @@ public struct RunDescription: Encodable, Sendable {
         }
         try c.encode(data, forKey: .data)
         try c.encodeIfPresent(summary, forKey: .summary)
+        try c.encodeIfPresent(dataSummarySHA256, forKey: .dataSummarySHA256)
         try c.encode(gitRevision, forKey: .gitRevision)
         try c.encode(blasCore, forKey: .blasCore)
     }

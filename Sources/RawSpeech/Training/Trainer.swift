@@ -43,6 +43,12 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case dataChanged(checkpoint: String, run: Normalization, data: Normalization)
     /// The data folder's training split has no variance (silent or empty).
     case silentTrainingSplit(folder: String, std: Double)
+    /// A setting of the configuration (named by its config.json key) outside TrainingLimits.
+    case invalidConfig(field: String, reason: String)
+    /// The model and batch would need `bytes` of memory, more than `limit`.
+    case tooLarge(bytes: Double, limit: Double)
+    /// Resuming on a data folder whose summary.json is not the one the run started on.
+    case dataFolderChanged(checkpoint: String, run: String, data: String)
     /// The data folder has no validation recordings (early stopping needs some).
     case emptyValidSplit(folder: String)
     /// Resuming with a setting the run cannot change: `value` asked for, `saved` recorded.
@@ -63,6 +69,13 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case let .dataChanged(path, run, data):
             "\(path): this run was trained on data of mean \(run.mean) and std \(run.std), the data folder's are "
                 + "\(data.mean) and \(data.std): use the data folder the run started with"
+        case let .invalidConfig(field, reason):
+            "\(field) \(reason)"
+        case let .tooLarge(bytes, limit):
+            "the model and batch would need about \(String(format: "%.1f", bytes / 1e9)) GB of memory (limit \(String(format: "%.0f", limit / 1e9)) GB)"
+        case let .dataFolderChanged(path, run, data):
+            "\(path): this run started on a data folder whose summary.json has SHA-256 \(run.prefix(12))…, "
+                + "this one's is \(data.prefix(12))…: use the data folder the run started with, or start a new run"
         case let .silentTrainingSplit(folder, std):
             "\(folder): the training split has no variance (train_std \(std)): is it silent or empty?"
         case .emptyValidSplit(let folder):
@@ -112,7 +125,10 @@ public final class Trainer {
     /// `config`: see `TrainingState.resume(with:)`). `threads` > 1 splits
     /// each batch into that many groups of sequences trained concurrently (at most B): the
     /// same update to float rounding, bitwise reproducible for a given `threads`.
-    public init(config: TrainingConfig, data: TrainingData, run: RunFolder, resume: Bool, threads: Int = 1) throws {
+    /// `summarySHA256` (DataFolder's) is recorded in a new run's checkpoints and must match
+    /// a resumed run's record.
+    public init(config: TrainingConfig, data: TrainingData, run: RunFolder, resume: Bool, threads: Int = 1,
+                summarySHA256: String? = nil) throws {
         self.run = run
         self.data = data
         // A resumed run is checked against its data first: a frame mismatch then names both folders' frames.
@@ -120,9 +136,13 @@ public final class Trainer {
         if resume, FileManager.default.fileExists(atPath: run.checkpoint.path) {
             var saved = try Checkpoint.readState(from: run.checkpoint)
             try Self.checkCompatible(saved: saved, data: data, path: run.checkpoint.path)
+            if let recorded = saved.dataSummarySHA256, let summarySHA256, recorded != summarySHA256 {
+                throw TrainingError.dataFolderChanged(checkpoint: run.checkpoint.path, run: recorded, data: summarySHA256)
+            }
             try saved.resume(with: config)
             resumed = saved
         }
+        try config.check(threads: threads)
         guard config.model.inputSize == data.frame.input, config.model.targetSize == data.frame.target else {
             throw TrainingError.frameMismatch(
                 model: FrameSpec(input: config.model.inputSize, target: config.model.targetSize, hop: data.frame.hop),
@@ -133,6 +153,8 @@ public final class Trainer {
             state = resumed
             try run.truncateMetrics(after: resumed.progress.update)
         } else {
+            // Lines of a run that never checkpointed would read 10, 20, 30, 10, 20, 30.
+            try run.startFresh()
             var rng = SeededGenerator(seed: config.seed)
             var parameters = [Float](repeating: 0, count: network.parameterCount)
             network.initializeParameters(&parameters, using: &rng)
@@ -144,7 +166,8 @@ public final class Trainer {
                 optimizer: RMSProp(parameterCount: parameters.count), rng: rng,
                 sampler: BatchSampler(batch: config.batch, steps: config.steps, spec: data.frame),
                 carriedState: [Float](repeating: 0, count: config.batch * network.stateSize),
-                progress: TrainingProgress(learningRate: config.learningRate))
+                progress: TrainingProgress(learningRate: config.learningRate),
+                dataSummarySHA256: summarySHA256)
         }
         let (B, T) = (state.config.batch, state.config.steps)
         split = threads > 1 && B > 1 ? ParallelStep(network: network, batch: B, steps: T, parts: threads) : nil

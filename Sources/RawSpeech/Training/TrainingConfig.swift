@@ -94,3 +94,76 @@ extension TrainingConfig {
         return pairs.first { $0.1 != $0.2 }.map { (setting: $0.0, value: $0.1, saved: $0.2) }
     }
 }
+
+/// What one run may ask for. Beyond these a setting is a typo or a hostile script, not an
+/// experiment: the command line refuses such flags by name, and `TrainingConfig.check()`
+/// refuses such a configuration before anything is allocated (a `--units 2147483648` model
+/// would overflow its parameter count; `--layers 2147483648` asked for 7 GB).
+public enum TrainingLimits {
+    public static let units = 1 ... 65_536
+    public static let layers = 1 ... 64
+    public static let components = 1 ... 1_024
+    public static let batch = 1 ... 65_536
+    public static let steps = 1 ... 100_000
+    /// Recurrent-parameter budgets (`--params`): a billion parameters are 4 GB of weights.
+    public static let budget = 1 ... 1_000_000_000
+    /// RMSProp step sizes: (0, 1] (the paper searches [e^-12, e^-6]).
+    public static let learningRate = Double.leastNonzeroMagnitude ... 1
+    /// Gradient-norm clip (0: off); finite, or JSON could not record it.
+    public static let clip = 0.0 ... 1_000_000
+    public static let weightNoise = 0.0 ... 1
+    public static let minutes = Double.leastNonzeroMagnitude ... 1_000_000
+    public static let sigmaFloor = Float.leastNonzeroMagnitude ... 10
+    /// The most memory a run's weights, optimizer state and workspaces may need: a few GB,
+    /// so a mistyped flag fails at once instead of swapping the machine to a halt.
+    public static let memoryBytes = 4e9
+}
+
+extension TrainingConfig {
+    /// Bytes a run of this configuration allocates, roughly (Double: no overflow whatever the
+    /// values): ten copies of the parameters (weights, best weights, noisy weights, gradient,
+    /// RMSProp state, the rollback copy of all three, the checkpoint being written) and two
+    /// workspaces of B x T rows (training, validation), each row holding every layer's gates
+    /// and their gradients, the hidden states and the mixture head's outputs.
+    public func estimatedBytes(threads: Int = 1) -> Double {
+        let m = model
+        let (H, L, K) = (Double(m.units), Double(m.layers), Double(m.components))
+        let (I, D) = (Double(m.inputSize), Double(m.targetSize))
+        let G = Double(ModelConfig.gateCount(m.cell))
+        let recurrent = (0 ..< max(0, min(m.layers, TrainingLimits.layers.upperBound))).reduce(0.0) { total, layer in
+            total + G * ((layer == 0 ? I : H) * H + H * H + H) + 6 * H
+        }
+        let headOutputs = K * (1 + 2 * D)
+        let parameters = recurrent + headOutputs * (H + 1)
+        let row = L * (2 * G * H + 8 * H) + 2 * headOutputs + 2 * I + D + K * D + K + 1
+        let rows = Double(batch) * Double(steps) + Double(max(1, threads)) * Double(steps)
+        return 4 * (10 * parameters + 2 * rows * row)
+    }
+
+    /// Refuses a configuration no run should start with: a setting outside TrainingLimits, a
+    /// non-finite optimizer setting, or buffers beyond TrainingLimits.memoryBytes.
+    public func check(threads: Int = 1) throws {
+        func within<T: Comparable>(_ field: String, _ value: T, _ range: ClosedRange<T>) throws {
+            guard range.contains(value) else {
+                throw TrainingError.invalidConfig(field: field, reason: "must be in \(range.lowerBound)...\(range.upperBound) (got \(value))")
+            }
+        }
+        try within("learning_rate", learningRate, TrainingLimits.learningRate)
+        try within("clip", clip, TrainingLimits.clip)
+        try within("weight_noise", weightNoise, TrainingLimits.weightNoise)
+        if let minutes { try within("minutes", minutes, TrainingLimits.minutes) }
+        try within("batch", batch, TrainingLimits.batch)
+        try within("steps", steps, TrainingLimits.steps)
+        try within("eval_every", evalEvery, 1 ... Int.max)
+        try within("checkpoint_every", checkpointEvery, 1 ... Int.max)
+        guard !linear else { return }
+        try within("units", model.units, TrainingLimits.units)
+        try within("layers", model.layers, TrainingLimits.layers)
+        try within("components", model.components, TrainingLimits.components)
+        try within("sigma_floor", model.sigmaFloor, TrainingLimits.sigmaFloor)
+        let bytes = estimatedBytes(threads: threads)
+        if bytes > TrainingLimits.memoryBytes {
+            throw TrainingError.tooLarge(bytes: bytes, limit: TrainingLimits.memoryBytes)
+        }
+    }
+}
