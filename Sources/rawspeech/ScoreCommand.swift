@@ -19,10 +19,10 @@ struct ScoreCommand: ParsableCommand {
         abstract: "Score a trained model on held-out recordings: NLL, bits per sample, LSD, SNR.",
         discussion: """
         INPUT is any mix of audio files (any format and rate libsndfile reads; resampled to the \
-        model's rate) and manifests (.jsonl: their --split entries). A file that cannot be scored \
+        model's rate) and manifests (.jsonl or .jsonl.gz: their --split entries). A file that cannot be scored \
         is reported with the reason and the others are still scored; the exit code is then 1. \
-        When MODEL is a run folder the report is also saved as RUNDIR/score.json, with the first \
-        file's waveform and one-step prediction in RUNDIR/spectrograms/ for `rawspeech report`. \
+        When MODEL is a run folder and some file was scored, the report is also saved as RUNDIR/score.json, with the first \
+        file's waveform and block prediction in RUNDIR/spectrograms/ for `rawspeech report`. \
         Definitions of every figure: docs/EVALUATION.md.
         """)
 
@@ -66,9 +66,11 @@ struct ScoreCommand: ParsableCommand {
             printError("error: nothing to score: the manifests have no \(split.rawValue) entries")
             throw ExitCode.failure
         }
-        let scorer = ModelScorer(model: trained, baseline: try resolveBaseline(source))
+        let (baselineModel, baselineNote) = try resolveBaseline(source)
+        let scorer = ModelScorer(model: trained, baseline: baselineModel)
         scorer.modelName = model
         scorer.trainedBandwidthHz = source.runFolder.flatMap(BandCheck.trainedBandwidth)
+        if let baselineNote { scorer.baselineNote = baselineNote }
         let started = Date()
         let recordings = ScoringInputs.read(sources, sampleRate: trained.sampleRate,
                                             streamAbove: Int(streamAbove * Double(trained.sampleRate)), jobs: jobs)
@@ -98,24 +100,30 @@ struct ScoreCommand: ParsableCommand {
 
         if let json { try write(report, to: URL(fileURLWithPath: json)) }
         if save, let run = source.runFolder {
-            try write(report, to: run.url.appendingPathComponent("score.json"))
-            try RunSignals(run: run.url).writeOnePrediction(scorer, inputs: recordings)
+            // A call that scored nothing must not replace an earlier report that has figures.
+            if report.hasFigures {
+                try write(report, to: run.url.appendingPathComponent("score.json"))
+                try RunSignals(run: run.url).writeOnePrediction(scorer, inputs: recordings)
+            } else {
+                printError("note: \(run.url.appendingPathComponent("score.json").path) not written: no file was scored")
+            }
         }
         if report.hasFailures || report.total == nil { throw ExitCode.failure }
     }
 
-    /// The baseline model, or nil with a note saying why there is none; an explicit
-    /// --baseline that cannot be used is an error (exit 1) rather than a silent omission.
-    func resolveBaseline(_ source: ModelSource) throws -> TrainedModel? {
+    /// The baseline model, or nil with a note saying why there is none (also for the
+    /// report); an explicit --baseline that cannot be used is an error (exit 1) rather than
+    /// a silent omission.
+    func resolveBaseline(_ source: ModelSource) throws -> (TrainedModel?, note: String?) {
         switch baseline {
         case "none":
-            return nil
+            return (nil, nil)
         case "auto":
             switch source.baseline() {
-            case .success(let model): return model
+            case .success(let model): return (model, nil)
             case .failure(let error):
                 printError("note: no baseline: \(error)")
-                return nil
+                return (nil, "no baseline: \(error)")
             }
         default:
             do {
@@ -127,7 +135,10 @@ struct ScoreCommand: ParsableCommand {
                 if !source.matches(model) {
                     printError("note: the baseline \(baseline) has another framing or normalization than the model; its figures are still in waveform units on the same recordings")
                 }
-                return model
+                if ModelScorer.isSameModel(model, source.model) {
+                    printError("note: no baseline: \(baseline) is the model itself")
+                }
+                return (model, nil)
             } catch let exit as ExitCode {
                 throw exit
             } catch {

@@ -1,23 +1,26 @@
 // Scores a trained predictor on recordings: likelihood per file and in total (waveform and
-// normalized units), and the spectral error of its teacher-forced one-step prediction, for
+// normalized units), and the spectral error of its teacher-forced block prediction, for
 // the model and, when given, the linear baseline on the same files. It is what
 // `rawspeech score` and `rawspeech compare` call; it reads no files and prints nothing
 // (recordings arrive as samples at the model's rate, already resampled by the caller).
 //
-// Models run through Network's Predictor (recurrent ones batched across files, each from a
-// zero state, by SequenceScorer: the same computation as the trainer's validation; the
-// linear baseline frame by frame). The spectral measures run on all cores, one file per task.
+// Models run through Network's Predictor (recurrent ones batched across files of similar
+// length (BatchPlan), each from a zero state, by SequenceScorer: the same computation as the
+// trainer's validation; the linear baseline frame by frame). The spectral measures run on all cores, one file per task.
 // Inputs marked `.stream` (too long to hold) go through StreamingScorer instead, one at a
 // time in constant memory, read once for model and baseline.
 //
-// Alignment of the one-step prediction (I = input 20, D = target 10, hop 10): frame t sees
+// Alignment of the block prediction (I = input 20, D = target 10, hop 10): frame t sees
 // s[hop t ..< hop t + I] and predicts s[hop t + I ..< hop t + I + D]. The prediction of each
 // frame is the mixture's mean (for the linear model its A x + c), denormalized. Laid end to
 // end, frame t contributes its first `hop` samples and the last frame all D, so the
 // prediction waveform covers s[I ..< hop (F - 1) + I + D] exactly once (F = frames). The
 // reference is the same stretch of the true waveform: the first I samples (which no frame
 // predicts, having no context) and the < hop trailing samples no complete frame reaches are
-// left out of both. A model whose hop exceeds D would leave gaps and is refused.
+// left out of both. A model whose hop exceeds D would leave gaps and is refused. It is a
+// block prediction: the D samples of a frame are predicted together from the I before, so
+// the first is one sample ahead and the last D; its SNR is lower than a one-sample-ahead
+// predictor's would be, and the report says so (ScoreTable.notes, docs/EVALUATION.md).
 import RawSpeechCore
 import RawSpeechNetwork
 import Dispatch
@@ -65,7 +68,7 @@ package enum RecordingTooShort: Error, CustomStringConvertible {
         case let .frames(samples, needed):
             "recording too short: \(samples) samples, the model needs at least \(needed) (one frame)"
         case let .spectral(samples, needed):
-            "recording too short: its one-step prediction spans \(samples) samples, the spectral measures need at least \(needed) (one STFT frame)"
+            "recording too short: its block prediction spans \(samples) samples, the spectral measures need at least \(needed) (one STFT frame)"
         }
     }
 }
@@ -75,7 +78,7 @@ package struct ModelOutput {
     /// Mean NLL per frame, normalized units (the mean of the per-frame values, in Double).
     package var normalizedNLL: Double
     package var frames: Int
-    /// The one-step prediction, waveform units, aligned with `reference`.
+    /// The block prediction, waveform units, aligned with `reference`.
     package var prediction: [Float]
     package var reference: [Float]
 }
@@ -94,10 +97,41 @@ public final class ModelScorer {
     /// model's Nyquist frequency, each input's energy above it is measured (`BandCheck`).
     public var trainedBandwidthHz: Double?
 
+    /// Why the report has no baseline, when that needs saying (the report's baseline_note).
+    public var baselineNote: String?
+
+    /// A baseline that is the model itself is dropped (a model is not its own baseline) and
+    /// the report says why; so is the missing baseline of a linear model.
     public init(model: TrainedModel, baseline: TrainedModel? = nil) {
         self.model = model
-        self.baseline = baseline
         modelName = ModelScorer.describe(model)
+        if let baseline, Self.isSameModel(model, baseline) {
+            self.baseline = nil
+            baselineNote = model.kind == .linear ? "no baseline: the model is the linear baseline"
+                : "no baseline: the baseline given is the model itself"
+        } else {
+            self.baseline = baseline
+            if baseline == nil && model.kind == .linear { baselineNote = "no baseline: the model is the linear baseline" }
+        }
+    }
+
+    /// The same predictor: kind, weights, framing, normalization and rate all equal.
+    public static func isSameModel(_ a: TrainedModel, _ b: TrainedModel) -> Bool {
+        a.kind == b.kind && a.parameters == b.parameters && a.frame == b.frame
+            && a.normalization == b.normalization && a.sampleRate == b.sampleRate
+    }
+
+    /// Why figures must not be reported for a file: a non-finite NLL (the model's density
+    /// underflowed on the samples) or a NaN spectral figure (a NaN prediction). +∞ SNR is an
+    /// exact prediction and ±∞ spectral convergence a silent reference: both stay figures.
+    package static func nonFiniteReason(nllPerFrame: Double, spectral: SpectralScores) -> String? {
+        if !nllPerFrame.isFinite {
+            return "the NLL is \(nllPerFrame) (not finite): the model gives these samples no usable density, so no figure is reported"
+        }
+        if spectral.lsdDB.isNaN || spectral.snrDB.isNaN {
+            return "the prediction is not a number (NaN): no figure is reported"
+        }
+        return nil
     }
 
     /// "gru-227", "lstm-195x2", "linear": how a model is named when no path is given.
@@ -135,7 +169,9 @@ public final class ModelScorer {
         let baselineScores = try baseline.map {
             BaselineScores(model: Self.describe($0), files: try evaluate($0, inputs, streamed: streamed.compactMapValues(\.baseline)))
         }
-        var report = ScoreReport(model: modelName, files: files, baseline: baselineScores)
+        var report = ScoreReport(model: modelName, files: files, baseline: baselineScores,
+                                 baselineNote: baseline == nil ? baselineNote : nil,
+                                 contextSamples: model.frame.input, predictedSamples: model.frame.target)
         if let trainedBandwidthHz, bandMeter() != nil {
             report.outOfBand = BandCheck(trainedBandwidthHz: trainedBandwidthHz, files: inputs.indices.compactMap { index in
                 band[index].map { (path: files[index].path, fraction: $0) }
@@ -167,7 +203,7 @@ public final class ModelScorer {
         return (scorer.finish(path: source.path), baselineScorer?.finish(path: source.path))
     }
 
-    /// The aligned reference and one-step prediction of `recording` (waveform units), for
+    /// The aligned reference and block prediction of `recording` (waveform units), for
     /// the report's spectrograms; nil when it is too short for one frame.
     public func onePrediction(_ recording: [Float]) throws -> (reference: [Float], prediction: [Float])? {
         _ = try Self.predictor(model, role: "model")
@@ -221,6 +257,10 @@ public final class ModelScorer {
             case .failure(let error):
                 results[index] = .failed(path: r.path, error: "\(error)")
             case .success(let scores):
+                if let reason = Self.nonFiniteReason(nllPerFrame: output.normalizedNLL + offset, spectral: scores) {
+                    results[index] = .failed(path: r.path, error: reason)
+                    continue
+                }
                 let normalized = Likelihood(nllPerFrame: output.normalizedNLL, samplesPerFrame: D)
                 let waveform = Likelihood(nllPerFrame: output.normalizedNLL + offset, samplesPerFrame: D)
                 results[index] = .scored(path: r.path, Scores(frames: output.frames, likelihood: waveform,
@@ -235,7 +275,17 @@ public final class ModelScorer {
         let predictor = try Self.predictor(model, role: "model")
         let spec = predictor.frame, normalization = predictor.normalization
         let normalizedRecordings = recordings.map { $0.map(normalization.normalize) }
-        let perFrame = predictor.frames(of: normalizedRecordings, batch: batch, steps: steps)
+        var perFrame = [FrameResults](repeating: FrameResults(nll: [], means: []), count: recordings.count)
+        if predictor.stateSize == 0 {
+            // Frames are independent (the linear model): no padding, all files at once.
+            perFrame = predictor.frames(of: normalizedRecordings, batch: batch, steps: steps)
+        } else {
+            // Recurrent: batches of similar length (BatchPlan), each from a zero state.
+            for group in BatchPlan.groups(lengths: recordings.map(\.count), batch: batch) {
+                let results = predictor.frames(of: group.map { normalizedRecordings[$0] }, batch: batch, steps: steps)
+                for (index, result) in zip(group, results) { perFrame[index] = result }
+            }
+        }
         return zip(recordings, perFrame).map { samples, result in
             let frames = result.nll.count
             guard frames > 0 else { return nil }
@@ -249,7 +299,7 @@ public final class ModelScorer {
     }
 
     /// Refuses models whose shape does not hold together (a hand-edited or foreign file), or
-    /// whose frames leave gaps in the one-step prediction; else the model as a Predictor.
+    /// whose frames leave gaps in the block prediction; else the model as a Predictor.
     package static func predictor(_ model: TrainedModel, role: String) throws -> any Predictor {
         do {
             try model.validate()
@@ -258,7 +308,7 @@ public final class ModelScorer {
         }
         guard model.frame.hop <= model.frame.target else {
             throw ModelScorerError.unusableModel(
-                "\(role): frames advance by \(model.frame.hop) samples but predict only \(model.frame.target): the one-step prediction would have gaps")
+                "\(role): frames advance by \(model.frame.hop) samples but predict only \(model.frame.target): the block prediction would have gaps")
         }
         return try model.makePredictor()
     }

@@ -2,7 +2,7 @@
 // convergence, SNR and segmental SNR, accumulated over streams of sample-aligned blocks in
 // constant memory (one STFT frame and one SNR segment of state). It measures waveforms
 // only; it does not know models, files or what produced the estimate (for `score` it is the
-// network's teacher-forced one-step prediction laid end to end).
+// network's teacher-forced block prediction laid end to end).
 //
 // Definitions (r = reference, e = estimate, both in waveform units; STFT as in STFT.swift):
 // - Log-spectral distance, dB: for each STFT frame t,
@@ -38,15 +38,19 @@ public struct SpectralScores: Codable, Equatable, Sendable {
     public var stftFrames: Int
     /// Samples the SNR covers.
     public var samples: Int
+    /// Root mean square of the reference over those samples (its level: near-silent
+    /// references make SNR and spectral convergence meaningless, see Scores.nearSilentDBFS).
+    public var referenceRMS: Double
 
     public init(lsdDB: Double, spectralConvergence: Double, snrDB: Double,
-                segmentalSNRDB: Double, stftFrames: Int, samples: Int) {
+                segmentalSNRDB: Double, stftFrames: Int, samples: Int, referenceRMS: Double = .nan) {
         self.lsdDB = lsdDB
         self.spectralConvergence = spectralConvergence
         self.snrDB = snrDB
         self.segmentalSNRDB = segmentalSNRDB
         self.stftFrames = stftFrames
         self.samples = samples
+        self.referenceRMS = referenceRMS
     }
 }
 
@@ -54,11 +58,15 @@ public struct SpectralScores: Codable, Equatable, Sendable {
 public enum EvaluationError: Error, Equatable, CustomStringConvertible {
     /// Fewer samples than one STFT frame: no spectral figure exists.
     case tooShort(samples: Int, needed: Int)
+    /// A NaN or infinite sample (at `index`): no spectrum of it means anything.
+    case nonFinite(index: Int)
 
     public var description: String {
         switch self {
         case let .tooShort(samples, needed):
             return "recording too short: \(samples) samples, the spectral measures need at least \(needed) (one STFT frame)"
+        case let .nonFinite(index):
+            return "sample \(index) is NaN or infinite: no spectrum drawn"
         }
     }
 }
@@ -138,7 +146,8 @@ public final class SpectralMetrics {
             snrDB: SpectralMetrics.snrDB(signal: referenceEnergy, error: errorEnergy),
             segmentalSNRDB: segments > 0 ? segmentSNRSum / Double(segments) : .nan,
             stftFrames: stftFrames,
-            samples: samples)
+            samples: samples,
+            referenceRMS: (referenceEnergy / Double(max(samples, 1))).squareRoot())
     }
 
     /// All four figures for two whole signals of equal length.

@@ -75,6 +75,9 @@ public final class StreamingScorer {
         let D = spec.target
         let normalized = nllSum / Double(nextFrame)
         let waveform = normalized + normalization.nllOffset(dimensions: D)
+        if let reason = ModelScorer.nonFiniteReason(nllPerFrame: waveform, spectral: scores) {
+            return .failed(path: path, error: reason)
+        }
         return .scored(path: path, Scores(frames: nextFrame, likelihood: Likelihood(nllPerFrame: waveform, samplesPerFrame: D),
                                           spectral: scores, normalized: Likelihood(nllPerFrame: normalized, samplesPerFrame: D)))
     }

@@ -193,14 +193,17 @@ extension EvaluationTests {
             let report = try ModelScorer(model: ScoringModels.gru, baseline: ScoringModels.linear)
                 .score(inputs: [.recording(ScoredRecording(path: "a.wav", samples: good)), .failed(path: "b.wav", error: "broken")])
             let object = try #require(try JSONSerialization.jsonObject(with: report.jsonData()) as? [String: Any])
-            #expect(Set(object.keys) == ["model", "files", "total", "baseline"])
+            // Issue 4's names, and issue 10's additions (listed, so none goes unnoticed).
+            #expect(Set(object.keys) == ["model", "files", "total", "baseline",
+                                         "context_samples", "predicted_samples", "near_silent_below_dbfs"])
+            #expect(object["predicted_samples"] as? Int == 10 && object["context_samples"] as? Int == 20)
             let figures: Set<String> = ["frames", "nll_per_frame", "nll_per_sample", "bits_per_sample", "lsd_db",
-                                        "spectral_convergence", "snr_db", "segsnr_db"]
+                                        "spectral_convergence", "snr_db", "segsnr_db", "bits_per_sample_16bit"]
             let files = try #require(object["files"] as? [[String: Any]])
-            #expect(Set(files[0].keys) == figures.union(["path", "normalized"]))
+            #expect(Set(files[0].keys) == figures.union(["path", "normalized", "level_dbfs", "near_silent"]))
             #expect(Set(files[1].keys) == ["path", "error"] && files[1]["error"] as? String == "broken")
             let total = try #require(object["total"] as? [String: Any])
-            #expect(Set(total.keys) == figures.union(["normalized"]))
+            #expect(Set(total.keys) == figures.union(["normalized", "spectral_frames", "near_silent_files"]))
             #expect(Set((total["normalized"] as? [String: Any])?.keys ?? [:].keys) == ["nll_per_frame", "nll_per_sample", "bits_per_sample"])
             let baseline = try #require(object["baseline"] as? [String: Any])
             #expect(Set(baseline.keys) == ["model", "files", "total"] && baseline["model"] as? String == "linear")

@@ -61,6 +61,29 @@ extension EvaluationTests { @Suite struct ReportTests {
         #expect(throws: EvaluationError.self) { try Report.spectrogramImage(samples: [0, 1], sampleRate: 16_000) }
     }
 
+    /// Huge finite samples overflow float power (dB clamped, drawn); NaN or infinite samples
+    /// (a damaged .f32) are refused with a message in the page, never a trap.
+    @Test func nonFiniteSpectrogramDataNeverTraps() throws {
+        let speech = SyntheticRuns.speechLike(seconds: 0.5, sampleRate: 16_000, seed: 2)
+        let huge = try Spectrogram(samples: speech.map { $0 * 1e30 }, sampleRate: 16_000)
+        #expect(huge.decibels.allSatisfy(\.isFinite) && huge.maxDecibels <= Spectrogram.decibelCeiling)
+        _ = try Report.spectrogramImage(samples: speech.map { $0 * 1e30 }, sampleRate: 16_000)
+        #expect(Report.spectrogramRange(top: .infinity).upperBound.isFinite)
+        #expect(Report.spectrogramRange(top: .nan).lowerBound.isFinite)
+        #expect(Viridis.color(.nan) == Viridis.color(0) && Viridis.color(-3) == Viridis.color(0) && Viridis.color(7) == Viridis.color(1))
+
+        for bad in [Float.nan, .infinity, -.infinity] {
+            var samples = speech
+            samples[100] = bad
+            #expect(throws: EvaluationError.nonFinite(index: 100)) { try Spectrogram(samples: samples, sampleRate: 16_000) }
+            let run = RunRecord(name: "bad", path: "/runs/bad", cell: "gru", units: 8, points: [],
+                                spectrograms: [SpectrogramInput(title: "block prediction", samples: samples, sampleRate: 16_000),
+                                               SpectrogramInput(title: "huge", samples: speech.map { $0 * 1e30 }, sampleRate: 16_000)])
+            let html = Report.document(runs: [run]).html
+            #expect(html.contains("spectrograms not drawn: sample 100 is NaN or infinite"), "\(bad)")
+        }
+    }
+
     @Test func readsRunFolders() throws {
         let urls = try SyntheticRuns.make()
         defer { try? FileManager.default.removeItem(at: urls[0].deletingLastPathComponent()) }
@@ -68,7 +91,7 @@ extension EvaluationTests { @Suite struct ReportTests {
         #expect(gru.label == "gru-227 (GRU, 227 units)")
         #expect(gru.points.count == 81 && gru.points.filter(\.validNLL.isFinite).count == 21)
         #expect(gru.score?.files.count == 3)
-        #expect(gru.spectrograms.map(\.title) == ["held-out recording", "one-step prediction", "generated sample"])
+        #expect(gru.spectrograms.map(\.title) == ["held-out recording", "block prediction (one frame ahead)", "generated sample"])
         #expect(gru.spectrograms[0].samples.count == 19_200 && gru.notes.isEmpty)
 
         // A trainer mid-write leaves a cut-off last line: skipped with a note.

@@ -26,7 +26,7 @@ extension EvaluationTests {
                                                             .recording(ScoredRecording(path: "r", samples: recording))])
             let expected = try #require(try scorer.onePrediction(recording))
             let record = try Report.loadRun(at: run)
-            #expect(record.spectrograms.map(\.title) == ["held-out recording", "one-step prediction", "generated sample"])
+            #expect(record.spectrograms.map(\.title) == ["held-out recording", "block prediction (one frame ahead)", "generated sample"])
             #expect(record.spectrograms.map(\.samples) == [expected.reference, expected.prediction, generated])
             try Data([0, 0, 0]).write(to: signals.url(.generated))
             #expect(throws: ReportError.self) { try Report.loadRun(at: run) }

@@ -83,6 +83,42 @@ extension EvaluationTests {
             #expect(streamedReference == reference, "the signals of a streamed first file")
         }
 
+        /// Issue 10: a call that scores nothing keeps the earlier RUNDIR/score.json; folders,
+        /// "-" and absurd float samples are per-file errors that say what they are; a linear
+        /// model given as its own baseline is not printed as one.
+        @Test func failedCallsKeepTheReportAndInputsSayWhatIsWrong() throws {
+            let scratch = ScratchFolder()
+            let (run, test, _) = try makeRun(scratch)
+            let good = try cli.run(["score", run.path, test.path, "--baseline", "none"])
+            #expect(good.status == 0, "\(good.stderr)")
+            let saved = try Data(contentsOf: run.appendingPathComponent("score.json"))
+            #expect(try ScoreReport.decode(saved).total != nil)
+
+            let folder = scratch.file("takes")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var samples = ScoringModels.waveform(seconds: 0.5, seed: 40)
+            samples[100] = 1e30
+            let loud = scratch.file("loud.wav")
+            try AudioFile.write(samples, sampleRate: 16_000, to: loud, format: .wavFloat)
+            let failed = try cli.run(["score", run.path, scratch.file("missing.wav").path, folder.path, "-", loud.path,
+                                      "--baseline", "none"])
+            #expect(failed.status == 1)
+            #expect(try Data(contentsOf: run.appendingPathComponent("score.json")) == saved, "the good report survives")
+            #expect(failed.stderr.contains("score.json not written: no file was scored"), "\(failed.stderr)")
+            #expect(failed.stderr.contains("error: \(folder.path): is a folder, not an audio file"), "\(failed.stderr)")
+            #expect(failed.stderr.contains("error: -: reading standard input is not supported"), "\(failed.stderr)")
+            #expect(failed.stderr.contains("error: \(loud.path): a sample at 0.006 s is 1e+30, far outside [-1, 1]"), "\(failed.stderr)")
+            #expect(!failed.stdout.contains("inf"), "no infinite figure: \(failed.stdout)")
+
+            let linear = scratch.file("linear.ckpt")
+            try Checkpoint.writeModel(ScoringModels.linear, to: linear)
+            let itself = try cli.run(["score", linear.path, test.path, "--baseline", linear.path])
+            #expect(itself.status == 0, "\(itself.stderr)")
+            #expect(itself.stdout.contains("no baseline: the model is the linear baseline") && !itself.stdout.contains("baseline: linear"),
+                    "\(itself.stdout)")
+            #expect(!itself.stdout.contains("model vs baseline"))
+        }
+
         @Test func unusableModelsExitNonZeroNamingThem() throws {
             let scratch = ScratchFolder()
             let (run, test, _) = try makeRun(scratch)

@@ -47,16 +47,18 @@ extension EvaluationTests { @Suite struct ScoreReportTests {
         report = ScoreReport(model: report.model, files: report.files, baseline: report.baseline)
         let data = try report.jsonData()
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Set(json.keys) == ["model", "files", "total", "baseline"])
+        // Issue 4's keys stay; issue 10 added some (listed exactly, so none goes unnoticed).
+        #expect(Set(json.keys) == ["model", "files", "total", "baseline", "near_silent_below_dbfs"])
         let files = try #require(json["files"] as? [[String: Any]])
         let figureKeys: Set<String> = ["frames", "nll_per_frame", "nll_per_sample", "bits_per_sample",
-                                       "lsd_db", "spectral_convergence", "snr_db", "segsnr_db"]
+                                       "lsd_db", "spectral_convergence", "snr_db", "segsnr_db", "bits_per_sample_16bit"]
         #expect(Set(files[0].keys) == figureKeys.union(["path", "normalized"]))
         #expect(files[0]["snr_db"] is NSNull)
         #expect(Set(files[2].keys) == ["path", "error"])
         #expect(files[2]["error"] as? String == "recording too short")
         let total = try #require(json["total"] as? [String: Any])
-        #expect(Set(total.keys) == figureKeys.union(["normalized"]))
+        #expect(Set(total.keys) == figureKeys.union(["normalized", "spectral_frames", "near_silent_files"]))
+        #expect(EvalCheck.close(total["bits_per_sample_16bit"] as? Double ?? .nan, report.total!.likelihood.bitsPerSample + 15))
         #expect(total["snr_db"] is NSNull)   // a mean with +∞ in it
         let normalized = try #require(files[0]["normalized"] as? [String: Any])
         #expect(Set(normalized.keys) == ["nll_per_frame", "nll_per_sample", "bits_per_sample"])
@@ -70,6 +72,47 @@ extension EvaluationTests { @Suite struct ScoreReportTests {
         let empty = try ScoreReport(model: "m", files: []).jsonData()
         #expect(String(decoding: empty, as: UTF8.self).contains("\"total\" : null"))
         #expect(String(decoding: empty, as: UTF8.self).contains("\"baseline\" : null"))
+    }
+
+    /// Near-silent files: flagged in JSON, out of the spectral totals, and a total over no
+    /// audible file has no spectral figures (null, read back as NaN, never +∞).
+    @Test func nearSilentFilesInTotalsAndJSON() throws {
+        var quiet = Self.scores(frames: 300, nll: -40, lsd: 30, snr: -34.6)
+        quiet.levelDBFS = -72
+        var loud = Self.scores(frames: 100, nll: -20, lsd: 4, snr: 10)
+        loud.levelDBFS = -24
+        let report = ScoreReport(model: "m", files: [.scored(path: "speech.wav", loud), .scored(path: "silent.wav", quiet)])
+        let total = try #require(report.total)
+        #expect(total.snrDB == 10 && total.lsdDB == 4 && total.spectralFrames == 100 && total.nearSilentFiles == 1)
+        #expect(EvalCheck.close(total.likelihood.nllPerFrame, (-20 * 100 - 40 * 300) / 400.0))
+        let json = try #require(try JSONSerialization.jsonObject(with: report.jsonData()) as? [String: Any])
+        let files = try #require(json["files"] as? [[String: Any]])
+        #expect(files[1]["near_silent"] as? Bool == true && files[0]["near_silent"] as? Bool == false)
+        #expect(files[1]["level_dbfs"] as? Double == -72)
+        #expect(try ScoreReport.decode(report.jsonData()) == report)
+
+        let allQuiet = ScoreReport(model: "m", files: [.scored(path: "silent.wav", quiet)])
+        let decoded = try #require(try ScoreReport.decode(allQuiet.jsonData()).total)
+        #expect(decoded.snrDB.isNaN && decoded.lsdDB.isNaN && decoded.spectralFrames == 0)
+        #expect(decoded.likelihood.nllPerFrame == -40)
+        #expect(ScoreTable.render(allQuiet).contains("every scored file is near-silent"))
+    }
+
+    /// Differences worded by their sign; negative bits and the block prediction explained
+    /// beside the table, with bits per 16-bit sample in a column.
+    @Test func notesSayWhatTheFiguresMean() {
+        let worse = ScoreReport(
+            model: "m", files: [.scored(path: "a.wav", Self.scores(frames: 100, nll: -20, lsd: 9, snr: -6.62))],
+            baseline: BaselineScores(model: "linear", files: [.scored(path: "a.wav", Self.scores(frames: 100, nll: -25, lsd: 6, snr: 10))]),
+            contextSamples: 20, predictedSamples: 10)
+        let text = ScoreTable.render(worse)
+        #expect(text.contains("model vs baseline: 0.7213 bits/sample more, LSD 3.00 dB higher, SNR 16.62 dB lower"), "\(text)")
+        #expect(!text.contains("-16.62"))
+        #expect(text.contains("16-bit bits = bits/sample + 15"))
+        #expect(text.contains("of the 10-sample block prediction") && text.contains("from the 20 before"))
+        #expect(text.contains("not of a one-sample-ahead predictor"))
+        #expect(ScoreTable.cells(worse.total!)[4] == ScoreTable.number(-20 / 10 / log(2) + 15, 4))
+        #expect(ScoreTable.signed(-0.5, 2, "up", "down") == "0.50 down" && ScoreTable.signed(0, 2, "up", "down") == "0.00 up")
     }
 
     @Test func terminalTable() {

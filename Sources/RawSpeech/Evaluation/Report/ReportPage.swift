@@ -59,7 +59,7 @@ extension Report {
             out += "<tr><th class=\"name\">\(SVG.escape(title))</th>"
                 + ScoreTable.headings.map { "<th>\(SVG.escape($0))</th>" }.joined() + "</tr>\n"
             for file in files {
-                out += "<tr><td class=\"name\" title=\"\(SVG.escape(file.path))\">\(SVG.escape(ScoreTable.shortened(file.path, to: 48)))</td>"
+                out += "<tr><td class=\"name\" title=\"\(SVG.escape(file.path))\">\(SVG.escape(ScoreTable.rowName(file.path, file.scores, width: 48)))</td>"
                 switch file {
                 case let .scored(_, s): out += ScoreTable.cells(s).map { "<td>\($0)</td>" }.joined()
                 case let .failed(_, error):
@@ -73,7 +73,8 @@ extension Report {
         }
         section("model: " + report.model, report.files, report.total)
         if let baseline = report.baseline { section("baseline: " + baseline.model, baseline.files, baseline.total) }
-        return out + "</table>\n"
+        // The terminal's notes (what the figures mean, near-silent files, the baseline).
+        return out + "</table>\n" + ScoreTable.notes(report).map { "<p class=\"note\">\(SVG.escape($0))</p>\n" }.joined()
     }
 
     /// The whole report for `runs`. Never fails: a figure that cannot be drawn (a signal
@@ -92,7 +93,7 @@ extension Report {
 
         let scored = runs.filter { $0.score != nil }
         if !scored.isEmpty {
-            body += "<h2>Scores</h2>\n<p class=\"note\">Likelihood in waveform units; LSD = log-spectral distance, SC = spectral convergence, of the one-step prediction against the recording.</p>\n"
+            body += "<h2>Scores</h2>\n<p class=\"note\">Likelihood in waveform units; LSD = log-spectral distance, SC = spectral convergence, of the block prediction (each frame's samples predicted together from the ones before) against the recording.</p>\n"
             for run in scored { body += "<h3>\(SVG.escape(run.label))</h3>\n" + scoreTableHTML(run.score!) }
         }
 

@@ -12,7 +12,7 @@
 //   spectrograms/   optional (RunSignals); signals to draw: NAME.f32 (raw little-endian float32, mono, at
 //                   the config's sample rate) and, when the caller passes an audio reader,
 //                   any other audio file. reference / prediction / generated come first, titled
-//                   "held-out recording", "one-step prediction", "generated sample".
+//                   "held-out recording", "block prediction", "generated sample".
 import RawSpeechCore
 import Foundation
 

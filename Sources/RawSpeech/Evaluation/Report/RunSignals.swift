@@ -1,5 +1,5 @@
 // RUNDIR/spectrograms/: the signals `rawspeech report` draws as spectrograms, written by
-// `score` (a held-out recording and its one-step prediction), `generate` and `compare` (a
+// `score` (a held-out recording and its block prediction), `generate` and `compare` (a
 // generated sample), and read back by the report (RunRecord). One type owns the folder's
 // names and the .f32 format (raw little-endian float32, mono, at the run's sample rate) so
 // that the writers and the reader cannot drift apart. No printing.
@@ -19,7 +19,7 @@ public struct RunSignals: Sendable {
         public var title: String {
             switch self {
             case .reference: "held-out recording"
-            case .prediction: "one-step prediction"
+            case .prediction: "block prediction (one frame ahead)"
             case .generated: "generated sample"
             }
         }
@@ -37,7 +37,7 @@ public struct RunSignals: Sendable {
     }
 
     /// The first usable input's first 10 s (and the model's I samples of context) and the
-    /// model's one-step prediction of them, as reference.f32 and prediction.f32. A streamed
+    /// model's block prediction of them, as reference.f32 and prediction.f32. A streamed
     /// input is read only as far as needed. Nothing is written when no input has a frame.
     public func writeOnePrediction(_ scorer: ModelScorer, inputs: [ScoreInput]) throws {
         let rate = scorer.model.sampleRate, wanted = 10 * rate + scorer.model.frame.input

@@ -18,9 +18,13 @@ public struct Spectrogram: Sendable {
     /// Duration of the signal, seconds.
     public let seconds: Double
 
-    /// The spectrogram of `samples`; throws `tooShort` for less than one STFT frame.
+    /// The spectrogram of `samples`; throws `tooShort` for less than one STFT frame and
+    /// `nonFinite` for a NaN or infinite sample (a hand-made or damaged .f32 file).
     /// `maxColumns` bounds the image width: longer signals average adjacent frames.
+    /// Finite samples too large for float power (|x| > ~1e18) give dB values clamped to
+    /// `maxDecibels`, so drawing never meets an infinity.
     public init(samples: [Float], sampleRate: Int, maxColumns: Int = 1200) throws {
+        if let bad = samples.firstIndex(where: { !$0.isFinite }) { throw EvaluationError.nonFinite(index: bad) }
         let configuration = STFTConfiguration(sampleRate: sampleRate)
         let frames = configuration.frameCount(samples: samples.count)
         guard frames > 0 else {
@@ -40,7 +44,10 @@ public struct Spectrogram: Sendable {
         }
         let floor = SpectralMetrics.powerFloor
         decibels = sums.indices.map { i in
-            Float(10 * log10(max(sums[i] / Double(counts[i / bins]), floor)))
+            let power = sums[i] / Double(counts[i / bins])
+            // Float power overflows to +∞ (NaN after ∞ - ∞ in the FFT) for huge samples.
+            guard power.isFinite else { return Spectrogram.decibelCeiling }
+            return Float(Swift.min(10 * log10(Swift.max(power, floor)), Double(Spectrogram.decibelCeiling)))
         }
         self.sampleRate = sampleRate
         self.configuration = configuration
@@ -49,6 +56,9 @@ public struct Spectrogram: Sendable {
         self.bins = bins
         seconds = Double(samples.count) / Double(sampleRate)
     }
+
+    /// The highest dB value a spectrogram holds: 10 log10 of the largest float.
+    public static let decibelCeiling: Float = 385
 
     /// The loudest bin, dB.
     public var maxDecibels: Float { decibels.max() ?? 0 }
@@ -62,7 +72,8 @@ public struct Spectrogram: Sendable {
             let k = bins - 1 - row
             for column in 0 ..< columns {
                 let level = (decibels[column * bins + k] - range.lowerBound) / span
-                let (r, g, b) = Viridis.color(min(max(level, 0), 1))
+                // NaN (a range with an infinite end) draws as the bottom colour, never traps.
+                let (r, g, b) = Viridis.color(level.isNaN ? 0 : min(max(level, 0), 1))
                 let p = (row * columns + column) * 3
                 pixels[p] = r
                 pixels[p + 1] = g
@@ -102,6 +113,7 @@ package enum Viridis {
 
     /// The colour at `t` in [0, 1].
     package static func color(_ t: Float) -> (UInt8, UInt8, UInt8) {
+        let t = t.isNaN ? 0 : min(max(t, 0), 1)   // outside [0, 1] would index past the stops
         let x = t * Float(stops.count - 1)
         let i = min(Int(x), stops.count - 2)
         let f = x - Float(i)

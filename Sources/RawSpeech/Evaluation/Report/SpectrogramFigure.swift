@@ -1,6 +1,6 @@
 // Spectrograms side by side as one SVG figure: each panel an embedded PNG (Spectrogram.swift)
 // with a time axis in seconds and a frequency axis in kHz, all on one dB scale shown by a
-// colour bar, so a held-out recording, its one-step prediction and a generated sample can be
+// colour bar, so a held-out recording, its block prediction and a generated sample can be
 // compared by eye. It makes no decisions about which signals to show (the report does).
 import Foundation
 
@@ -21,6 +21,8 @@ extension Report {
     /// The dB range every panel of a figure shares: the loudest bin, rounded up to 10 dB,
     /// and 80 dB below it (the dynamic range speech spectrograms are usually shown with).
     public static func spectrogramRange(top: Float) -> ClosedRange<Float> {
+        // A non-finite top (never from Spectrogram, which clamps) would make an unusable range.
+        let top = top.isFinite ? top : (top > 0 ? Spectrogram.decibelCeiling : 0)
         let upper = (top / 10).rounded(.up) * 10
         return (upper - 80) ... upper
     }
