@@ -1,7 +1,7 @@
 // `rawspeech generate MODEL --seconds S --output FILE.wav [--prime FILE] [--temperature T]
-// [--seed N]`: free-running synthesis from a trained model (Evaluation/Generator), written as
-// 16-bit WAV, with the distance of its long-term average spectrum from the model's training
-// data. This file parses flags, reads and writes files and prints; the sampling is the library's.
+// [--seed N]`: free-running synthesis from a trained model (Evaluation/Generator), written in
+// the format the output's extension names, with the distance of its long-term average
+// spectrum from the model's training data. This file parses flags, reads and writes files and prints; the sampling is the library's.
 import ArgumentParser
 import Foundation
 import RawSpeechCore
@@ -29,7 +29,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Seconds of audio to generate.")
     var seconds: Double
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The WAV file to write (16-bit PCM).", valueName: "FILE.wav"))
+    @Option(name: .shortAndLong, help: ArgumentHelp(
+        "The file to write, in the format its extension names (16-bit PCM; .ogg: Vorbis): "
+            + AudioFormat.byExtension.map { "." + $0.extension }.joined(separator: ", ") + ".",
+        valueName: "FILE.wav"))
     var output: String
 
     @Option(help: ArgumentHelp("A recording to continue.", valueName: "FILE"))
@@ -47,6 +50,7 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be in (0, 3600] (got \(seconds))") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more (got \(temperature))") }
+        do { _ = try AudioFormat.forOutput(URL(fileURLWithPath: output)) } catch { throw ValidationError("--output: \(error)") }
     }
 
     func run() throws {
@@ -76,7 +80,7 @@ struct GenerateCommand: ParsableCommand {
         let audio = generator.generate(samples: count, prime: primer, temperature: temperature, seed: seed)
         let elapsed = Date().timeIntervalSince(started)
         let outputURL = URL(fileURLWithPath: output)
-        try AudioFile.write(audio, sampleRate: trained.sampleRate, to: outputURL, format: .wav16)
+        try AudioFile.write(audio, sampleRate: trained.sampleRate, to: outputURL, format: AudioFormat.forOutput(outputURL))
         print(String(format: "wrote %@: %.2f s at %d Hz (%@, temperature %g, seed %llu%@), generated in %.2f s",
                      output, seconds, trained.sampleRate, ModelScorer.describe(trained), Double(temperature), seed,
                      prime.map { ", continuing \($0)" } ?? "", elapsed))
