@@ -2,7 +2,8 @@
 // audio and a freshly initialized model of the requested shape (speed does not depend on the
 // weights). Times the whole ModelScorer (NLL, mixture means, FFTW spectral measures) on one
 // long recording and on several recordings batched together, and the forward pass alone
-// (SequenceScorer, NLL only: what a PyTorch forward of the same network computes).
+// (SequenceScorer, NLL only: what a PyTorch forward of the same network computes), and
+// `generate` (free-running sampling, B = 1, T = 1) with the parts of one of its steps.
 import ArgumentParser
 import Foundation
 import RawSpeechCore
@@ -26,11 +27,12 @@ struct BenchScoreCommand: ParsableCommand {
     @Option(help: "Seconds of audio in total.") var seconds = 60.0
     @Option(help: "Recordings the audio is cut into for the batched measurement.") var recordings = 8
     @Option(help: "Timed repetitions; the best is reported.") var repeats = 3
+    @Option(help: "Seconds of audio generated for the generate row (0: skip it).") var generateSeconds = 10.0
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func validate() throws {
-        guard seconds > 0.1, recordings >= 1, repeats >= 1 else {
-            throw ValidationError("--seconds > 0.1, --recordings >= 1 and --repeats >= 1")
+        guard seconds > 0.1, recordings >= 1, repeats >= 1, generateSeconds >= 0 else {
+            throw ValidationError("--seconds > 0.1, --recordings >= 1, --repeats >= 1 and --generate-seconds >= 0")
         }
     }
 
@@ -82,7 +84,7 @@ struct BenchScoreCommand: ParsableCommand {
             ("forward_batched_x_realtime", format(audioSeconds / manyForward)),
             ("forward_one_seconds", String(format: "%.4f", oneForward)),
             ("forward_batched_seconds", String(format: "%.4f", manyForward)),
-        ]
+        ] + (generateSeconds > 0 ? try generateFields(model, forwardOne: audioSeconds / oneForward, best: best) : [])
         if json {
             print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         } else {
@@ -91,4 +93,58 @@ struct BenchScoreCommand: ParsableCommand {
     }
 
     private func format(_ x: Double) -> String { String(format: "%.1f", x) }
+
+    /// `Generator` on --generate-seconds, its ratio to the teacher-forced forward at B = 1,
+    /// and the parts of one step timed alone (microseconds per step, best of --repeats).
+    private func generateFields(_ model: TrainedModel, forwardOne: Double,
+                                best: (() throws -> Void) throws -> Double) throws -> [(String, String)] {
+        let generator = try Generator(model: model)
+        let count = Int(generateSeconds * 16_000)
+        let total = try best { _ = generator.generate(samples: count, seed: 1) }
+        let steps = Double(count / model.frame.target)
+        let perStep = total / steps * 1e6
+        // The parts, each alone on `parts` steps: the stream's step (network and draw), the
+        // network's general forward at T = 1 (what the stream ran before its own step), the draw.
+        let parts = 20_000
+        let predictor = try model.makePredictor()
+        let stream = predictor.makeStream(steps: 100)
+        let input = [Float](repeating: 0.1, count: model.frame.input)
+        var rng = SeededGenerator(seed: 1)
+        var draw = [Float](repeating: 0, count: model.frame.target)
+        let sampleStep = try best {
+            input.withUnsafeBufferPointer { x in
+                draw.withUnsafeMutableBufferPointer { y in
+                    for _ in 0 ..< parts { stream.sample(input: x.baseAddress!, settings: .model, rng: &rng, into: y.baseAddress!) }
+                }
+            }
+        } / Double(parts) * 1e6
+        let network = RecurrentMDN<Float>(config: model.config)
+        let workspace = network.makeWorkspace(batch: 1, steps: 1)
+        var state = [Float](repeating: 0, count: network.stateSize)
+        let target = [Float](repeating: 0, count: model.frame.target)
+        let forwardStep = try best {
+            for _ in 0 ..< parts {
+                _ = network.forward(parameters: model.parameters, inputs: input, targets: target, state: &state,
+                                    workspace: workspace, steps: 1)
+            }
+        } / Double(parts) * 1e6
+        let outputs = workspace.headOutputs
+        let mixture = MixtureDensity(config: model.config)
+        let drawStep = try best {
+            outputs.withUnsafeBufferPointer { o in
+                draw.withUnsafeMutableBufferPointer { y in
+                    for _ in 0 ..< parts { mixture.sample(outputs: o.baseAddress!, settings: .model, rng: &rng, into: y.baseAddress!) }
+                }
+            }
+        } / Double(parts) * 1e6
+        return [
+            ("generate_seconds", format(generateSeconds)),
+            ("generate_x_realtime", format(generateSeconds / total)),
+            ("generate_ratio_to_forward_one", String(format: "%.2f", generateSeconds / total / forwardOne)),
+            ("generate_step_us", String(format: "%.2f", perStep)),
+            ("stream_sample_step_us", String(format: "%.2f", sampleStep)),
+            ("network_forward_step_us", String(format: "%.2f", forwardStep)),
+            ("mixture_draw_us", String(format: "%.2f", drawStep)),
+        ]
+    }
 }

@@ -1,5 +1,5 @@
 // `rawspeech generate MODEL --seconds S --output FILE.wav [--prime FILE] [--temperature T]
-// [--seed N]`: free-running synthesis from a trained model (Evaluation/Generator), written in
+// [--component-temperature T] [--sigma-scale S] [--seed N]`: free-running synthesis from a trained model (Evaluation/Generator), written in
 // the format the output's extension names, with the distance of its long-term average
 // spectrum from the model's training data. This file parses flags, reads and writes files and prints; the sampling is the library's.
 import ArgumentParser
@@ -7,6 +7,7 @@ import Foundation
 import RawSpeechCore
 import RawSpeechAudio
 import RawSpeechCorpus
+import RawSpeechNetwork
 import RawSpeechTraining
 import RawSpeechEvaluation
 
@@ -17,8 +18,10 @@ struct GenerateCommand: ParsableCommand {
         discussion: """
         Without --prime the model starts from silence; with it, the model first runs over that \
         recording (any format, resampled to the model's rate) and continues it; the output holds \
-        only the continuation. Prints the long-term average spectrum distance (dB) between the \
-        output and the model's training data (the train split of the data folder in the run's \
+        only the continuation. Prints the output's RMS next to the training data's and the share \
+        of samples at full scale (|x| >= 0.999: clipped); if the model's free run grows too loud, \
+        lower --sigma-scale before --component-temperature. Prints the long-term average spectrum \
+        distance (dB) between the output and the model's training data (the train split of the data folder in the run's \
         config.json, or --data). When MODEL is a run folder the output is also saved as \
         RUNDIR/spectrograms/generated.f32 for `rawspeech report`.
         """)
@@ -38,8 +41,14 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A recording to continue.", valueName: "FILE"))
     var prime: String?
 
-    @Option(help: "Sampling temperature: 1 samples the model's density, lower is more conservative, 0 takes the likeliest component's mean.")
+    @Option(help: "Sampling temperature on both axes below (component temperature T, sigma scale sqrt(T)): 1 samples the model's density, lower is more conservative, 0 takes the likeliest component's mean.")
     var temperature: Float = 1
+
+    @Option(help: "Temperature of the mixture weights, softmax(logits / t) (default: --temperature): 1 is the model's weights, 0 always takes the likeliest component.")
+    var componentTemperature: Float?
+
+    @Option(help: "Factor on the standard deviations (default: sqrt of --temperature): 1 is the model's spread, 0 the chosen component's mean with no noise.")
+    var sigmaScale: Float?
 
     @Option(help: "Seed of the draws (same seed, same audio).")
     var seed: UInt64 = 1
@@ -50,7 +59,17 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be in (0, 3600] (got \(seconds))") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more (got \(temperature))") }
+        for (flag, value) in [("--component-temperature", componentTemperature), ("--sigma-scale", sigmaScale)] {
+            if let value, !(value >= 0 && value.isFinite) { throw ValidationError("\(flag) must be 0 or more (got \(value))") }
+        }
         do { _ = try AudioFormat.forOutput(URL(fileURLWithPath: output)) } catch { throw ValidationError("--output: \(error)") }
+    }
+
+    /// --temperature on both axes, unless --component-temperature or --sigma-scale says otherwise.
+    var settings: SamplingSettings {
+        let both = SamplingSettings(temperature: temperature)
+        return SamplingSettings(componentTemperature: componentTemperature ?? both.componentTemperature,
+                                sigmaScale: sigmaScale ?? both.sigmaScale)
     }
 
     func run() throws {
@@ -77,13 +96,16 @@ struct GenerateCommand: ParsableCommand {
         }
         let count = Int((seconds * Double(trained.sampleRate)).rounded())
         let started = Date()
-        let audio = generator.generate(samples: count, prime: primer, temperature: temperature, seed: seed)
+        let audio = generator.generate(samples: count, prime: primer, settings: settings, seed: seed)
         let elapsed = Date().timeIntervalSince(started)
         let outputURL = URL(fileURLWithPath: output)
         try AudioFile.write(audio, sampleRate: trained.sampleRate, to: outputURL, format: AudioFormat.forOutput(outputURL))
-        print(String(format: "wrote %@: %.2f s at %d Hz (%@, temperature %g, seed %llu%@), generated in %.2f s",
-                     output, seconds, trained.sampleRate, ModelScorer.describe(trained), Double(temperature), seed,
-                     prime.map { ", continuing \($0)" } ?? "", elapsed))
+        print(String(format: "wrote %@: %.2f s at %d Hz (%@, component temperature %g, sigma scale %g, seed %llu%@), generated in %.2f s",
+                     output, seconds, trained.sampleRate, ModelScorer.describe(trained), Double(settings.componentTemperature),
+                     Double(settings.sigmaScale), seed, prime.map { ", continuing \($0)" } ?? "", elapsed))
+        let level = GenerationStatistics(audio, normalization: trained.normalization)
+        print(String(format: "level: RMS %.4f (training data %.4f), %.2f%% of samples clipped (|x| >= %g)",
+                     level.rms, level.trainingRMS ?? Double.nan, 100 * level.clippedFraction, Double(GenerationStatistics.clipLevel)))
         if let run = source.runFolder { try RunSignals(run: run.url).write(audio, as: .generated) }
         reportSpectrumDistance(audio, source: source)
     }

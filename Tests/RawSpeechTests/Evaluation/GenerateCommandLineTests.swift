@@ -30,6 +30,20 @@ extension EvaluationTests {
             }
         }
 
+        @Test func printsTheLevelAndTakesBothAxes() throws {
+            let scratch = ScratchFolder()
+            let model = try modelFile(scratch)
+            let result = try cli.run(["generate", model.path, "--seconds", "0.2", "--output", scratch.file("g.wav").path,
+                                      "--component-temperature", "0.5", "--sigma-scale", "0.25"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("component temperature 0.5, sigma scale 0.25"), "\(result.stdout)")
+            #expect(result.stdout.contains("level: RMS") && result.stdout.contains("training data")
+                    && result.stdout.contains("clipped"), "\(result.stdout)")
+            let bad = try cli.run(["generate", model.path, "--seconds", "0.2", "--output", scratch.file("h.wav").path,
+                                   "--sigma-scale", "-1"])
+            #expect(bad.status != 0 && bad.stderr.contains("--sigma-scale"), "\(bad.stderr)")
+        }
+
         @Test func unknownExtensionIsRefused() throws {
             let scratch = ScratchFolder()
             let output = scratch.file("g.mp3")
