@@ -94,6 +94,13 @@ struct BenchScoreCommand: ParsableCommand {
 
     private func format(_ x: Double) -> String { String(format: "%.1f", x) }
 
+    /// CPU seconds this thread has run.
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
     /// `Generator` on --generate-seconds, its ratio to the teacher-forced forward at B = 1,
     /// and the parts of one step timed alone (microseconds per step, best of --repeats).
     private func generateFields(_ model: TrainedModel, forwardOne: Double,
@@ -101,6 +108,24 @@ struct BenchScoreCommand: ParsableCommand {
         let generator = try Generator(model: model)
         let count = Int(generateSeconds * 16_000)
         let total = try best { _ = generator.generate(samples: count, seed: 1) }
+        // This thread's CPU time too: on a shared machine the wall clock also counts the
+        // time other processes hold the core.
+        var cpuTotal = Double.infinity
+        for _ in 0 ..< repeats {
+            let start = Self.threadCPUSeconds()
+            _ = generator.generate(samples: count, seed: 1)
+            cpuTotal = min(cpuTotal, Self.threadCPUSeconds() - start)
+        }
+        // The teacher-forced forward at B = 1 on as much audio, in CPU time as well.
+        let network = RecurrentMDN<Float>(config: model.config)
+        let scorer = SequenceScorer(model: network, spec: .paper, batch: 1, steps: 100)
+        let noise = [(0 ..< count).map { Float(0.5 * sin(Double($0) * 0.05)) }]
+        var cpuForward = Double.infinity
+        for _ in 0 ..< repeats {
+            let start = Self.threadCPUSeconds()
+            _ = scorer.run(noise, parameters: model.parameters)
+            cpuForward = min(cpuForward, Self.threadCPUSeconds() - start)
+        }
         let steps = Double(count / model.frame.target)
         let perStep = total / steps * 1e6
         // The parts, each alone on `parts` steps: the stream's step (network and draw), the
@@ -118,7 +143,6 @@ struct BenchScoreCommand: ParsableCommand {
                 }
             }
         } / Double(parts) * 1e6
-        let network = RecurrentMDN<Float>(config: model.config)
         let workspace = network.makeWorkspace(batch: 1, steps: 1)
         var state = [Float](repeating: 0, count: network.stateSize)
         let target = [Float](repeating: 0, count: model.frame.target)
@@ -141,6 +165,9 @@ struct BenchScoreCommand: ParsableCommand {
             ("generate_seconds", format(generateSeconds)),
             ("generate_x_realtime", format(generateSeconds / total)),
             ("generate_ratio_to_forward_one", String(format: "%.2f", generateSeconds / total / forwardOne)),
+            ("generate_cpu_x_realtime", format(generateSeconds / cpuTotal)),
+            ("forward_one_cpu_x_realtime", format(generateSeconds / cpuForward)),
+            ("generate_cpu_ratio_to_forward_one", String(format: "%.2f", cpuForward / cpuTotal)),
             ("generate_step_us", String(format: "%.2f", perStep)),
             ("stream_sample_step_us", String(format: "%.2f", sampleStep)),
             ("network_forward_step_us", String(format: "%.2f", forwardStep)),
