@@ -96,8 +96,13 @@ public struct RecurrentPredictor: Predictor {
         private var inputs: [Float]
         private var targets: [Float]
         private(set) var state: [Float]
-        /// The paper GRU's single step for `sample` (nil: other cells take `forward(1)`).
-        private let step: PaperGRUStep?
+        /// The paper GRU's single step for `sample` (nil: other cells take `forward(1)`); made
+        /// on the first draw, so streams that only score (`advance`) never transpose U for it.
+        private lazy var step: PaperGRUStep? = {
+            let config = predictor.network.config
+            return config.cell == .gru && config.gruForm == .paper
+                ? PaperGRUStep(network: predictor.network, parameters: predictor.parameters) : nil
+        }()
 
         init(_ predictor: RecurrentPredictor, steps: Int) {
             self.predictor = predictor
@@ -108,9 +113,6 @@ public struct RecurrentPredictor: Predictor {
             inputs = [Float](repeating: 0, count: steps * spec.input)
             targets = [Float](repeating: 0, count: steps * spec.target)
             state = [Float](repeating: 0, count: predictor.network.stateSize)
-            let config = predictor.network.config
-            step = config.cell == .gru && config.gruForm == .paper
-                ? PaperGRUStep(network: predictor.network, parameters: predictor.parameters) : nil
         }
 
         func advance(_ framed: FramedSamples, frames: Range<Int>,
