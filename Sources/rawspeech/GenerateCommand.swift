@@ -20,7 +20,7 @@ struct GenerateCommand: ParsableCommand {
         recording (any format, resampled to the model's rate) and continues it; the output holds \
         only the continuation. Prints the output's RMS next to the training data's and the share \
         of samples at full scale (|x| >= 0.999: clipped); if the model's free run grows too loud, \
-        lower --sigma-scale before --component-temperature. Prints the long-term average spectrum \
+        lower --sigma-scale before --component-temperature. Then prints the long-term average spectrum \
         distance (dB) between the output and the model's training data (the train split of the data folder in the run's \
         config.json, or --data). When MODEL is a run folder the output is also saved as \
         RUNDIR/spectrograms/generated.f32 for `rawspeech report`.
