@@ -1,12 +1,13 @@
 // `rawspeech generate MODEL --seconds S --output FILE.wav [--prime FILE] [--temperature T]
-// [--seed N]`: free-running synthesis from a trained model (Evaluation/Generator), written as
-// 16-bit WAV, with the distance of its long-term average spectrum from the model's training
-// data. This file parses flags, reads and writes files and prints; the sampling is the library's.
+// [--component-temperature T] [--sigma-scale S] [--seed N]`: free-running synthesis from a trained model (Evaluation/Generator), written in
+// the format the output's extension names, with the distance of its long-term average
+// spectrum from the model's training data. This file parses flags, reads and writes files and prints; the sampling is the library's.
 import ArgumentParser
 import Foundation
 import RawSpeechCore
 import RawSpeechAudio
 import RawSpeechCorpus
+import RawSpeechNetwork
 import RawSpeechTraining
 import RawSpeechEvaluation
 
@@ -17,8 +18,10 @@ struct GenerateCommand: ParsableCommand {
         discussion: """
         Without --prime the model starts from silence; with it, the model first runs over that \
         recording (any format, resampled to the model's rate) and continues it; the output holds \
-        only the continuation. Prints the long-term average spectrum distance (dB) between the \
-        output and the model's training data (the train split of the data folder in the run's \
+        only the continuation. Prints the output's RMS next to the training data's and the share \
+        of samples at full scale (|x| >= 0.999: clipped); if the model's free run grows too loud, \
+        lower --sigma-scale before --component-temperature. Then prints the long-term average spectrum \
+        distance (dB) between the output and the model's training data (the train split of the data folder in the run's \
         config.json, or --data). When MODEL is a run folder the output is also saved as \
         RUNDIR/spectrograms/generated.f32 for `rawspeech report`.
         """)
@@ -29,14 +32,23 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Seconds of audio to generate.")
     var seconds: Double
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The WAV file to write (16-bit PCM).", valueName: "FILE.wav"))
+    @Option(name: .shortAndLong, help: ArgumentHelp(
+        "The file to write, in the format its extension names (16-bit PCM; .ogg: Vorbis): "
+            + AudioFormat.byExtension.map { "." + $0.extension }.joined(separator: ", ") + ".",
+        valueName: "FILE.wav"))
     var output: String
 
     @Option(help: ArgumentHelp("A recording to continue.", valueName: "FILE"))
     var prime: String?
 
-    @Option(help: "Sampling temperature: 1 samples the model's density, lower is more conservative, 0 takes the likeliest component's mean.")
+    @Option(help: "Sampling temperature on both axes below (component temperature T, sigma scale sqrt(T)): 1 samples the model's density, lower is more conservative, 0 takes the likeliest component's mean.")
     var temperature: Float = 1
+
+    @Option(help: "Temperature of the mixture weights, softmax(logits / t) (default: --temperature): 1 is the model's weights, 0 always takes the likeliest component.")
+    var componentTemperature: Float?
+
+    @Option(help: "Factor on the standard deviations (default: sqrt of --temperature): 1 is the model's spread, 0 the chosen component's mean with no noise.")
+    var sigmaScale: Float?
 
     @Option(help: "Seed of the draws (same seed, same audio).")
     var seed: UInt64 = 1
@@ -47,6 +59,16 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be in (0, 3600] (got \(seconds))") }
         try check("--temperature", temperature, in: 0 ... 100, "0 to 100")
+        try check("--component-temperature", componentTemperature, in: 0 ... 100, "0 to 100")
+        try check("--sigma-scale", sigmaScale, in: 0 ... 100, "0 to 100")
+        do { _ = try AudioFormat.forOutput(URL(fileURLWithPath: output)) } catch { throw ValidationError("--output: \(error)") }
+    }
+
+    /// --temperature on both axes, unless --component-temperature or --sigma-scale says otherwise.
+    var settings: SamplingSettings {
+        let both = SamplingSettings(temperature: temperature)
+        return SamplingSettings(componentTemperature: componentTemperature ?? both.componentTemperature,
+                                sigmaScale: sigmaScale ?? both.sigmaScale)
     }
 
     func run() throws {
@@ -73,13 +95,16 @@ struct GenerateCommand: ParsableCommand {
         }
         let count = Int((seconds * Double(trained.sampleRate)).rounded())
         let started = Date()
-        let audio = generator.generate(samples: count, prime: primer, temperature: temperature, seed: seed)
+        let audio = generator.generate(samples: count, prime: primer, settings: settings, seed: seed)
         let elapsed = Date().timeIntervalSince(started)
         let outputURL = URL(fileURLWithPath: output)
-        try AudioFile.write(audio, sampleRate: trained.sampleRate, to: outputURL, format: .wav16)
-        print(String(format: "wrote %@: %.2f s at %d Hz (%@, temperature %g, seed %llu%@), generated in %.2f s",
-                     output, seconds, trained.sampleRate, ModelScorer.describe(trained), Double(temperature), seed,
-                     prime.map { ", continuing \($0)" } ?? "", elapsed))
+        try AudioFile.write(audio, sampleRate: trained.sampleRate, to: outputURL, format: AudioFormat.forOutput(outputURL))
+        print(String(format: "wrote %@: %.2f s at %d Hz (%@, component temperature %g, sigma scale %g, seed %llu%@), generated in %.2f s",
+                     output, seconds, trained.sampleRate, ModelScorer.describe(trained), Double(settings.componentTemperature),
+                     Double(settings.sigmaScale), seed, prime.map { ", continuing \($0)" } ?? "", elapsed))
+        let level = GenerationStatistics(audio, normalization: trained.normalization)
+        print(String(format: "level: RMS %.4f (training data %.4f), %.2f%% of samples clipped (|x| >= %g)",
+                     level.rms, level.trainingRMS ?? Double.nan, 100 * level.clippedFraction, Double(GenerationStatistics.clipLevel)))
         if let run = source.runFolder { try RunSignals(run: run.url).write(audio, as: .generated) }
         reportSpectrumDistance(audio, source: source)
     }

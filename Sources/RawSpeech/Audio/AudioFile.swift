@@ -19,7 +19,7 @@ public struct MonoAudio: Sendable, Equatable {
 
 /// Container formats rawspeech writes (all through libsndfile).
 public enum AudioContainer: String, CaseIterable, Sendable {
-    case wav, flac, ogg, aiff, au, raw
+    case wav, flac, ogg, aiff, au, caf, raw
 
     package var sndfileBits: Int32 {
         switch self {
@@ -28,6 +28,7 @@ public enum AudioContainer: String, CaseIterable, Sendable {
         case .ogg: return Int32(SF_FORMAT_OGG)
         case .aiff: return Int32(SF_FORMAT_AIFF)
         case .au: return Int32(SF_FORMAT_AU)
+        case .caf: return Int32(SF_FORMAT_CAF)
         case .raw: return Int32(SF_FORMAT_RAW)
         }
     }
@@ -49,13 +50,56 @@ public struct AudioFormat: Equatable, Sendable {
     public static let flac16 = AudioFormat(.flac, .pcm_s16le)
     public static let vorbis = AudioFormat(.ogg, nil)
 
+    /// File-name extensions (lowercase, no dot) and the format each one gets: the
+    /// container the extension names, with 16-bit PCM in its usual byte order (OGG: Vorbis).
+    public static let byExtension: [(extension: String, format: AudioFormat)] = [
+        ("wav", .wav16), ("wave", .wav16), ("flac", .flac16), ("ogg", .vorbis), ("oga", .vorbis),
+        ("aiff", AudioFormat(.aiff, .pcm_s16be)), ("aif", AudioFormat(.aiff, .pcm_s16be)),
+        ("au", AudioFormat(.au, .pcm_s16be)), ("snd", AudioFormat(.au, .pcm_s16be)),
+        ("caf", AudioFormat(.caf, .pcm_s16le)), ("raw", AudioFormat(.raw, .pcm_s16le)),
+    ]
+
+    /// The format a file name's extension names (any case), or nil for one rawspeech does
+    /// not write (or none).
+    public init?(forExtension pathExtension: String) {
+        let key = pathExtension.lowercased()
+        guard let entry = Self.byExtension.first(where: { $0.extension == key }) else { return nil }
+        self = entry.format
+    }
+
+    /// The format `url`'s extension names; throws `AudioFormatError.unknownExtension` naming the
+    /// file and the extensions rawspeech knows.
+    public static func forOutput(_ url: URL) throws -> AudioFormat {
+        guard let format = AudioFormat(forExtension: url.pathExtension) else {
+            throw AudioFormatError.unknownExtension(path: url.path, extension: url.pathExtension)
+        }
+        return format
+    }
+
     package var sndfileBits: Int32 {
         switch (container, encoding) {
         case (.ogg, _): return container.sndfileBits | Int32(SF_FORMAT_VORBIS)
         case (.flac, let e): // FLAC stores 8, 16 or 24-bit integers; endianness does not apply.
             let subtype = (e?.sndfileBits ?? Int32(SF_FORMAT_PCM_16)) & Int32(SF_FORMAT_SUBMASK)
             return container.sndfileBits | subtype
+        case (.aiff, let e?) where e.sndfileBits & Int32(SF_FORMAT_ENDMASK) == Int32(SF_ENDIAN_BIG):
+            // AIFF's own byte order: asked for explicitly, libsndfile writes AIFC instead.
+            return container.sndfileBits | (e.sndfileBits & Int32(SF_FORMAT_SUBMASK))
         case (_, let e): return container.sndfileBits | (e ?? .pcm_s16le).sndfileBits
+        }
+    }
+}
+
+/// A file name that does not say which format to write.
+public enum AudioFormatError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownExtension(path: String, extension: String)
+
+    public var description: String {
+        switch self {
+        case .unknownExtension(let path, let ext):
+            let known = AudioFormat.byExtension.map { "." + $0.extension }.joined(separator: ", ")
+            return "\(path): " + (ext.isEmpty ? "no extension" : "unknown extension .\(ext)")
+                + " (rawspeech writes \(known))"
         }
     }
 }
@@ -98,6 +142,13 @@ public enum AudioFile {
         }
         if frames == 0 { throw AudioError.noSamples(path: url.path) }
         return AudioProbe(sampleRate: file.sampleRate, channels: file.channels, frames: frames)
+    }
+
+    /// The container libsndfile finds in a file's header (nil: not one rawspeech writes,
+    /// or not audio): to check that a file is what its name says.
+    package static func container(of url: URL) throws -> AudioContainer? {
+        let major = try SoundFile(reading: url, raw: nil).info.format & Int32(SF_FORMAT_TYPEMASK)
+        return AudioContainer.allCases.first { $0.sndfileBits == major }
     }
 
     /// Reads a whole file as mono at `sampleRate` (nil: the file's own rate).

@@ -3,9 +3,12 @@
 // next input, step after step (B = 1, T = 1), in the model's normalized units; the result
 // is denormalized and clipped to [-1, 1]. Priming runs the model over a real recording
 // first (teacher-forced, so its state is warm) and continues from that recording's last I
-// samples. Recurrent models sample their mixture (MixtureDensity.sample, at a temperature);
-// the linear baseline samples its Gaussian: both through Network's PredictorStream. It
-// reuses Network's forward pass, writes no files and prints nothing.
+// samples; the state it leaves is carried through every draw (the primer's influence then
+// fades at the rate the model forgets, docs/EVALUATION.md). Recurrent models sample their
+// mixture (MixtureDensity.sample with SamplingSettings: a component temperature and a
+// sigma scale); the linear baseline samples its Gaussian: both through Network's
+// PredictorStream, whose per-step path allocates nothing. It reuses Network's forward
+// pass, writes no files and prints nothing.
 //
 // I = inputs (20), D = predicted samples (10), hop = D (generation needs hop == D: each
 // step's draw is exactly the samples between this input and the next).
@@ -28,7 +31,7 @@ public final class Generator {
     public let model: TrainedModel
     private let predictor: any Predictor
     /// Teacher-forced warm-up chunks of up to 100 frames, then one frame per draw.
-    private let stream: any PredictorStream
+    let stream: any PredictorStream
 
     public init(model: TrainedModel) throws {
         predictor = try ModelScorer.predictor(model, role: "model")
@@ -41,31 +44,35 @@ public final class Generator {
 
     /// `count` new samples (waveform units, clipped to [-1, 1]), continuing `prime` when it
     /// is given (at the model's rate; at least I samples to be of use), else starting from
-    /// silence. Same seed, model and prime: the same samples.
-    public func generate(samples count: Int, prime: [Float]? = nil, temperature: Float = 1,
+    /// silence, drawn with `settings`. Same seed, model, prime and settings: the same samples.
+    public func generate(samples count: Int, prime: [Float]? = nil, settings: SamplingSettings = .model,
                          seed: UInt64 = 1) -> [Float] {
         let (I, D) = (predictor.frame.input, predictor.frame.target)
         let normalization = predictor.normalization
         var rng = SeededGenerator(seed: seed)
         stream.reset()
-        // The context window: the last I samples, normalized. Silence when unprimed.
-        var context = [Float](repeating: normalization.normalize(0), count: I)
+        let steps = (max(0, count) + D - 1) / D
+        // Normalized history: the I samples of context, then every draw after them; step n
+        // predicts from history[n*D ..< n*D + I] and writes the next D. Silence when unprimed.
+        var history = [Float](repeating: normalization.normalize(0), count: I + steps * D)
         if let prime, prime.count >= I {
             let normalized = prime.map(normalization.normalize)
             warmUp(on: normalized)
-            context = Array(normalized.suffix(I))
+            history.replaceSubrange(0 ..< I, with: normalized.suffix(I))
         }
-        var output: [Float] = []
-        output.reserveCapacity(count + D)
-        while output.count < count {
-            let draw = context.withUnsafeBufferPointer {
-                stream.sample(input: $0.baseAddress!, temperature: temperature, rng: &rng)
+        history.withUnsafeMutableBufferPointer { h in
+            let base = h.baseAddress!
+            for n in 0 ..< steps {
+                stream.sample(input: base + n * D, settings: settings, rng: &rng, into: base + n * D + I)
             }
-            context.removeFirst(D)
-            context.append(contentsOf: draw)
-            for value in draw { output.append(min(1, max(-1, normalization.denormalize(value)))) }
         }
-        return Array(output.prefix(count))
+        return history[I ..< I + max(0, count)].map { min(1, max(-1, normalization.denormalize($0))) }
+    }
+
+    /// `generate` at one temperature tau on both axes (`SamplingSettings(temperature:)`):
+    /// 1 samples the model's density, 0 takes the likeliest component's mean.
+    public func generate(samples count: Int, prime: [Float]? = nil, temperature: Float, seed: UInt64 = 1) -> [Float] {
+        generate(samples: count, prime: prime, settings: SamplingSettings(temperature: temperature), seed: seed)
     }
 
     /// Runs the model teacher-forced over `primer` (normalized) so that its state has seen

@@ -198,31 +198,86 @@ public struct MixtureDensity: Sendable {
         return result
     }
 
-    /// One draw. Temperature tau tempers the density as p^(1/tau) would for well-separated
-    /// components: weights softmax(logits / tau) and standard deviations sigma * sqrt(tau).
-    /// tau = 1 samples the model; tau -> 0 returns the most likely component's mean.
+    /// One draw at `temperature` tau (`SamplingSettings(temperature:)`: weights
+    /// softmax(logits / tau), standard deviations sigma * sqrt(tau)); tau = 1 samples the
+    /// model, tau = 0 returns the most likely component's mean.
     public func sample<Outputs: RandomAccessCollection<Float>>(
         outputs: Outputs, temperature: Float = 1, rng: inout SeededGenerator) -> [Float] {
+        sample(outputs: outputs, settings: SamplingSettings(temperature: temperature), rng: &rng)
+    }
+
+    /// One draw with `settings` (see `SamplingSettings`).
+    public func sample<Outputs: RandomAccessCollection<Float>>(
+        outputs: Outputs, settings: SamplingSettings, rng: inout SeededGenerator) -> [Float] {
         let o = Array(outputs)
         precondition(o.count == outputCount, "outputs: expected K(1+2D)")
+        var draw = [Float](repeating: 0, count: dimensions)
+        o.withUnsafeBufferPointer { op in
+            draw.withUnsafeMutableBufferPointer { sample(outputs: op.baseAddress!, settings: settings, rng: &rng, into: $0.baseAddress!) }
+        }
+        return draw
+    }
+
+    /// One draw of D samples into `draw` from the O raw outputs at `outputs`, allocating
+    /// nothing (the generator's per-step path). A component is chosen by its tempered
+    /// weight (one uniform draw), then D Gaussian draws around its means with its standard
+    /// deviations times `sigmaScale`. At component temperature 0 the likeliest component is
+    /// taken without a uniform draw; at sigma scale 0 no Gaussian draws are taken.
+    public func sample(outputs o: UnsafePointer<Float>, settings: SamplingSettings, rng: inout SeededGenerator,
+                       into draw: UnsafeMutablePointer<Float>) {
         let K = components, D = dimensions
         var chosen = 0
-        if temperature <= 0 {
+        if settings.componentTemperature <= 0 {
             for k in 1 ..< K where o[k] > o[chosen] { chosen = k }
-            return Array(o[K + chosen * D ..< K + (chosen + 1) * D])
+        } else {
+            // softmax(logits / tau) in Double, as `weights` computes it, without arrays.
+            let tau = Double(settings.componentTemperature)
+            var maximum = -Double.infinity
+            for k in 0 ..< K { maximum = Swift.max(maximum, Double(o[k]) / tau) }
+            var sum = 0.0
+            for k in 0 ..< K { sum += Foundation.exp(Double(o[k]) / tau - maximum) }
+            var u = Float(rng.nextUniform())
+            chosen = K - 1
+            for k in 0 ..< K {
+                let weight = Float(Foundation.exp(Double(o[k]) / tau - maximum) / sum)
+                if u < weight { chosen = k; break }
+                u -= weight
+            }
         }
-        let pi = weights(outputs: o, temperature: temperature)
-        var u = Float(rng.nextUniform())
-        chosen = K - 1
-        for k in 0 ..< K {
-            if u < pi[k] { chosen = k; break }
-            u -= pi[k]
+        let means = o + K + chosen * D, logStds = o + K + K * D + chosen * D
+        let scale = settings.sigmaScale
+        if scale <= 0 {
+            draw.update(from: means, count: D)
+            return
         }
-        let spreadScale = temperature.squareRoot()
-        return (0 ..< D).map { d in
-            let mu = o[K + chosen * D + d]
-            let sigma = sigmaFloor + Foundation.expf(o[K + K * D + chosen * D + d])
-            return mu + sigma * spreadScale * Float(rng.nextGaussian())
+        for d in 0 ..< D {
+            let sigma = sigmaFloor + Foundation.expf(logStds[d])
+            draw[d] = means[d] + sigma * scale * Float(rng.nextGaussian())
         }
     }
+}
+
+/// How a draw departs from the model's density, along its two axes: which component
+/// (the mixture weights) and how far from its mean (the standard deviations).
+public struct SamplingSettings: Equatable, Sendable {
+    /// Weights softmax(logits / t): 1 is the model's own weights, below 1 favours the
+    /// likelier components, 0 always takes the likeliest.
+    public var componentTemperature: Float
+    /// Multiplies every standard deviation: 1 is the model's spread, 0 is the chosen
+    /// component's mean with no noise.
+    public var sigmaScale: Float
+
+    public init(componentTemperature: Float = 1, sigmaScale: Float = 1) {
+        self.componentTemperature = componentTemperature
+        self.sigmaScale = sigmaScale
+    }
+
+    /// One temperature tau on both axes, as p^(1/tau) would temper well-separated
+    /// components: weights softmax(logits / tau), standard deviations times sqrt(tau).
+    public init(temperature tau: Float) {
+        self.init(componentTemperature: tau, sigmaScale: tau > 0 ? tau.squareRoot() : 0)
+    }
+
+    /// The model's density itself.
+    public static let model = SamplingSettings()
 }

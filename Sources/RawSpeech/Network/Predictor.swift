@@ -38,9 +38,11 @@ public protocol PredictorStream: AnyObject {
     func advance(_ framed: FramedSamples, frames: Range<Int>,
                  nll: UnsafeMutablePointer<Float>?, means: UnsafeMutablePointer<Float>?)
 
-    /// One draw of the next D normalized samples given the I at `input`, at `temperature`
-    /// (1: the density itself, 0: its likeliest mean); advances the state by one frame.
-    func sample(input: UnsafePointer<Float>, temperature: Float, rng: inout SeededGenerator) -> [Float]
+    /// One draw of the next D normalized samples into `draw`, given the I at `input`, with
+    /// `settings` (`.model`: the density itself); advances the state by one frame.
+    /// Allocates nothing: it runs once per D samples of generated audio.
+    func sample(input: UnsafePointer<Float>, settings: SamplingSettings, rng: inout SeededGenerator,
+                into draw: UnsafeMutablePointer<Float>)
 
     /// Back to the zero state.
     func reset()
@@ -93,7 +95,14 @@ public struct RecurrentPredictor: Predictor {
         // Chunk buffers, allocated once: inputs (T, I), targets (T, D), state (stateSize).
         private var inputs: [Float]
         private var targets: [Float]
-        private var state: [Float]
+        private(set) var state: [Float]
+        /// The paper GRU's single step for `sample` (nil: other cells take `forward(1)`); made
+        /// on the first draw, so streams that only score (`advance`) never transpose U for it.
+        private lazy var step: PaperGRUStep? = {
+            let config = predictor.network.config
+            return config.cell == .gru && config.gruForm == .paper
+                ? PaperGRUStep(network: predictor.network, parameters: predictor.parameters) : nil
+        }()
 
         init(_ predictor: RecurrentPredictor, steps: Int) {
             self.predictor = predictor
@@ -134,12 +143,18 @@ public struct RecurrentPredictor: Predictor {
             }
         }
 
-        func sample(input: UnsafePointer<Float>, temperature: Float, rng: inout SeededGenerator) -> [Float] {
+        func sample(input: UnsafePointer<Float>, settings: SamplingSettings, rng: inout SeededGenerator,
+                    into draw: UnsafeMutablePointer<Float>) {
+            if let step {
+                state.withUnsafeMutableBufferPointer { step.run(input: input, state: $0.baseAddress!) }
+                mixture.sample(outputs: step.outputs, settings: settings, rng: &rng, into: draw)
+                return
+            }
             let (I, D) = (predictor.frame.input, predictor.frame.target)
             inputs.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: input, count: I) }
             targets.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 0, count: D) }
             forward(1)
-            return mixture.sample(outputs: workspace.headOutputs, temperature: temperature, rng: &rng)
+            mixture.sample(outputs: workspace.outputs.pointer, settings: settings, rng: &rng, into: draw)
         }
 
         func reset() {
@@ -149,6 +164,72 @@ public struct RecurrentPredictor: Predictor {
         private func forward(_ count: Int) {
             _ = predictor.network.forward(parameters: predictor.parameters, inputs: inputs, targets: targets,
                                           state: &state, workspace: workspace, steps: count)
+        }
+    }
+}
+
+/// One step of a paper-GRU `RecurrentMDN` at B = 1 for free-running sampling, from the
+/// network's own passes in `forwardLayer`'s order (input GEMM, row-dot recurrent products,
+/// PaperGRUPasses, head GEMM from the bias row), so its outputs are bit-identical to
+/// `forward` at T = 1 (tested). What it leaves out is what costs at T = 1 and has no use
+/// when sampling: the per-call check that U has not changed (a byte comparison of all of
+/// U, 618 KB for GRU-227: the parameters here are fixed, so U is transposed once), the NLL
+/// of a zero target, and the copies of inputs, targets and state into a chunk workspace.
+/// H = units, G*H = 3H gate width, O = K(1 + 2D) head outputs.
+final class PaperGRUStep {
+    let network: RecurrentMDN<Float>
+    let parameters: [Float]
+    private let layers: [(transposed: TransposedRecurrent<Float>, gates: ScratchBuffer<Float>,
+                          resetHidden: ScratchBuffer<Float>, hidden: ScratchBuffer<Float>)]  // gates (3H); hidden (H)
+    private let input: ScratchBuffer<Float>  // (I)
+    /// The head's raw outputs of the last step, (O).
+    let outputs: UnsafeMutablePointer<Float>
+    private let outputStorage: ScratchBuffer<Float>
+
+    init(network: RecurrentMDN<Float>, parameters: [Float]) {
+        self.network = network
+        self.parameters = parameters
+        let H = network.config.units, width = network.gateWidth
+        layers = parameters.withUnsafeBufferPointer { p in
+            network.layout.layers.map { layer in
+                let transposed = TransposedRecurrent<Float>(units: H, width: width)
+                transposed.refresh(from: p.baseAddress! + layer.recurrentWeights.lowerBound)
+                return (transposed, ScratchBuffer(width), ScratchBuffer(H), ScratchBuffer(H))
+            }
+        }
+        input = ScratchBuffer(network.config.inputSize)
+        outputStorage = ScratchBuffer(network.config.headOutputs)
+        outputs = outputStorage.pointer
+    }
+
+    /// Advances `state` (layers x H) by one frame from the I inputs at `x`, leaving the
+    /// head's outputs in `outputs`.
+    func run(input x: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>) {
+        let H = network.config.units, width = network.gateWidth, O = network.config.headOutputs
+        input.pointer.update(from: x, count: network.config.inputSize)
+        DenormalFlush.run {
+            parameters.withUnsafeBufferPointer { buffer in
+                let p = buffer.baseAddress!
+                var below = UnsafePointer(input.pointer)
+                for (index, layer) in network.layout.layers.enumerated() {
+                    let buffers = layers[index], gates = buffers.gates.pointer, bias = p + layer.bias.lowerBound
+                    let hPrev = state + index * H, h = buffers.hidden.pointer
+                    Float.gemm(transposeA: false, transposeB: false, m: 1, n: width, k: layer.inputs,
+                               alpha: 1, a: below, lda: layer.inputs, b: p + layer.inputWeights.lowerBound, ldb: width,
+                               beta: 0, c: gates, ldc: width)
+                    buffers.transposed.addProduct(hPrev, columns: 0 ..< 2 * H, into: gates)
+                    PaperGRUPasses.gatesForward(B: 1, H: H, gates: gates, bias: bias, hPrev: hPrev,
+                                                resetHidden: buffers.resetHidden.pointer)
+                    buffers.transposed.addProduct(buffers.resetHidden.pointer, columns: 2 * H ..< 3 * H, into: gates + 2 * H)
+                    PaperGRUPasses.outputForward(B: 1, H: H, gates: gates, bias: bias, hPrev: hPrev, h: h)
+                    hPrev.update(from: h, count: H)
+                    below = UnsafePointer(hPrev)
+                }
+                outputs.update(from: p + network.layout.headBias.lowerBound, count: O)
+                Float.gemm(transposeA: false, transposeB: false, m: 1, n: O, k: H,
+                           alpha: 1, a: below, lda: H, b: p + network.layout.headWeights.lowerBound, ldb: O,
+                           beta: 1, c: outputs, ldc: O)
+            }
         }
     }
 }
@@ -226,14 +307,14 @@ public struct LinearBaselinePredictor: Predictor, Sendable {
             }
         }
 
-        /// The Gaussian around A x + c, its variance scaled by `temperature`.
-        func sample(input: UnsafePointer<Float>, temperature: Float, rng: inout SeededGenerator) -> [Float] {
+        /// The Gaussian around A x + c, its standard deviations times `sigmaScale` (one
+        /// component: the component temperature does not apply).
+        func sample(input: UnsafePointer<Float>, settings: SamplingSettings, rng: inout SeededGenerator,
+                    into draw: UnsafeMutablePointer<Float>) {
             let linear = predictor.linear
-            var draw = [Float](repeating: 0, count: linear.targetSize)
-            draw.withUnsafeMutableBufferPointer { linear.predict(input: input, into: $0.baseAddress!) }
-            let spread = temperature > 0 ? temperature.squareRoot() : 0
-            for d in draw.indices { draw[d] += linear.standardDeviation(d) * spread * Float(rng.nextGaussian()) }
-            return draw
+            linear.predict(input: input, into: draw)
+            let spread = max(0, settings.sigmaScale)
+            for d in 0 ..< linear.targetSize { draw[d] += linear.standardDeviation(d) * spread * Float(rng.nextGaussian()) }
         }
 
         func reset() {}

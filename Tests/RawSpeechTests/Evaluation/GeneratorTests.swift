@@ -56,6 +56,42 @@ extension EvaluationTests {
             for (a, b) in zip(first, expected) { #expect(abs(a - b) < 1e-5, "\(first) vs \(expected)") }
         }
 
+        @Test func samplingSettingsAnchors() {
+            // Two components over D = 2: logits favour component 1; sigma = floor + exp(logstd).
+            let mixture = MixtureDensity(components: 2, dimensions: 2, sigmaFloor: 0)
+            let outputs: [Float] = [0, 1, /* means */ -5, -5, 5, 5, /* log-stds */ 0, 0, log(0.5), log(0.5)]
+            var rng = SeededGenerator(seed: 2)
+            // Sigma scale 0: the chosen component's mean exactly, whichever it is.
+            let means = (0 ..< 200).map { _ in mixture.sample(outputs: outputs, settings: SamplingSettings(sigmaScale: 0), rng: &rng) }
+            #expect(means.allSatisfy { $0 == [-5, -5] || $0 == [5, 5] })
+            let share = Double(means.filter { $0 == [5, 5] }.count) / 200
+            #expect(abs(share - Double(1 / (1 + exp(-1.0)))) < 0.1, "component 1's weight sigmoid(1) = 0.73: \(share)")
+            // Component temperature 0: always the likeliest, with its own noise (sigma 0.5).
+            let likeliest = (0 ..< 2000).map { _ in mixture.sample(outputs: outputs, settings: SamplingSettings(componentTemperature: 0), rng: &rng)[0] }
+            #expect(likeliest.allSatisfy { $0 > 2 })
+            let sd = (likeliest.map { Double(($0 - 5) * ($0 - 5)) }.reduce(0, +) / 2000).squareRoot()
+            #expect(abs(sd - 0.5) < 0.05, "sigma 0.5: \(sd)")
+            // Sigma scale 0.2 scales the spread and nothing else.
+            let narrow = (0 ..< 2000).map { _ in mixture.sample(outputs: outputs, settings: SamplingSettings(componentTemperature: 0, sigmaScale: 0.2), rng: &rng)[0] }
+            let sdNarrow = (narrow.map { Double(($0 - 5) * ($0 - 5)) }.reduce(0, +) / 2000).squareRoot()
+            #expect(abs(sdNarrow - 0.1) < 0.01, "0.2 x 0.5: \(sdNarrow)")
+            // One temperature is both axes: (tau, sqrt(tau)).
+            #expect(SamplingSettings(temperature: 0.25) == SamplingSettings(componentTemperature: 0.25, sigmaScale: 0.5))
+            #expect(SamplingSettings(temperature: 0) == SamplingSettings(componentTemperature: 0, sigmaScale: 0))
+        }
+
+        @Test func lowerSigmaScaleLowersTheLevel() throws {
+            let generator = try Generator(model: ScoringModels.gru)
+            let full = GenerationStatistics(generator.generate(samples: 8_000, seed: 3), normalization: ScoringModels.gru.normalization)
+            let calm = GenerationStatistics(generator.generate(samples: 8_000, settings: SamplingSettings(sigmaScale: 0.3), seed: 3))
+            #expect(calm.rms < full.rms, "\(calm.rms) vs \(full.rms)")
+            let n = ScoringModels.gru.normalization
+            #expect(full.trainingRMS == (n.mean * n.mean + n.std * n.std).squareRoot())
+            let stats = GenerationStatistics([0.5, -1, 0.9995, 0.2], normalization: nil)
+            #expect(stats.clippedFraction == 0.5 && stats.trainingRMS == nil)
+            #expect(abs(stats.rms - ((0.25 + 1 + 0.999 + 0.04) / 4).squareRoot()) < 1e-3)
+        }
+
         @Test func linearAtTemperatureZeroIsItsPrediction() throws {
             let model = ScoringModels.linear
             let primer = ScoringModels.waveform(seconds: 0.05, seed: 3)

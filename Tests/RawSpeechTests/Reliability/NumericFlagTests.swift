@@ -117,7 +117,7 @@ import Testing
             Command(words: ["score"], base: { _ in [model, wav, "--baseline", "none", "--no-save", "--jobs", "1"] },
                     numeric: ["--stream-above", "--jobs"], other: ["--json", "--split", "--baseline"]),
             Command(words: ["generate"], base: { [model, "--seconds", "0.05", "--output", $0 + ".wav", "--data", data] },
-                    numeric: ["--seconds", "--temperature", "--seed"], other: ["--output", "--prime", "--data"]),
+                    numeric: ["--seconds", "--temperature", "--component-temperature", "--sigma-scale", "--seed"], other: ["--output", "--prime", "--data"]),
             // Dry: the runs a comparison launches are `train`s, whose flags are tested above.
             Command(words: ["compare"], base: { [missing, "--output", $0, "--cells", "gru", "--params", "2k",
                                                  "--learning-rates", "0.001", "--minutes", "0.01", "--jobs", "1"] },
@@ -132,7 +132,7 @@ import Testing
                               "--weight-noise", "--seconds", "--threads", "--parallel"],
                     other: ["--cell", "--gru-form"]),
             Command(words: ["bench", "score"], base: { _ in ["--units", "8", "--seconds", "0.2", "--repeats", "1", "--recordings", "1"] },
-                    numeric: ["--units", "--seconds", "--recordings", "--repeats"], other: ["--cell", "--gru-form"]),
+                    numeric: ["--units", "--seconds", "--recordings", "--repeats", "--generate-seconds"], other: ["--cell", "--gru-form"]),
             Command(words: ["blas-info"], base: { _ in [] }, numeric: [], other: []),
         ]
 
