@@ -47,11 +47,19 @@ struct EvaluationOptions: ParsableArguments {
     @Option(name: .customLong("eval-every"), help: .text("Updates between validation evaluations.", default: defaults.evalEvery))
     var evalEvery: Int?
 
+    @Option(name: .customLong("valid-seconds"),
+            help: .text("Seconds of valid audio each evaluation scores (a fixed seeded subset; 0: the whole split, also measured at the end).",
+                        default: defaults.validSeconds ?? 0))
+    var validSeconds: Double?
+
     @Option(help: .text("Evaluations without improvement before stopping early (0: never).", default: defaults.patience))
     var patience: Int?
 
     func validate() throws {
         if let evalEvery, evalEvery < 1 { throw ValidationError("--eval-every must be at least 1 (got \(evalEvery))") }
+        if let validSeconds, !(validSeconds >= 0) || !validSeconds.isFinite {
+            throw ValidationError("--valid-seconds must be 0 (the whole split) or more (got \(validSeconds))")
+        }
         if let patience, patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
     }
 }
@@ -95,6 +103,7 @@ struct TrainingOptions: ParsableArguments {
         settings.batch = chunks.batch
         settings.steps = chunks.steps
         settings.evalEvery = evaluation.evalEvery
+        settings.validSeconds = evaluation.validSeconds
         settings.patience = evaluation.patience
         settings.updates = stopping.updates
         settings.minutes = stopping.minutes
@@ -143,6 +152,7 @@ extension TrainingSettings {
         add("--batch", batch)
         add("--steps", steps)
         add("--eval-every", evalEvery)
+        add("--valid-seconds", validSeconds)
         add("--patience", patience)
         add("--updates", updates)
         add("--minutes", minutes)

@@ -30,26 +30,30 @@ public struct SkippedFile: Codable, Equatable, Sendable {
     }
 }
 
-/// One recording's shard, as listed in summary.json (`recordings`), so readers need not
-/// scan folders and can tell a stale shard from the one this summary describes.
+/// One recording, as listed in summary.json (`recordings`), so readers need not scan
+/// folders and can tell a stale file from the one this summary describes.
 public struct ShardEntry: Codable, Equatable, Sendable {
     public var name: String
     public var split: Split
-    /// Relative to the data folder.
+    /// The file holding its samples, relative to the data folder: its split's store
+    /// ("train.samples"), or in version-1 folders its own shard ("train/cards/001.shard").
     public var shard: String
     public var samples: Int
-    /// Hex SHA-256 of the shard's samples (as in its header).
+    /// Hex SHA-256 of the recording's stored sample bytes.
     public var sha256: String
     /// The manifest line it came from.
     public var line: Int
+    /// In a store: where its samples start, counted in samples (nil in version-1 folders).
+    public var offset: Int?
 
-    public init(name: String, split: Split, shard: String, samples: Int, sha256: String, line: Int) {
+    public init(name: String, split: Split, shard: String, samples: Int, sha256: String, line: Int, offset: Int? = nil) {
         self.name = name
         self.split = split
         self.shard = shard
         self.samples = samples
         self.sha256 = sha256
         self.line = line
+        self.offset = offset
     }
 }
 
@@ -63,17 +67,22 @@ public struct DataSummary: Codable, Equatable, Sendable {
     public var trainMean: Double
     public var trainStd: Double
     public var skipped: [SkippedFile]
-    /// Every shard in the folder, in manifest order (absent in hand-written summaries).
+    /// Every recording in the folder, in manifest order (absent in hand-written summaries).
     public var recordings: [ShardEntry]
+    /// How the samples are stored, in one SampleStore per split; nil: a version-1 folder
+    /// (one float32 shard per recording, written before stores existed).
+    public var sampleFormat: SampleFormat?
 
     package enum CodingKeys: String, CodingKey {
         case sampleRate = "sample_rate", frame, splits
         case trainMean = "train_mean", trainStd = "train_std", skipped, recordings
+        case sampleFormat = "sample_format"
     }
 
     public init(sampleRate: Int, frame: FrameSpec, splits: [String: SplitSummary],
                 trainMean: Double, trainStd: Double, skipped: [SkippedFile],
-                recordings: [ShardEntry] = []) {
+                recordings: [ShardEntry] = [], sampleFormat: SampleFormat? = nil) {
+        self.sampleFormat = sampleFormat
         self.sampleRate = sampleRate
         self.frame = frame
         self.splits = splits
@@ -92,5 +101,6 @@ public struct DataSummary: Codable, Equatable, Sendable {
         trainStd = try c.decode(Double.self, forKey: .trainStd)
         skipped = try c.decodeIfPresent([SkippedFile].self, forKey: .skipped) ?? []
         recordings = try c.decodeIfPresent([ShardEntry].self, forKey: .recordings) ?? []
+        sampleFormat = try c.decodeIfPresent(SampleFormat.self, forKey: .sampleFormat)
     }
 }

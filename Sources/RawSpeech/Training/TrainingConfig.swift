@@ -35,6 +35,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Updates between validation evaluations (and metrics.jsonl lines): a few seconds of
     /// training at the paper's size, so the curve is fine-grained and evaluation is ~10% of the time.
     public var evalEvery: Int = 100
+    /// Seconds of valid audio each evaluation scores: a fixed, seeded subset of the valid
+    /// split (ValidationSet), so evaluation costs the same on any corpus size; 5 minutes
+    /// keep the NLL's noise well below the differences between models. nil or 0: the whole
+    /// split (and nil is what runs from before subsets resume with).
+    public var validSeconds: Double? = 300
     /// Evaluations without a new best validation NLL before stopping early (0: never);
     /// 10 rides out the noise that weight noise puts into the validation curve.
     public var patience: Int = 10
@@ -54,7 +59,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case model, linear
         case learningRate = "learning_rate", rmsDecay = "rms_decay", rmsEpsilon = "rms_epsilon"
         case clip, weightNoise = "weight_noise", batch, steps, updates, minutes
-        case evalEvery = "eval_every", patience, checkpointEvery = "checkpoint_every", seed
+        case evalEvery = "eval_every", validSeconds = "valid_seconds", patience, checkpointEvery = "checkpoint_every", seed
         case rollbackLearningRateFactor = "rollback_learning_rate_factor"
     }
 }
