@@ -127,6 +127,7 @@ extension TrainingSetting {
         case .batch: "--batch"
         case .steps: "--steps"
         case .seed: "--seed"
+        case .validSeconds: "--valid-seconds"
         }
     }
 }

@@ -79,7 +79,8 @@ extension TrainingConfig {
     public static let defaults = TrainingConfig(
         model: ModelConfig(cell: defaultCell, units: ModelConfig.units(for: defaultCell, budget: defaultBudget)))
 
-    /// The first setting of the model's shape, the batch layout or the seed in which this
+    /// The first setting of the model's shape, the batch layout, the seed or the validation
+    /// subset in which this
     /// configuration differs from `saved`: what a resumed run cannot change.
     public func shapeDifference(from saved: TrainingConfig) -> (setting: TrainingSetting, value: String, saved: String)? {
         func name(_ config: TrainingConfig) -> String { config.linear ? "linear" : config.model.cell.rawValue }
@@ -95,6 +96,9 @@ extension TrainingConfig {
             (.batch, "\(batch)", "\(saved.batch)"),
             (.steps, "\(steps)", "\(saved.steps)"),
             (.seed, "\(seed)", "\(saved.seed)"),
+            // The validation subset: a resumed run's best NLL must compare with its earlier ones.
+            (.validSeconds, validSeconds.map { "\($0)" } ?? "the whole split",
+             saved.validSeconds.map { "\($0)" } ?? "the whole split"),
         ]
         return pairs.first { $0.1 != $0.2 }.map { (setting: $0.0, value: $0.1, saved: $0.2) }
     }

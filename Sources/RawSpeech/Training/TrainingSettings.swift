@@ -8,7 +8,7 @@ import RawSpeechNetwork
 
 /// A setting of a run, as errors name it (the command line words it as its flag).
 public enum TrainingSetting: String, Sendable, CaseIterable {
-    case cell, units, layers, components, gruForm, sigmaFloor, frame, batch, steps, seed
+    case cell, units, layers, components, gruForm, sigmaFloor, frame, batch, steps, seed, validSeconds
 }
 
 /// The settings a caller chose; nil: not chosen.

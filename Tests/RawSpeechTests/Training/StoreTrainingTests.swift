@@ -110,5 +110,14 @@ import Testing
         #expect(abs(wholeNLL - sum / Double(frames)) < 1e-4 * abs(wholeNLL), "\(wholeNLL) vs \(sum / Double(frames))")
         #expect(try run.readOutcome()?.wholeValidNLL == wholeNLL)
         #expect(abs(trainer.validationNLL(best) - outcome.progress.bestValidNLL) < 1e-9)
+
+        // Resuming on another subset would compare NLLs of different audio: refused.
+        var other = config
+        other.validSeconds = 2
+        other.updates = 80
+        let error = #expect(throws: TrainingError.self) { _ = try Trainer(config: other, data: data, run: run, resume: true) }
+        #expect(error == .resumeConflict(setting: .validSeconds, value: "2.0", saved: "1.0"))
+        config.updates = 80
+        #expect(try Trainer(config: config, data: data, run: run, resume: true).state.progress.update == 60)
     }
 }
