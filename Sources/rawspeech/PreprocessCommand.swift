@@ -1,5 +1,5 @@
 // `rawspeech preprocess MANIFEST --output DATADIR`: streams every recording in a manifest
-// into per-recording sample shards at one rate and writes DATADIR/summary.json
+// into one memory-mapped sample store per split at one rate and writes DATADIR/summary.json
 // (Corpus/Preprocessor does the work; this file parses flags and shows progress).
 import ArgumentParser
 import Foundation
@@ -10,10 +10,11 @@ import RawSpeechIngest
 struct PreprocessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preprocess",
-        abstract: "Turn a manifest's recordings into checksummed sample shards and summary.json.",
+        abstract: "Turn a manifest's recordings into checksummed sample stores (one per split) and summary.json.",
         discussion: """
-        Resumable: a rerun keeps every shard that is complete, checksum-valid and made from the \
-        bytes the manifest names. A bad file stops the run with an error naming it and its \
+        Resumable after a kill at any moment: a rerun keeps every finished recording (and every \
+        split store) that is complete, checksum-valid and made from the bytes the manifest names. \
+        Samples are stored as 16-bit integers unless --sample-format float32. A bad file stops the run with an error naming it and its \
         manifest line, unless --skip-bad lists it in summary.json instead. Audio is read only \
         under the manifest's folder or the current folder (--allow-outside lifts this), and \
         headerless ("encoding") only from files named .raw, .pcm, .sln and the like. Manifests \
@@ -45,6 +46,10 @@ struct PreprocessCommand: ParsableCommand {
     @Option(name: .customLong("frame-hop"), help: "Samples between steps.")
     var frameHop: Int = FrameSpec.paper.hop
 
+    @Option(name: .customLong("sample-format"),
+            help: "How samples are stored: int16 (exact for 16-bit sources, half the size) or float32 (for sources with more).")
+    var sampleFormat: String = SampleFormat.int16.rawValue
+
     @Flag(name: .customLong("skip-bad"), help: "Skip unreadable files (listed in summary.json) instead of failing.")
     var skipBad = false
 
@@ -59,6 +64,9 @@ struct PreprocessCommand: ParsableCommand {
         try check("--frame-input", frameInput, in: 1 ... 100_000)
         try check("--frame-target", frameTarget, in: 1 ... 100_000)
         try check("--frame-hop", frameHop, in: 1 ... 100_000)
+        guard SampleFormat(rawValue: sampleFormat) != nil else {
+            throw ValidationError("--sample-format must be int16 or float32 (got \(sampleFormat))")
+        }
     }
 
     func run() throws {
@@ -68,7 +76,8 @@ struct PreprocessCommand: ParsableCommand {
         let manifest = try Manifest.load(URL(fileURLWithPath: manifest), skipBad: skipBad)
         let options = PreprocessOptions(sampleRate: sampleRate,
                                         frame: FrameSpec(input: frameInput, target: frameTarget, hop: frameHop),
-                                        jobs: jobs, skipBad: skipBad, allowOutside: allowOutside)
+                                        jobs: jobs, skipBad: skipBad, allowOutside: allowOutside,
+                                        sampleFormat: SampleFormat(rawValue: sampleFormat) ?? .int16)
         for line in manifest.rejected { FileHandle.standardError.write(Data("skipped \(line.error)\n".utf8)) }
         let display = ProgressDisplay(total: manifest.entries.reduce(0) { $0 + $1.duration }, unit: "s")
         let summary = try Preprocessor.run(manifest: manifest, output: URL(fileURLWithPath: output),
@@ -107,7 +116,8 @@ struct PreprocessCommand: ParsableCommand {
             lines.append("  \(name) " + String(format: "%4d files %9.2f s %11d samples %9d frames",
                                                 s.files, s.seconds, s.samples, s.frames))
         }
-        lines.append(String(format: "  train_mean %.6g  train_std %.6g", summary.trainMean, summary.trainStd))
+        lines.append(String(format: "  train_mean %.6g  train_std %.6g", summary.trainMean, summary.trainStd)
+                     + "  samples \(summary.sampleFormat?.rawValue ?? "float32 shards")")
         if !summary.skipped.isEmpty { lines.append("  skipped \(summary.skipped.count) bad files (listed in summary.json)") }
         return lines.joined(separator: "\n")
     }

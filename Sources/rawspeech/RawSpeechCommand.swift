@@ -15,6 +15,7 @@ struct RawSpeechCommand: ParsableCommand {
         subcommands: [
             ManifestCommand.self,
             PreprocessCommand.self,
+            VerifyCommand.self,
             TrainCommand.self,
             ScoreCommand.self,
             GenerateCommand.self,

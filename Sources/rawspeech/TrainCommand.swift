@@ -94,6 +94,8 @@ struct TrainCommand: ParsableCommand {
         printError("training \(resolved.model.cell.rawValue)-\(resolved.model.units) "
             + "(\(resolved.model.recurrentParameterCount) recurrent / \(resolved.model.parameterCount) total parameters) "
             + "on \(data.train.count) recordings, BLAS kernels \(BLASRuntime.coreName)"
+            + String(format: ", validating on %@ (%.1f s)", trainer.validation.isWholeSplit ? "the valid split" : "a subset of the valid split",
+                     trainer.validation.seconds)
             + (resuming ? ", resuming at update \(trainer.state.progress.update)" : ""))
         let interrupt = InterruptFlag()
         interrupt.install()
@@ -117,6 +119,10 @@ struct TrainCommand: ParsableCommand {
         let p = outcome.progress
         print(String(format: "stopped (%@) after %d updates, %.1f s; best valid NLL %.3f at update %d; model: %@",
                      outcome.reason.rawValue, p.update, p.seconds, p.bestValidNLL, p.bestUpdate, run.model.path))
+        if let whole = outcome.wholeValidNLL, !trainer.validation.isWholeSplit {
+            print(String(format: "whole valid split: NLL %.3f (the saved model; the figures above are on a %.1f s subset)",
+                         whole, trainer.validation.seconds))
+        }
         if outcome.reason == .interrupted {
             printError("checkpoint saved: continue with --resume")
             throw ExitCode(130)

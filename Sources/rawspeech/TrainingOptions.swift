@@ -47,11 +47,18 @@ struct EvaluationOptions: ParsableArguments {
     @Option(name: .customLong("eval-every"), help: .text("Updates between validation evaluations.", default: defaults.evalEvery))
     var evalEvery: Int?
 
+    @Option(name: .customLong("valid-seconds"),
+            help: .text("Seconds of valid audio each evaluation scores (a fixed seeded subset; 0: the whole split, also measured at the end).",
+                        default: defaults.validSeconds ?? 0))
+    var validSeconds: Double?
+
     @Option(help: .text("Evaluations without improvement before stopping early (0: never).", default: defaults.patience))
     var patience: Int?
 
     func validate() throws {
         if let evalEvery, evalEvery < 1 { throw ValidationError("--eval-every must be at least 1 (got \(evalEvery))") }
+        // 0: the whole split; at most ~116 days of audio.
+        try check("--valid-seconds", validSeconds, in: 0 ... 10_000_000, "0 (the whole split) to 10000000")
         if let patience, patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
     }
 }
@@ -100,6 +107,7 @@ struct TrainingOptions: ParsableArguments {
         settings.batch = chunks.batch
         settings.steps = chunks.steps
         settings.evalEvery = evaluation.evalEvery
+        settings.validSeconds = evaluation.validSeconds
         settings.patience = evaluation.patience
         settings.updates = stopping.updates
         settings.minutes = stopping.minutes
@@ -123,6 +131,7 @@ extension TrainingSetting {
         case .batch: "--batch"
         case .steps: "--steps"
         case .seed: "--seed"
+        case .validSeconds: "--valid-seconds"
         }
     }
 }
@@ -148,6 +157,7 @@ extension TrainingSettings {
         add("--batch", batch)
         add("--steps", steps)
         add("--eval-every", evalEvery)
+        add("--valid-seconds", validSeconds)
         add("--patience", patience)
         add("--updates", updates)
         add("--minutes", minutes)

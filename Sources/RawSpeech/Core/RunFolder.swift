@@ -20,10 +20,16 @@ public struct MetricsLine: Codable, Equatable, Sendable {
     /// The same in the waveform's own units (samples in [-1, 1]).
     public var validNLLWaveform: Double
     public var learningRate: Double
+    /// What `validNLL` was measured on: "whole" (the valid split) or "subset" (a fixed,
+    /// seeded part of it, `--valid-seconds`); nil in runs from before subsets.
+    public var validSet: String?
+    /// Seconds of audio `validNLL` was measured on.
+    public var validSeconds: Double?
 
     package enum CodingKeys: String, CodingKey {
         case update, seconds, trainNLL = "train_nll", validNLL = "valid_nll"
         case validNLLWaveform = "valid_nll_waveform", learningRate = "learning_rate"
+        case validSet = "valid_set", validSeconds = "valid_seconds"
     }
 
     public init(update: Int, seconds: Double, trainNLL: Double, validNLL: Double,
@@ -45,6 +51,8 @@ public struct MetricsLine: Codable, Equatable, Sendable {
         validNLL = try figure(.validNLL)
         validNLLWaveform = try figure(.validNLLWaveform)
         learningRate = try figure(.learningRate)
+        validSet = try container.decodeIfPresent(String.self, forKey: .validSet)
+        validSeconds = try container.decodeIfPresent(Double.self, forKey: .validSeconds)
     }
 }
 
@@ -63,10 +71,13 @@ public struct RunOutcome: Codable, Sendable {
     public var rollbacks: Int
     /// Time steps x batch per wall-clock second, validation passes included.
     public var trainStepsPerSecond: Double
+    /// The saved (best) model's NLL per frame on the whole valid split, normalized units:
+    /// `bestValidNLL` may be on a subset (metrics.jsonl's `valid_set`). nil in older runs.
+    public var wholeValidNLL: Double?
 
     package enum CodingKeys: String, CodingKey {
         case reason, updates, seconds, bestValidNLL = "best_valid_nll", bestUpdate = "best_update"
-        case rollbacks, trainStepsPerSecond = "train_steps_per_second"
+        case rollbacks, trainStepsPerSecond = "train_steps_per_second", wholeValidNLL = "whole_valid_nll"
     }
 
     public init(reason: StopReason, updates: Int, seconds: Double, bestValidNLL: Double,

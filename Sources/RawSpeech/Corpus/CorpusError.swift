@@ -11,6 +11,8 @@ public enum CorpusError: Error, Sendable, CustomStringConvertible {
     /// Anything that went wrong with the file at a manifest line.
     indirect case entry(manifest: String, line: Int, error: any Error)
     case badShard(path: String, reason: String)
+    /// A split's sample store (`<split>.samples` or `<split>.index`) is damaged or mismatched.
+    case badStore(path: String, reason: String)
     case badDataFolder(path: String, reason: String)
     case noAudioFound(directory: String)
 
@@ -26,6 +28,8 @@ public enum CorpusError: Error, Sendable, CustomStringConvertible {
             return "\(manifest):\(line): recording name \"\(name)\" appears twice (two files differ only by extension?)"
         case .entry(let manifest, let line, let error): return "\(manifest):\(line): \(error)"
         case .badShard(let path, let reason): return "\(path): bad shard: \(reason) (rerun `rawspeech preprocess` to rebuild it)"
+        case .badStore(let path, let reason):
+            return "\(path): bad sample store: \(reason) (`rawspeech verify DATADIR` checks every block; rerun `rawspeech preprocess` to rebuild it)"
         case .badDataFolder(let path, let reason): return "\(path): not a usable data folder: \(reason) (run `rawspeech preprocess`)"
         case .noAudioFound(let directory): return "\(directory): no audio files libsndfile reads were found"
         }

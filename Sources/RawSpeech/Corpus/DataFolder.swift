@@ -1,11 +1,16 @@
-// A preprocessed data folder as the later stages see it: summary.json plus one shard per
-// recording. Opening checks the summary and every shard's header against it; loading a
-// split reads the shards and verifies their SHA-256, so training never runs on a stale or
-// damaged file. Samples are at `summary.sampleRate`, not normalized (train_mean/std are
-// in the summary for the trainer to apply). summary.json itself is checked against
-// summary.sha256 (written beside it by preprocess, in `sha256sum -c` form): a flipped bit in
-// train_mean silently changes every model trained on the folder. A folder without the
-// sidecar (made before it existed, or by hand) is read, and `summaryVerified` says so.
+// A preprocessed data folder as the later stages see it: summary.json plus, per split, one
+// memory-mapped SampleStore (`<split>.samples` + `<split>.index`). Opening reads the
+// summary and each split's index and checks them against each other; samples are verified
+// block by block as they are first read (SampleStore), so training never runs on a stale
+// or damaged file and no start-up pass reads the whole corpus. Samples are at
+// `summary.sampleRate`, not normalized (train_mean/std are in the summary for the trainer).
+//
+// Version-1 folders (one float32 shard per recording, no `sample_format` in the summary)
+// are still read, shard by shard with each shard's SHA-256 checked on load, as before.
+// summary.json itself is checked against summary.sha256 (written beside it by preprocess, in
+// `sha256sum -c` form): a flipped bit in train_mean silently changes every model trained on
+// the folder. A folder without the sidecar (made before it existed, or by hand) is read, and
+// `summaryVerified` says so.
 import RawSpeechCore
 import Foundation
 
@@ -51,8 +56,14 @@ public struct DataFolder: Sendable {
         try AtomicFile.write(Data(line.utf8), to: folder.appendingPathComponent(checksumFile))
         try AtomicFile.write(bytes, to: folder.appendingPathComponent(summaryFile))
     }
+    /// The split stores (absent for a version-1 folder, and for splits with no recordings).
+    public let stores: [Split: SampleStore]
 
-    /// Opens `url`, reading summary.json and checking each listed shard's header.
+    /// Version 1: one shard per recording (read into memory, as before stores existed).
+    public var isShardFolder: Bool { summary.sampleFormat == nil }
+
+    /// Opens `url`, reading summary.json and checking it against each split's store index
+    /// (or, in a version-1 folder, each listed shard's header).
     public init(url: URL) throws {
         self.url = url
         let summaryURL = url.appendingPathComponent(DataFolder.summaryFile)
@@ -75,6 +86,32 @@ public struct DataFolder: Sendable {
         do { summary = try JSONDecoder().decode(DataSummary.self, from: data) } catch {
             throw CorpusError.badDataFolder(path: summaryURL.path, reason: "unreadable summary: \(error)")
         }
+        guard let format = summary.sampleFormat else {
+            stores = [:]
+            try checkShards()
+            return
+        }
+        var stores: [Split: SampleStore] = [:]
+        for split in Split.allCases {
+            let listed = summary.recordings.filter { $0.split == split }
+            guard !listed.isEmpty else { continue }
+            let store = try SampleStore(folder: url, split: split)
+            let matches = store.sampleRate == summary.sampleRate && store.format == format
+                && store.recordings.count == listed.count
+                && zip(store.recordings, listed).allSatisfy { stored, entry in
+                    stored.name == entry.name && stored.count == entry.samples && stored.offset == entry.offset
+                        && hexString(stored.sha256) == entry.sha256
+                }
+            guard matches else {
+                throw CorpusError.badStore(path: store.indexURL.path,
+                                          reason: "does not match \(DataFolder.summaryFile) (a later run rewrote it?)")
+            }
+            stores[split] = store
+        }
+        self.stores = stores
+    }
+
+    private func checkShards() throws {
         for entry in summary.recordings {
             let header = try Shard.header(url.appendingPathComponent(entry.shard))
             guard header.sampleRate == summary.sampleRate, header.sampleCount == entry.samples,
@@ -85,12 +122,29 @@ public struct DataFolder: Sendable {
         }
     }
 
-    /// The recordings of one split, in manifest order, checksums verified.
-    public func recordings(split: Split) throws -> [Recording] {
-        try summary.recordings.filter { $0.split == split }.map { entry in
-            let (_, samples, _) = try Shard.read(url.appendingPathComponent(entry.shard))
-            return Recording(name: entry.name, split: split, sampleRate: summary.sampleRate, samples: samples)
+    /// The names and sample counts of one split's recordings, in manifest order.
+    public func entries(split: Split) -> [ShardEntry] { summary.recordings.filter { $0.split == split } }
+
+    /// Calls `body` with each recording of a split in manifest order, one in memory at a time.
+    public func forEachRecording(split: Split, _ body: (Recording) throws -> Void) throws {
+        if let store = stores[split] {
+            for (i, stored) in store.recordings.enumerated() {
+                try body(Recording(name: stored.name, split: split, sampleRate: summary.sampleRate, samples: try store.samples(i)))
+            }
+            return
         }
+        for entry in entries(split: split) {
+            let (_, samples, _) = try Shard.read(url.appendingPathComponent(entry.shard))
+            try body(Recording(name: entry.name, split: split, sampleRate: summary.sampleRate, samples: samples))
+        }
+    }
+
+    /// The recordings of one split, in manifest order, checksums verified: the whole split
+    /// in memory (use `forEachRecording` or `stores` for large splits).
+    public func recordings(split: Split) throws -> [Recording] {
+        var recordings: [Recording] = []
+        try forEachRecording(split: split) { recordings.append($0) }
+        return recordings
     }
 
     /// Same, by split name ("train", "valid", "test").
@@ -100,4 +154,40 @@ public struct DataFolder: Sendable {
         }
         return try recordings(split: split)
     }
+
+    /// Verifies every block of every store (or every shard of a version-1 folder);
+    /// `progress` gets bytes checked so far and the total.
+    public func verifyAll(progress: (Int, Int) -> Void = { _, _ in }) throws {
+        if isShardFolder {
+            let total = summary.recordings.reduce(0) { $0 + 4 * $1.samples }
+            var done = 0
+            for entry in summary.recordings {
+                try Shard.read(url.appendingPathComponent(entry.shard), keepSamples: false)
+                done += 4 * entry.samples
+                progress(done, total)
+            }
+            return
+        }
+        let ordered = Split.allCases.compactMap { stores[$0] }
+        let total = ordered.reduce(0) { $0 + $1.index.payloadBytes }
+        var before = 0
+        for store in ordered {
+            let bytes = store.index.payloadBytes
+            let blockBytes = store.index.blockBytes
+            try store.verifyAll { done, _ in progress(before + min(bytes, done * blockBytes), total) }
+            before += bytes
+        }
+    }
+}
+
+/// Lower-case hex of `bytes` (SHA256.hex formats byte by byte, too slow for 100,000 entries).
+package func hexString(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = []
+    text.reserveCapacity(2 * bytes.count)
+    for byte in bytes {
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 15)])
+    }
+    return String(decoding: text, as: UTF8.self)
 }

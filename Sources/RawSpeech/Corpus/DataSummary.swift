@@ -30,15 +30,16 @@ public struct SkippedFile: Codable, Equatable, Sendable {
     }
 }
 
-/// One recording's shard, as listed in summary.json (`recordings`), so readers need not
-/// scan folders and can tell a stale shard from the one this summary describes.
+/// One recording, as listed in summary.json (`recordings`), so readers need not scan
+/// folders and can tell a stale file from the one this summary describes.
 public struct ShardEntry: Codable, Equatable, Sendable {
     public var name: String
     public var split: Split
-    /// Relative to the data folder.
+    /// The file holding its samples, relative to the data folder: its split's store
+    /// ("train.samples"), or in version-1 folders its own shard ("train/cards/001.shard").
     public var shard: String
     public var samples: Int
-    /// Hex SHA-256 of the shard's samples (as in its header).
+    /// Hex SHA-256 of the recording's stored sample bytes.
     public var sha256: String
     /// The manifest line it came from.
     public var line: Int
@@ -46,16 +47,19 @@ public struct ShardEntry: Codable, Equatable, Sendable {
     public var sourceRate: Int?
 
     package enum CodingKeys: String, CodingKey {
-        case name, split, shard, samples, sha256, line, sourceRate = "source_rate"
+        case name, split, shard, samples, sha256, line, sourceRate = "source_rate", offset
     }
+    /// In a store: where its samples start, counted in samples (nil in version-1 folders).
+    public var offset: Int?
 
-    public init(name: String, split: Split, shard: String, samples: Int, sha256: String, line: Int) {
+    public init(name: String, split: Split, shard: String, samples: Int, sha256: String, line: Int, offset: Int? = nil) {
         self.name = name
         self.split = split
         self.shard = shard
         self.samples = samples
         self.sha256 = sha256
         self.line = line
+        self.offset = offset
     }
 }
 
@@ -69,7 +73,7 @@ public struct DataSummary: Codable, Equatable, Sendable {
     public var trainMean: Double
     public var trainStd: Double
     public var skipped: [SkippedFile]
-    /// Every shard in the folder, in manifest order (absent in hand-written summaries).
+    /// Every recording in the folder, in manifest order (absent in hand-written summaries).
     public var recordings: [ShardEntry]
     /// The distinct rates of the source files, before resampling (empty when unknown).
     public var sourceRates: [Int]
@@ -77,16 +81,21 @@ public struct DataSummary: Codable, Equatable, Sendable {
     /// `sampleRate`). Below `sampleRate / 2` when recordings were upsampled: the band above
     /// is empty, and a model trained here has learned nothing about it.
     public var bandwidthHz: Double
+    /// How the samples are stored, in one SampleStore per split; nil: a version-1 folder
+    /// (one float32 shard per recording, written before stores existed).
+    public var sampleFormat: SampleFormat?
 
     package enum CodingKeys: String, CodingKey {
         case sampleRate = "sample_rate", frame, splits
         case trainMean = "train_mean", trainStd = "train_std", skipped, recordings
         case sourceRates = "source_rates", bandwidthHz = "bandwidth_hz"
+        case sampleFormat = "sample_format"
     }
 
     public init(sampleRate: Int, frame: FrameSpec, splits: [String: SplitSummary],
                 trainMean: Double, trainStd: Double, skipped: [SkippedFile],
-                recordings: [ShardEntry] = []) {
+                recordings: [ShardEntry] = [], sampleFormat: SampleFormat? = nil) {
+        self.sampleFormat = sampleFormat
         self.sampleRate = sampleRate
         self.frame = frame
         self.splits = splits
@@ -109,5 +118,6 @@ public struct DataSummary: Codable, Equatable, Sendable {
         recordings = try c.decodeIfPresent([ShardEntry].self, forKey: .recordings) ?? []
         sourceRates = try c.decodeIfPresent([Int].self, forKey: .sourceRates) ?? []
         bandwidthHz = try c.decodeIfPresent(Double.self, forKey: .bandwidthHz) ?? Double(sampleRate) / 2
+        sampleFormat = try c.decodeIfPresent(SampleFormat.self, forKey: .sampleFormat)
     }
 }

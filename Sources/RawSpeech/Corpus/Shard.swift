@@ -1,9 +1,10 @@
-// A shard: one recording's samples after preprocessing, as little-endian float32 behind a
-// fixed 128-byte header (magic, format version, sample rate, sample count, SHA-256 of the
-// samples, SHA-256 of the source file). Written in blocks to a temporary name and renamed
-// when complete, so a shard under its real name is always whole; verified on every load.
-// Layout in docs/DATA.md. Not a container for several recordings: one file each keeps
-// resume and parallel writing trivial.
+// A shard: one recording's samples after preprocessing, as little-endian float32 or int16
+// behind a fixed 128-byte header (magic, format version, sample rate, sample encoding,
+// sample count, SHA-256 of the samples, SHA-256 of the source file). Written in blocks to a
+// temporary name and renamed when complete, so a shard under its real name is always whole.
+// Layout in docs/DATA.md. Data folders of version 1 kept one float32 shard per recording
+// (read for compatibility); today shards are only `preprocess`'s per-recording pieces,
+// concatenated into a split's SampleStore once the split is complete and then removed.
 import RawSpeechCore
 import Foundation
 
@@ -20,6 +21,12 @@ public struct ShardHeader: Equatable, Sendable {
     /// The source file's SHA-256 from the manifest (zeros if the manifest had none): a
     /// rerun reuses the shard only if the manifest still names the same bytes.
     public var sourceSHA256: [UInt8]
+    /// How the samples are stored (version 1 data folders: always float32).
+    public var format: SampleFormat = .float32
+    /// The sums its writer accumulated (in the reserved bytes; nil in version-1 data
+    /// folders): a store built from pieces gets the same train_mean/std as the samples'
+    /// first pass, however a later reader blocks them.
+    public var statistics: ShardStatistics? = nil
 
     package func encoded() -> [UInt8] {
         var bytes = Self.magic
@@ -27,9 +34,14 @@ public struct ShardHeader: Equatable, Sendable {
         put(Self.version)
         put(UInt32(Self.size))
         put(UInt32(sampleRate))
-        put(UInt32(1)) // sample encoding: 1 = float32 little-endian (the only one so far)
+        put(format.code) // sample encoding: 1 = float32, 2 = int16, little-endian
         put(UInt64(sampleCount))
         bytes += payloadSHA256 + sourceSHA256
+        if let statistics {
+            put(statistics.sum.bitPattern)
+            put(statistics.sumOfSquares.bitPattern)
+            put(UInt32(1))
+        }
         bytes += [UInt8](repeating: 0, count: Self.size - bytes.count)
         return bytes
     }
@@ -45,19 +57,33 @@ public struct ShardHeader: Equatable, Sendable {
         guard version == Self.version else {
             throw fail("shard format version \(version), this build reads \(Self.version)")
         }
-        guard get(12, UInt32.self) == UInt32(size), get(20, UInt32.self) == 1 else { throw fail("unknown header layout") }
+        guard get(12, UInt32.self) == UInt32(size), let format = SampleFormat(code: get(20, UInt32.self)) else {
+            throw fail("unknown header layout")
+        }
         // Counts come from the file: bound them before they become Ints or byte sizes
         // (a crafted header must give an error, never a trap). 2^40 samples is 2 years at 16 kHz.
         let count = get(24, UInt64.self)
         guard count <= 1 << 40 else { throw fail("header claims \(count) samples, more than any recording") }
+        var statistics: ShardStatistics?
+        if get(112, UInt32.self) == 1 {
+            statistics = ShardStatistics(count: Int(count), sum: Double(bitPattern: get(96, UInt64.self)),
+                                         sumOfSquares: Double(bitPattern: get(104, UInt64.self)))
+        }
         return ShardHeader(sampleRate: Int(get(16, UInt32.self)), sampleCount: Int(count),
-                           payloadSHA256: Array(bytes[32 ..< 64]), sourceSHA256: Array(bytes[64 ..< 96]))
+                           payloadSHA256: Array(bytes[32 ..< 64]), sourceSHA256: Array(bytes[64 ..< 96]), format: format,
+                           statistics: statistics)
     }
 }
 
 /// Sample totals gathered while writing or verifying a shard (for train_mean/std).
-public struct ShardStatistics: Sendable {
+public struct ShardStatistics: Equatable, Sendable {
     public init() {}
+
+    public init(count: Int, sum: Double, sumOfSquares: Double) {
+        self.count = count
+        self.sum = sum
+        self.sumOfSquares = sumOfSquares
+    }
 
     public var count = 0
     public var sum = 0.0
@@ -88,11 +114,18 @@ package final class ShardWriter {
     private var file: UnsafeMutablePointer<FILE>?
     private let hasher = SHA256()
     package private(set) var statistics = ShardStatistics()
+    /// Sums to record instead of the ones accumulated here (a recording copied from a
+    /// store keeps its first pass's, so train_mean/std do not depend on where it came from).
+    package var recordedStatistics: ShardStatistics?
     private let sampleRate: Int
     private let sourceSHA256: [UInt8]
+    private let format: SampleFormat
+    private var quantized: [Int16] = []
+    private var dequantized: [Float] = []
 
-    package init(url: URL, sampleRate: Int, sourceSHA256: [UInt8]) throws {
+    package init(url: URL, sampleRate: Int, sourceSHA256: [UInt8], format: SampleFormat = .float32) throws {
         self.url = url
+        self.format = format
         self.sampleRate = sampleRate
         self.sourceSHA256 = sourceSHA256
         pending = AtomicFile.Pending(url)
@@ -124,6 +157,7 @@ package final class ShardWriter {
     }
 
     package func append(_ samples: [Float]) throws {
+        if format == .int16 { return try appendQuantized(samples) }
         // Shards are little-endian; so is every machine this runs on (x86-64, arm64).
         try samples.withUnsafeBufferPointer { block in
             statistics.add(block)
@@ -132,10 +166,28 @@ package final class ShardWriter {
         }
     }
 
+    /// int16: the statistics are those of the stored values (as a reader will see them), so
+    /// train_mean/std describe exactly the samples training reads.
+    private func appendQuantized(_ samples: [Float]) throws {
+        quantized.removeAll(keepingCapacity: true)
+        dequantized.removeAll(keepingCapacity: true)
+        for x in samples {
+            let q = SampleFormat.quantize(x)
+            quantized.append(q)
+            dequantized.append(Float(q) * (1 / 32768))
+        }
+        dequantized.withUnsafeBufferPointer { statistics.add($0) }
+        try quantized.withUnsafeBytes { bytes in
+            hasher.update(bytes)
+            try write(bytes)
+        }
+    }
+
     /// Writes the real header and renames the shard into place.
     package func finish() throws -> ShardHeader {
         let header = ShardHeader(sampleRate: sampleRate, sampleCount: statistics.count,
-                                 payloadSHA256: hasher.finish(), sourceSHA256: sourceSHA256)
+                                 payloadSHA256: hasher.finish(), sourceSHA256: sourceSHA256, format: format,
+                                 statistics: recordedStatistics ?? statistics)
         fseek(file, 0, SEEK_SET)
         try write(header.encoded().withUnsafeBytes { $0 })
         let closed = fclose(file)
@@ -164,7 +216,7 @@ public enum Shard {
         let bytes = [UInt8](data.readData(ofLength: ShardHeader.size))
         let header = try ShardHeader.decode(bytes, path: url.path)
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? -1
-        guard size == ShardHeader.size + 4 * header.sampleCount else {
+        guard size == ShardHeader.size + header.format.bytesPerSample * header.sampleCount else {
             throw CorpusError.badShard(path: url.path, reason: "\(size) bytes, header says \(header.sampleCount) samples")
         }
         return header
@@ -181,16 +233,20 @@ public enum Shard {
         var statistics = ShardStatistics()
         var samples: [Float] = []
         if keepSamples { samples.reserveCapacity(header.sampleCount) }
+        let width = header.format.bytesPerSample
+        var raw = [UInt8](repeating: 0, count: width << 16)
         var block = [Float](repeating: 0, count: 1 << 16)
         var remaining = header.sampleCount
         while remaining > 0 {
             let want = min(remaining, block.count)
-            let got = block.withUnsafeMutableBufferPointer { fread($0.baseAddress, 4, want, file) }
+            let got = raw.withUnsafeMutableBytes { fread($0.baseAddress, width, want, file) }
             guard got == want else { throw CorpusError.badShard(path: url.path, reason: "short read") }
-            block.withUnsafeBufferPointer {
-                let part = UnsafeBufferPointer(rebasing: $0[0 ..< got])
-                hasher.update(part)
-                statistics.add(part)
+            raw.withUnsafeBytes { bytes in
+                hasher.update(UnsafeRawBufferPointer(rebasing: bytes[0 ..< got * width]))
+                block.withUnsafeMutableBufferPointer {
+                    header.format.decode(bytes.baseAddress!, count: got, into: $0.baseAddress!)
+                    statistics.add(UnsafeBufferPointer(rebasing: $0[0 ..< got]))
+                }
             }
             if keepSamples { samples.append(contentsOf: block[0 ..< got]) }
             remaining -= got

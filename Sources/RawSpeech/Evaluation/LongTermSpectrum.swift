@@ -105,7 +105,7 @@ public final class LongTermSpectrum {
                                                            signalRate: sampleRate)
         }
         let real = LongTermSpectrum(sampleRate: sampleRate)
-        for recording in try folder.recordings(split: split) { real.add(recording: recording.samples) }
+        try folder.forEachRecording(split: split) { real.add(recording: $0.samples) }
         let generated = LongTermSpectrum(sampleRate: sampleRate)
         generated.add(recording: signal)
         return try distanceDB(generated, real)

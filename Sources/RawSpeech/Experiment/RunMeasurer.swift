@@ -9,39 +9,51 @@ import Foundation
 
 public final class RunMeasurer {
     public let folder: DataFolder
-    private let recordings: [Split: [[Float]]]
+    /// Audio scored at once: the splits are read a group of recordings at a time (from a
+    /// store, straight from the mapped samples), so memory stays bounded on any corpus;
+    /// a split smaller than this is one group, as when every split was held in memory.
+    public var groupSamples = 16_000 * 600
 
     public init(folder: DataFolder) throws {
         self.folder = folder
-        var recordings: [Split: [[Float]]] = [:]
-        for split in Split.allCases {
-            recordings[split] = try folder.recordings(split: split).map(\.samples)
-        }
-        self.recordings = recordings
     }
 
-    /// The split's recordings in waveform units.
-    public func waveforms(_ split: Split) -> [[Float]] { recordings[split] ?? [] }
-
     /// Mean NLL per frame (normalized units) of `model` over every frame of `split`.
-    public func nll(_ model: TrainedModel, split: Split) -> Double {
-        let normalized = waveforms(split).map { $0.map(model.normalization.normalize) }
-        switch model.kind {
-        case .linear:
-            let predictor = LinearPredictor(parameters: model.parameters, inputSize: model.frame.input,
-                                            targetSize: model.frame.target)
-            return LinearBaseline.meanNLL(predictor, normalized, spec: model.frame)
-        case .recurrent:
-            let network = RecurrentMDN<Float>(config: model.config)
-            let scorer = SequenceScorer(model: network, spec: model.frame, batch: max(1, min(16, normalized.count)))
-            var sum = 0.0
-            var count = 0
-            for result in scorer.run(normalized, parameters: model.parameters) {
-                for value in result.nll { sum += Double(value) }
-                count += result.nll.count
+    public func nll(_ model: TrainedModel, split: Split) throws -> Double {
+        var sum = 0.0
+        var count = 0
+        var group: [[Float]] = []
+        var held = 0
+        func flush() {
+            switch model.kind {
+            case .linear:
+                let predictor = LinearPredictor(parameters: model.parameters, inputSize: model.frame.input,
+                                                targetSize: model.frame.target)
+                for recording in group {
+                    let framed = FramedSamples(samples: recording, spec: model.frame)
+                    for t in 0 ..< framed.count {
+                        sum += Double(predictor.nll(input: framed.input(t), target: framed.target(t)))
+                    }
+                    count += framed.count
+                }
+            case .recurrent:
+                let network = RecurrentMDN<Float>(config: model.config)
+                let scorer = SequenceScorer(model: network, spec: model.frame, batch: max(1, min(16, group.count)))
+                for result in scorer.run(group, parameters: model.parameters) {
+                    for value in result.nll { sum += Double(value) }
+                    count += result.nll.count
+                }
             }
-            return count > 0 ? sum / Double(count) : .nan
+            group.removeAll()
+            held = 0
         }
+        try folder.forEachRecording(split: split) { recording in
+            group.append(recording.samples.map(model.normalization.normalize))
+            held += recording.samples.count
+            if held >= groupSamples { flush() }
+        }
+        if !group.isEmpty { flush() }
+        return count > 0 ? sum / Double(count) : .nan
     }
 
     /// Train, valid and test NLL of the model in `runFolder`, plus its outcome's speed.
@@ -51,8 +63,8 @@ public final class RunMeasurer {
         var measurement = RunMeasurement(
             folder: name, cell: model.kind == .linear ? "linear" : model.config.cell.rawValue,
             learningRate: learningRate, seed: seed,
-            trainNLL: nll(model, split: .train), validNLL: nll(model, split: .valid),
-            testNLL: nll(model, split: .test))
+            trainNLL: try nll(model, split: .train), validNLL: try nll(model, split: .valid),
+            testNLL: try nll(model, split: .test))
         let waveformNLL = measurement.testNLL + model.normalization.nllOffset(dimensions: model.frame.target)
         measurement.testBitsPerSample = waveformNLL / Double(model.frame.target) / log(2)
         if let outcome = try RunFolder(url: runFolder).readOutcome() {

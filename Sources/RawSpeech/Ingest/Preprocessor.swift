@@ -1,7 +1,10 @@
 // The work behind `rawspeech preprocess`: every manifest entry is streamed through
-// AudioReader (libsndfile blocks -> mono -> libsoxr) into its own shard, files in parallel
-// on `jobs` threads, then summary.json is written. Resumable: a shard that is complete,
-// checksum-valid, at the right rate and made from the bytes the manifest names is kept.
+// AudioReader (libsndfile blocks -> mono -> libsoxr) into its own piece (a shard under
+// DATADIR/.pieces), files in parallel on `jobs` threads; then each split's pieces are
+// concatenated into its SampleStore and removed (PreprocessStore.swift), and summary.json
+// is written. Resumable after a kill at any moment: a piece that is complete,
+// checksum-valid, at the right rate and format and made from the bytes the manifest names
+// is kept, and a split whose store already holds exactly its recordings is kept whole.
 // It reports progress through a callback and never prints; the CLI decides how to show it.
 import RawSpeechCore
 import RawSpeechAudio
@@ -13,6 +16,12 @@ public struct PreprocessOptions: Codable, Sendable {
     /// nil: the recordings' own rate, which they must all share (RatePolicy); a rate
     /// resamples every file to it, upsampling only because it was asked for.
     public var sampleRate: Int? = nil
+    /// The folder's rate once `Preprocessor.run` has settled it (RatePolicy, before any file
+    /// is read); only the run's own helpers read it.
+    package var rate: Int {
+        guard let sampleRate else { preconditionFailure("PreprocessOptions.rate read before RatePolicy settled it") }
+        return sampleRate
+    }
     /// The paper's rate, for a manifest none of whose files can be opened.
     public static let defaultSampleRate = 16_000
     /// The paper's framing (20 in, 10 out, hop 10); recorded in summary.json.
@@ -24,9 +33,15 @@ public struct PreprocessOptions: Codable, Sendable {
     /// Off: audio only under the manifest's folder or the current folder (SourcePolicy),
     /// so a manifest from elsewhere cannot read other files; on: anywhere.
     public var allowOutside = false
+    /// int16: half the disk and page cache of float32, and exact for 16-bit sources (most
+    /// speech corpora); float32 for sources with more resolution or peaks past full scale.
+    public var sampleFormat: SampleFormat = .int16
+    /// Bytes per checksummed block of the stores (nil: SampleStoreWriter's 1 MiB; tests use small ones).
+    package var blockBytes: Int?
 
     public init(sampleRate: Int? = nil, frame: FrameSpec = .paper, jobs: Int? = nil, skipBad: Bool = false,
-                allowOutside: Bool = false) {
+                allowOutside: Bool = false, sampleFormat: SampleFormat = .int16) {
+        self.sampleFormat = sampleFormat
         self.sampleRate = sampleRate
         self.frame = frame
         if let jobs { self.jobs = jobs }
@@ -59,6 +74,7 @@ public enum Preprocessor {
         let policy = SourcePolicy(manifest: manifest.url, allowOutside: options.allowOutside)
         let sourceRates = RatePolicy.sourceRates(manifest, policy: policy)
         let rate = try RatePolicy.folderRate(requested: options.sampleRate, sourceRates: sourceRates, manifest: manifest)
+        let options = { var settled = options; settled.sampleRate = rate; return settled }()
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
         let stale = removeStaleTemporaries(in: output)
@@ -66,6 +82,8 @@ public enum Preprocessor {
         // A summary describes one complete run: drop the old one before touching shards.
         try? fileManager.removeItem(at: output.appendingPathComponent(DataFolder.summaryFile))
         progress(.started(files: manifest.entries.count, seconds: manifest.entries.reduce(0) { $0 + $1.duration }))
+        let previous = previousStores(in: output, options: options)
+        let kept = keptSplits(previous, manifest: manifest, names: names)
 
         let entries = manifest.entries
         let results = ConcurrentResults<Result<FileResult, Error>>(count: entries.count)
@@ -77,8 +95,14 @@ public enum Preprocessor {
                 let entry = entries[index]
                 do {
                     try policy.check(entry, at: manifest.audioURL(entry))
+                    if kept.contains(entry.split), let stored = previous[entry.split]?.recording(named: names[index]) {
+                        results.set(index, .success(FileResult(stored)))
+                        progress(.finished(name: names[index], line: entry.line,
+                                           seconds: Double(stored.count) / Double(rate), reused: true))
+                        continue
+                    }
                     let result = try process(entry, name: names[index], manifest: manifest, output: output, options: options,
-                                             sampleRate: rate)
+                                             previous: previous[entry.split])
                     results.set(index, .success(result))
                     progress(.finished(name: names[index], line: entry.line,
                                        seconds: Double(result.samples) / Double(rate), reused: result.reused))
@@ -94,22 +118,13 @@ public enum Preprocessor {
             }
         }
 
-        var splits = Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0.rawValue, SplitSummary()) })
         var skipped = manifest.rejected
-        var recordings: [ShardEntry] = []
-        var train = ShardStatistics()
-        var keptSourceRates: Set<Int> = []
         let outcomes = results.values
+        var done: [Int] = []
         for (index, entry) in entries.enumerated() {
             switch outcomes[index] {
-            case .success(let r):
-                var shard = ShardEntry(name: names[index], split: entry.split, shard: r.shard,
-                                       samples: r.samples, sha256: r.sha256, line: entry.line)
-                shard.sourceRate = sourceRates[index]
-                if let source = sourceRates[index] { keptSourceRates.insert(source) }
-                recordings.append(shard)
-                splits[entry.split.rawValue, default: SplitSummary()].add(samples: r.samples, rate: rate, frame: options.frame)
-                if entry.split == .train { train.merge(r.statistics) }
+            case .success:
+                done.append(index)
             case .failure(let error):
                 if !options.skipBad { throw error }
                 skipped.append(SkippedFile(path: entry.audioFilepath, line: entry.line,
@@ -119,6 +134,29 @@ public enum Preprocessor {
             }
         }
 
+        let stores = try writeStores(done: done, kept: kept, previous: previous, manifest: manifest, names: names,
+                                     output: output, options: options)
+        var splits = Dictionary(uniqueKeysWithValues: Split.allCases.map { ($0.rawValue, SplitSummary()) })
+        var recordings: [ShardEntry] = []
+        var train = ShardStatistics()
+        var keptSourceRates: Set<Int> = []
+        // The source rate of each manifest line (RatePolicy read them before any work).
+        let sourceRateOfLine = Dictionary(entries.indices.compactMap { index in
+            sourceRates[index].map { (entries[index].line, $0) } }, uniquingKeysWith: { first, _ in first })
+        for split in Split.allCases {
+            guard let index = stores[split] else { continue }
+            for r in index.recordings {
+                var entry = ShardEntry(name: r.name, split: split, shard: SampleStore.samplesName(split), samples: r.count,
+                                       sha256: hexString(r.sha256), line: r.line, offset: r.offset)
+                entry.sourceRate = sourceRateOfLine[r.line]
+                if let source = entry.sourceRate { keptSourceRates.insert(source) }
+                recordings.append(entry)
+                splits[split.rawValue, default: SplitSummary()].add(samples: r.count, rate: rate, frame: options.frame)
+                if split == .train { train.merge(r.statistics) }
+            }
+        }
+        // Manifest order across splits, as before stores (summary.json's `recordings`).
+        recordings.sort { $0.line < $1.line }
         if recordings.isEmpty {
             // Every file was skipped: a data folder with no recordings would only fail in training.
             throw CorpusError.manifestUnreadable(path: manifest.url.path,
@@ -129,7 +167,7 @@ public enum Preprocessor {
         let variance = train.count > 0 ? max(0, train.sumOfSquares / Double(train.count) - mean * mean) : 1
         var summary = DataSummary(sampleRate: rate, frame: options.frame, splits: splits,
                                   trainMean: mean, trainStd: variance.squareRoot(), skipped: skipped,
-                                  recordings: recordings)
+                                  recordings: recordings, sampleFormat: options.sampleFormat)
         summary.sourceRates = keptSourceRates.sorted()
         summary.bandwidthHz = RatePolicy.bandwidth(sourceRates: summary.sourceRates, folderRate: rate)
         try DataFolder.writeSummary(summary, to: output)
@@ -169,22 +207,30 @@ public enum Preprocessor {
         package var reused: Bool
     }
 
-    /// One entry: reuse its shard if valid, else check the source and stream it into a new one.
+    /// One entry: reuse its piece if valid, or copy it from the split's previous store if
+    /// that holds it from the same source bytes, else check the source and stream it into a
+    /// new piece.
     package static func process(_ entry: ManifestEntry, name: String, manifest: Manifest, output: URL,
-                        options: PreprocessOptions, sampleRate: Int) throws -> FileResult {
-        let relative = "\(entry.split.rawValue)/\(name).shard"
+                                options: PreprocessOptions, previous: SampleStore? = nil) throws -> FileResult {
+        let relative = pieceName(split: entry.split, name: name)
         let shardURL = output.appendingPathComponent(relative)
         let source = manifest.audioURL(entry)
         let sourceDigest = entry.sha256.map(hexBytes) ?? [UInt8](repeating: 0, count: 32)
-        if let kept = try? Shard.read(shardURL, keepSamples: false),
-           kept.header.sampleRate == sampleRate, kept.header.sourceSHA256 == sourceDigest {
+        if let kept = try? Shard.read(shardURL, keepSamples: false), let statistics = kept.header.statistics,
+           kept.header.sampleRate == options.rate, kept.header.format == options.sampleFormat,
+           kept.header.sourceSHA256 == sourceDigest {
             return FileResult(shard: relative, samples: kept.header.sampleCount,
-                              sha256: SHA256.hex(kept.header.payloadSHA256), statistics: kept.statistics, reused: true)
+                              sha256: SHA256.hex(kept.header.payloadSHA256), statistics: statistics, reused: true)
         }
         try? FileManager.default.removeItem(at: shardURL)
-        let reader = try CheckedAudio.open(source, raw: entry.raw, sha256: entry.sha256, sampleRate: sampleRate)
         try FileManager.default.createDirectory(at: shardURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let writer = try ShardWriter(url: shardURL, sampleRate: sampleRate, sourceSHA256: sourceDigest)
+        if let previous, let stored = previous.recording(named: name), stored.sourceSHA256 == sourceDigest,
+           let copied = try? copy(stored, from: previous, to: shardURL, relative: relative, options: options) {
+            return copied  // (a damaged block of the old store: decode the source again instead)
+        }
+        let reader = try CheckedAudio.open(source, raw: entry.raw, sha256: entry.sha256, sampleRate: options.rate)
+        let writer = try ShardWriter(url: shardURL, sampleRate: options.rate, sourceSHA256: sourceDigest,
+                                     format: options.sampleFormat)
         try reader.forEachBlock { try writer.append($0) }
         let statistics = writer.statistics
         let header = try writer.finish()

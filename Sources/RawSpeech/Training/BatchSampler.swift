@@ -2,6 +2,8 @@
 // chunk by chunk (T frames at a time) so the hidden state carried between chunks belongs
 // to the same recording. A stream whose recording has fewer than T frames left jumps to a
 // random start in a random recording (weighted by its usable starts) and zeroes its state.
+// A stream's chunk is read (and, from a store, converted and normalized) into a scratch
+// buffer of T frames' samples, then framed: recordings are never loaded whole.
 import RawSpeechCore
 
 /// B cursors over the training recordings; Codable so checkpoints resume exactly.
@@ -25,33 +27,46 @@ public struct BatchSampler: Codable, Equatable, Sendable {
 
     /// Recordings long enough for one chunk of `steps` frames.
     public static func usableStarts(_ recording: [Float], spec: FrameSpec, steps: Int) -> Int {
-        max(0, spec.frameCount(samples: recording.count) - steps + 1)
+        usableStarts(samples: recording.count, spec: spec, steps: steps)
+    }
+
+    /// Same, for a recording of `samples` samples.
+    public static func usableStarts(samples: Int, spec: FrameSpec, steps: Int) -> Int {
+        max(0, spec.frameCount(samples: samples) - steps + 1)
     }
 
     /// Writes the next chunk: inputs (T, B, I) and targets (T, B, D), time-major, from
     /// normalized recordings. Streams that jump to a new recording get their slice of
-    /// `state` (B, stateSize) zeroed. `startWeights` are `usableStarts` per recording.
+    /// `state` (B, stateSize) zeroed. `startWeights` are `usableStarts` per recording;
+    /// `chunk` is scratch for `spec.samplesSpanned(frames: steps)` samples. Throws when a
+    /// store block fails its checksum (nothing of it reaches the batch).
     public mutating func fill(inputs: inout [Float], targets: inout [Float], state: inout [Float],
-                              stateSize: Int, recordings: [[Float]], startWeights: [Int],
-                              rng: inout SeededGenerator) {
+                              stateSize: Int, recordings: RecordingSet, startWeights: [Int],
+                              chunk: inout [Float], rng: inout SeededGenerator) throws {
         let batch = cursors.count
         let (I, D) = (spec.input, spec.target)
-        precondition(inputs.count >= steps * batch * I && targets.count >= steps * batch * D)
+        let span = spec.samplesSpanned(frames: steps)
+        precondition(inputs.count >= steps * batch * I && targets.count >= steps * batch * D && chunk.count >= span)
         for b in 0 ..< batch {
             var cursor = cursors[b]
             let needsJump = cursor.recording < 0
-                || cursor.frame + steps > spec.frameCount(samples: recordings[cursor.recording].count)
+                || cursor.frame + steps > spec.frameCount(samples: recordings.sampleCount(cursor.recording))
             if needsJump {
                 cursor = Self.draw(startWeights: startWeights, rng: &rng)
                 for i in b * stateSize ..< (b + 1) * stateSize { state[i] = 0 }
             }
-            let framed = FramedSamples(samples: recordings[cursor.recording], spec: spec)
-            inputs.withUnsafeMutableBufferPointer { x in
-                targets.withUnsafeMutableBufferPointer { y in
-                    for t in 0 ..< steps {
-                        let row = t * batch + b
-                        framed.copy(frame: cursor.frame + t, input: x.baseAddress! + row * I,
-                                    target: y.baseAddress! + row * D)
+            try chunk.withUnsafeMutableBufferPointer { c in
+                try recordings.read(cursor.recording, from: spec.inputStart(cursor.frame), count: span, into: c.baseAddress!)
+            }
+            chunk.withUnsafeBufferPointer { c in
+                inputs.withUnsafeMutableBufferPointer { x in
+                    targets.withUnsafeMutableBufferPointer { y in
+                        for t in 0 ..< steps {
+                            let row = t * batch + b
+                            let start = c.baseAddress! + spec.inputStart(t)
+                            (x.baseAddress! + row * I).update(from: start, count: I)
+                            (y.baseAddress! + row * D).update(from: start + I, count: D)
+                        }
                     }
                 }
             }

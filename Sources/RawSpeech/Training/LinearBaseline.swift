@@ -17,13 +17,13 @@ public enum LinearBaseline {
     public static func fit(data: TrainingData) throws -> Fit {
         let spec = data.frame
         var accumulator = LinearPredictor.Accumulator(inputSize: spec.input, targetSize: spec.target)
-        for recording in data.train {
-            let framed = FramedSamples(samples: recording, spec: spec)
+        for i in 0 ..< data.train.count {
+            let framed = FramedSamples(samples: try data.train.samples(i), spec: spec)
             for t in 0 ..< framed.count { accumulator.add(input: framed.input(t), target: framed.target(t)) }
         }
         let predictor = try accumulator.fit()
-        let train = meanNLL(predictor, data.train, spec: spec)
-        let valid = meanNLL(predictor, data.valid, spec: spec)
+        let train = try meanNLL(predictor, data.train, spec: spec)
+        let valid = try meanNLL(predictor, data.valid, spec: spec)
         let config = ModelConfig(cell: .gru, units: 0, layers: 0, components: 1,
                                  inputSize: spec.input, targetSize: spec.target)
         let trained = TrainedModel(kind: .linear, config: config, parameters: predictor.parameters,
@@ -36,11 +36,11 @@ public enum LinearBaseline {
     }
 
     /// Mean NLL per frame over all frames of `recordings`.
-    public static func meanNLL(_ predictor: LinearPredictor, _ recordings: [[Float]], spec: FrameSpec) -> Double {
+    public static func meanNLL(_ predictor: LinearPredictor, _ recordings: RecordingSet, spec: FrameSpec) throws -> Double {
         var sum = 0.0
         var count = 0
-        for recording in recordings {
-            let framed = FramedSamples(samples: recording, spec: spec)
+        for i in 0 ..< recordings.count {
+            let framed = FramedSamples(samples: try recordings.samples(i), spec: spec)
             for t in 0 ..< framed.count {
                 sum += Double(predictor.nll(input: framed.input(t), target: framed.target(t)))
             }

@@ -78,8 +78,13 @@ public struct ModelSource: Sendable {
         guard folder.summary.sampleRate == model.sampleRate, folder.summary.frame == model.frame else {
             throw RunSourceError.unavailable("\(folder.url.path) is at \(folder.summary.sampleRate) Hz with different frames than the model")
         }
-        let train = try folder.recordings(split: .train).map { $0.samples.map(model.normalization.normalize) }
-        let data = TrainingData(train: train, valid: [], normalization: model.normalization,
+        let train: RecordingSet
+        if let store = folder.stores[.train] {
+            train = RecordingSet(store: store, normalization: model.normalization)
+        } else {
+            train = RecordingSet(try folder.recordings(split: .train).map { $0.samples.map(model.normalization.normalize) })
+        }
+        let data = TrainingData(train: train, valid: RecordingSet([]), normalization: model.normalization,
                                 sampleRate: model.sampleRate, frame: model.frame)
         return try LinearBaseline.fit(data: data).trained
     }

@@ -19,6 +19,8 @@ public enum TrainingEvent: Sendable {
 public struct TrainingOutcome: Sendable {
     public var reason: StopReason
     public var progress: TrainingProgress
+    /// The saved model's NLL on the whole valid split (nil when interrupted).
+    public var wholeValidNLL: Double?
 }
 
 extension RunOutcome {
@@ -113,7 +115,11 @@ public final class Trainer {
     /// With `threads` > 1: the batch split across threads (ParallelStep); nil runs it whole.
     private let split: ParallelStep?
     private let scorer: SequenceScorer
+    /// What each evaluation scores (a seeded subset of the valid split, or all of it).
+    public let validation: ValidationSet
     private let startWeights: [Int]
+    // One stream's chunk of samples, read from the recordings before framing: (T frames' span).
+    private var chunk: [Float]
     // Per-update buffers, allocated once: inputs (T, B, I), targets (T, B, D),
     // gradient and noisy weights (P).
     private var inputs: [Float]
@@ -173,9 +179,14 @@ public final class Trainer {
         split = threads > 1 && B > 1 ? ParallelStep(network: network, batch: B, steps: T, parts: threads) : nil
         workspace = network.makeWorkspace(batch: split == nil ? B : 1, steps: split == nil ? T : 1)
         workspace.computesInputGradient = false  // training never reads d loss/d inputs
+        validation = try ValidationSet.choose(from: data.valid, sampleRate: data.sampleRate, frame: data.frame,
+                                              seconds: state.config.validSeconds)
         scorer = SequenceScorer(model: network, spec: data.frame,
-                                batch: max(1, min(B, data.valid.count)), steps: T)
-        startWeights = data.train.map { BatchSampler.usableStarts($0, spec: data.frame, steps: T) }
+                                batch: max(1, min(B, validation.recordings.count)), steps: T)
+        startWeights = (0 ..< data.train.count).map {
+            BatchSampler.usableStarts(samples: data.train.sampleCount($0), spec: data.frame, steps: T)
+        }
+        chunk = [Float](repeating: 0, count: data.frame.samplesSpanned(frames: T))
         guard startWeights.contains(where: { $0 > 0 }) else { throw TrainingError.noChunks(steps: T) }
         inputs = [Float](repeating: 0, count: T * B * data.frame.input)
         targets = [Float](repeating: 0, count: T * B * data.frame.target)
@@ -196,9 +207,9 @@ public final class Trainer {
         }
     }
 
-    /// Mean validation NLL per frame (normalized units) of `parameters`.
+    /// Mean validation NLL per frame (normalized units) of `parameters`, on `validation`.
     public func validationNLL(_ parameters: [Float]) -> Double {
-        let results = scorer.run(data.valid, parameters: parameters)
+        let results = scorer.run(validation.recordings, parameters: parameters)
         var sum = 0.0
         var count = 0
         for result in results {
@@ -228,7 +239,7 @@ public final class Trainer {
             if let minutes = config.minutes, elapsed() >= minutes * 60 { return try finish(.minutes, elapsed()) }
             if shouldStop() { return try finish(.interrupted, elapsed()) }
 
-            let loss = step()
+            let loss = try step()
             if !loss.isFinite {
                 let previous = state.progress
                 state = good
@@ -275,15 +286,15 @@ public final class Trainer {
 
     /// One update: draw a chunk, perturb the weights, BPTT, clip, RMSProp. Returns the loss
     /// (mean NLL per frame, normalized units); a non-finite loss or gradient changes nothing.
-    package func step() -> Double {
+    package func step() throws -> Double {
         let config = state.config
         // The sampler, generator and carried state are separate parts of `state`; take them
         // out for the call so that the accesses do not overlap.
         var sampler = state.sampler
         var rng = state.rng
-        sampler.fill(inputs: &inputs, targets: &targets, state: &state.carriedState,
-                     stateSize: network.stateSize, recordings: data.train,
-                     startWeights: startWeights, rng: &rng)
+        try sampler.fill(inputs: &inputs, targets: &targets, state: &state.carriedState,
+                         stateSize: network.stateSize, recordings: data.train,
+                         startWeights: startWeights, chunk: &chunk, rng: &rng)
         state.sampler = sampler
         WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
                             std: config.weightNoise, rng: &rng)
@@ -328,8 +339,19 @@ public final class Trainer {
         }
         state.progress = progress
         let offset = data.normalization.nllOffset(dimensions: data.frame.target)
-        return MetricsLine(update: progress.update, seconds: seconds, trainNLL: train, validNLL: valid,
-                           validNLLWaveform: valid + offset, learningRate: progress.learningRate)
+        var line = MetricsLine(update: progress.update, seconds: seconds, trainNLL: train, validNLL: valid,
+                               validNLLWaveform: valid + offset, learningRate: progress.learningRate)
+        line.validSet = validation.isWholeSplit ? "whole" : "subset"
+        line.validSeconds = validation.seconds
+        return line
+    }
+
+    /// The best parameters' NLL on the whole valid split (what the subset stands in for).
+    package func wholeValidNLL() throws -> Double {
+        if validation.isWholeSplit { return state.progress.bestValidNLL }
+        let groupSamples = validation.recordings.reduce(0) { $0 + $1.count }
+        return try ValidationSet.meanNLL(of: data.valid, scorer: scorer, parameters: state.bestParameters,
+                                         groupSamples: max(1, groupSamples))
     }
 
     private func finish(_ reason: StopReason, _ seconds: Double) throws -> TrainingOutcome {
@@ -339,10 +361,13 @@ public final class Trainer {
         }
         state.progress.seconds = seconds
         try save()
-        let outcome = TrainingOutcome(reason: reason, progress: state.progress)
+        var outcome = TrainingOutcome(reason: reason, progress: state.progress)
         if reason != .interrupted {
+            outcome.wholeValidNLL = try wholeValidNLL()
+            var written = RunOutcome(outcome, config: state.config)
+            written.wholeValidNLL = outcome.wholeValidNLL
             // Written last: its presence says the run is finished (compare skips such runs).
-            try RunFolder.writeJSON(RunOutcome(outcome, config: state.config), to: run.outcome)
+            try RunFolder.writeJSON(written, to: run.outcome)
         }
         return outcome
     }

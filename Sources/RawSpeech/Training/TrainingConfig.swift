@@ -35,6 +35,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Updates between validation evaluations (and metrics.jsonl lines): a few seconds of
     /// training at the paper's size, so the curve is fine-grained and evaluation is ~10% of the time.
     public var evalEvery: Int = 100
+    /// Seconds of valid audio each evaluation scores: a fixed, seeded subset of the valid
+    /// split (ValidationSet), so evaluation costs the same on any corpus size; 5 minutes
+    /// keep the NLL's noise well below the differences between models. nil or 0: the whole
+    /// split (and nil is what runs from before subsets resume with).
+    public var validSeconds: Double? = 300
     /// Evaluations without a new best validation NLL before stopping early (0: never);
     /// 10 rides out the noise that weight noise puts into the validation curve.
     public var patience: Int = 10
@@ -54,7 +59,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case model, linear
         case learningRate = "learning_rate", rmsDecay = "rms_decay", rmsEpsilon = "rms_epsilon"
         case clip, weightNoise = "weight_noise", batch, steps, updates, minutes
-        case evalEvery = "eval_every", patience, checkpointEvery = "checkpoint_every", seed
+        case evalEvery = "eval_every", validSeconds = "valid_seconds", patience, checkpointEvery = "checkpoint_every", seed
         case rollbackLearningRateFactor = "rollback_learning_rate_factor"
     }
 }
@@ -74,7 +79,8 @@ extension TrainingConfig {
     public static let defaults = TrainingConfig(
         model: ModelConfig(cell: defaultCell, units: ModelConfig.units(for: defaultCell, budget: defaultBudget)))
 
-    /// The first setting of the model's shape, the batch layout or the seed in which this
+    /// The first setting of the model's shape, the batch layout, the seed or the validation
+    /// subset in which this
     /// configuration differs from `saved`: what a resumed run cannot change.
     public func shapeDifference(from saved: TrainingConfig) -> (setting: TrainingSetting, value: String, saved: String)? {
         func name(_ config: TrainingConfig) -> String { config.linear ? "linear" : config.model.cell.rawValue }
@@ -90,6 +96,9 @@ extension TrainingConfig {
             (.batch, "\(batch)", "\(saved.batch)"),
             (.steps, "\(steps)", "\(saved.steps)"),
             (.seed, "\(seed)", "\(saved.seed)"),
+            // The validation subset: a resumed run's best NLL must compare with its earlier ones.
+            (.validSeconds, validSeconds.map { "\($0)" } ?? "the whole split",
+             saved.validSeconds.map { "\($0)" } ?? "the whole split"),
         ]
         return pairs.first { $0.1 != $0.2 }.map { (setting: $0.0, value: $0.1, saved: $0.2) }
     }

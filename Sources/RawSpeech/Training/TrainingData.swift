@@ -1,18 +1,20 @@
-// The recordings a run trains and validates on, already normalized with the training
-// split's statistics (as every model trained on a data folder is).
+// The recordings a run trains and validates on, normalized with the training split's
+// statistics (as every model trained on a data folder is). From a data folder of stores
+// they stay in the mapped files (RecordingSet); only version-1 shard folders, tests and
+// benchmarks hold them in memory.
 import RawSpeechCore
 import RawSpeechCorpus
 import Foundation
 
 /// Normalized recordings of a data folder's train and valid splits.
 public struct TrainingData: Sendable {
-    public var train: [[Float]]
-    public var valid: [[Float]]
+    public var train: RecordingSet
+    public var valid: RecordingSet
     public var normalization: Normalization
     public var sampleRate: Int
     public var frame: FrameSpec
 
-    public init(train: [[Float]], valid: [[Float]], normalization: Normalization,
+    public init(train: RecordingSet, valid: RecordingSet, normalization: Normalization,
                 sampleRate: Int, frame: FrameSpec) {
         self.train = train
         self.valid = valid
@@ -20,22 +22,32 @@ public struct TrainingData: Sendable {
         self.sampleRate = sampleRate
         self.frame = frame
     }
+
+    /// Recordings already normalized, in memory.
+    public init(train: [[Float]], valid: [[Float]], normalization: Normalization,
+                sampleRate: Int, frame: FrameSpec) {
+        self.init(train: RecordingSet(train), valid: RecordingSet(valid), normalization: normalization,
+                  sampleRate: sampleRate, frame: frame)
+    }
 }
 
 extension TrainingData {
     /// The train and valid splits of a preprocessed folder, normalized with the training
-    /// split's mean and standard deviation from summary.json.
+    /// split's mean and standard deviation from summary.json: mapped from its stores, or
+    /// (a version-1 folder of shards) read into memory.
     public static func load(_ folder: DataFolder) throws -> TrainingData {
         let summary = folder.summary
         guard summary.trainStd > 0 else {
             throw TrainingError.silentTrainingSplit(folder: folder.url.path, std: summary.trainStd)
         }
         let normalization = Normalization(mean: summary.trainMean, std: summary.trainStd)
-        func normalized(_ split: Split) throws -> [[Float]] {
-            try folder.recordings(split: split).map { $0.samples.map(normalization.normalize) }
+        func recordings(_ split: Split) throws -> RecordingSet {
+            if let store = folder.stores[split] { return RecordingSet(store: store, normalization: normalization) }
+            if !folder.isShardFolder { return RecordingSet([]) }
+            return RecordingSet(try folder.recordings(split: split).map { $0.samples.map(normalization.normalize) })
         }
-        let train = try normalized(.train)
-        let valid = try normalized(.valid)
+        let train = try recordings(.train)
+        let valid = try recordings(.valid)
         guard !valid.isEmpty else {
             throw TrainingError.emptyValidSplit(folder: folder.url.path)
         }

@@ -8,7 +8,7 @@ import RawSpeechNetwork
 
 /// A setting of a run, as errors name it (the command line words it as its flag).
 public enum TrainingSetting: String, Sendable, CaseIterable {
-    case cell, units, layers, components, gruForm, sigmaFloor, frame, batch, steps, seed
+    case cell, units, layers, components, gruForm, sigmaFloor, frame, batch, steps, seed, validSeconds
 }
 
 /// The settings a caller chose; nil: not chosen.
@@ -31,6 +31,8 @@ public struct TrainingSettings: Equatable, Sendable {
     public var updates: Int?
     public var minutes: Double?
     public var evalEvery: Int?
+    /// Seconds of the valid split each evaluation scores (0: all of it).
+    public var validSeconds: Double?
     public var patience: Int?
     public var checkpointEvery: Int?
     public var seed: UInt64?
@@ -90,6 +92,7 @@ public struct TrainingSettings: Equatable, Sendable {
         if let updates { config.updates = updates }
         if let minutes { config.minutes = minutes }
         if let evalEvery { config.evalEvery = evalEvery }
+        if let validSeconds { config.validSeconds = validSeconds }
         if let patience { config.patience = patience }
         if let checkpointEvery { config.checkpointEvery = checkpointEvery }
         if let seed { config.seed = seed }

@@ -45,7 +45,10 @@ final class EventLog: @unchecked Sendable {
     }
 
     func leftovers(in folder: URL) -> [String] {
-        (FileManager.default.enumerator(atPath: folder.path)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".tmp") }
+        // Temporaries of either naming scheme (a failed run keeps its finished pieces to resume).
+        (FileManager.default.enumerator(atPath: folder.path)?.allObjects as? [String] ?? []).filter {
+            $0.hasSuffix(".tmp") || ($0 as NSString).lastPathComponent.hasPrefix(".tmp-")
+        }
     }
 
     @Test func framesAndSamplesAtFileEdges() throws {
@@ -105,33 +108,40 @@ final class EventLog: @unchecked Sendable {
         #expect(serial == parallel)
     }
 
-    @Test func resumeKeepsValidShardsAndRebuildsDamagedOnes() throws {
+    @Test func resumeKeepsValidStoresAndRebuildsDamagedOnes() throws {
         let scratch = ScratchFolder()
         let (manifest, _) = try corpus(scratch, lengths: [3000, 4000, 5000])
         let out = scratch.file("data")
+        // 4 KiB blocks: f0 is bytes 0..<6000 of train.samples' samples, f1 6000..<14000, f2 14000..<24000.
+        var options = PreprocessOptions()
+        options.blockBytes = 4096
         let first = EventLog()
-        let summary = try Preprocessor.run(manifest: manifest, output: out, options: PreprocessOptions(), progress: first.add)
+        let summary = try Preprocessor.run(manifest: manifest, output: out, options: options, progress: first.add)
         #expect(first.reused == ["f0": false, "f1": false, "f2": false])
 
         let again = EventLog()
-        #expect(try Preprocessor.run(manifest: manifest, output: out, options: PreprocessOptions(), progress: again.add) == summary)
+        #expect(try Preprocessor.run(manifest: manifest, output: out, options: options, progress: again.add) == summary)
         #expect(again.reused == ["f0": true, "f1": true, "f2": true])
 
-        // Flip one sample's bytes in f1's shard: DataFolder refuses it, a rerun rebuilds it.
-        let shard = out.appendingPathComponent("train/f1.shard")
-        var bytes = [UInt8](try Data(contentsOf: shard))
-        bytes[ShardHeader.size + 400] ^= 0x40
-        try Data(bytes).write(to: shard)
+        // Flip a byte of f1 in block 2 (only f1's): reading the split fails, a rerun copies
+        // f0 and f2 from the store and decodes f1 again.
+        let samples = out.appendingPathComponent("train.samples")
+        var bytes = [UInt8](try Data(contentsOf: samples))
+        bytes[4096 + 10_000] ^= 0x40
+        try Data(bytes).write(to: samples)
         #expect(throws: CorpusError.self) { try DataFolder(url: out).recordings(split: .train) }
         let repaired = EventLog()
-        #expect(try Preprocessor.run(manifest: manifest, output: out, options: PreprocessOptions(), progress: repaired.add) == summary)
+        #expect(try Preprocessor.run(manifest: manifest, output: out, options: options, progress: repaired.add) == summary)
         #expect(repaired.reused == ["f0": true, "f1": false, "f2": true])
+        #expect(try DataFolder(url: out).recordings(split: .train).count == 3)
 
-        // Another target rate is another shard.
+        // Another target rate is another store.
         let resampled = EventLog()
         _ = try Preprocessor.run(manifest: manifest, output: out, options: PreprocessOptions(sampleRate: 8000), progress: resampled.add)
         #expect(resampled.reused == ["f0": false, "f1": false, "f2": false])
         #expect(leftovers(in: out).isEmpty)
+        // A complete run leaves no pieces.
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(Preprocessor.piecesFolder).path))
     }
 
     enum Damage: String, CaseIterable { case missing, checksum, empty, headerOnly, truncated, notAudio, nan }

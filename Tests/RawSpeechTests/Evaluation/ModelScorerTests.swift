@@ -25,7 +25,7 @@ extension EvaluationTests {
             let model = ScoringModels.gru
             let valid = validRecordings()
             var trainingData = data
-            trainingData.valid = valid
+            trainingData.valid = RecordingSet(valid)
             let run = temporaryRunFolder("nll-equality")
             defer { try? FileManager.default.removeItem(at: run.url) }
             try run.create()
@@ -50,9 +50,10 @@ extension EvaluationTests {
 
         @Test func linearNLLEqualsBaselineFit() throws {
             var trainingData = data
-            trainingData.valid = validRecordings()
+            let valid = validRecordings()
+            trainingData.valid = RecordingSet(valid)
             let fit = try LinearBaseline.fit(data: trainingData)
-            let recordings = trainingData.valid.enumerated().map {
+            let recordings = valid.enumerated().map {
                 (name: "v\($0)", samples: $1.map(fit.trained.normalization.denormalize))
             }
             let report = try ModelScorer(model: fit.trained).score(recordings)
