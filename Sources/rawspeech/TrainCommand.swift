@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import RawSpeechCore
 import RawSpeechCorpus
+import RawSpeechDistributed
 import RawSpeechNetwork
 import RawSpeechTraining
 
@@ -47,13 +48,18 @@ struct TrainCommand: ParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            printError("rawspeech train: \(describe(error, given: options.settings))")
+            // Every rank says why it stops (one node may lack a file); the others name their rank.
+            let rank = MPIWorld.job.map { $0.rank > 0 ? " (rank \($0.rank))" : "" } ?? ""
+            printError("rawspeech train\(rank): \(describe(error, given: options.settings))")
             throw ExitCode.failure
         }
     }
 
     func train() throws {
         BLASRuntime.setThreads(1)
+        // Under mpirun: this rank trains its rows of each batch; rank 0 alone writes and prints.
+        let job = MPIWorld.job
+        let writes = (job?.rank ?? 0) == 0
         let folder = try DataFolder(url: URL(fileURLWithPath: dataFolder))
         let data = try TrainingData.load(folder)
         let run = RunFolder(url: URL(fileURLWithPath: output))
@@ -65,8 +71,9 @@ struct TrainCommand: ParsableCommand {
         let resuming = resume && saved
         let config = resuming ? try settings.resumed(Checkpoint.readState(from: run.checkpoint).config)
                               : settings.newConfig(frame: data.frame)
-        try run.create()
+        if writes { try run.create() }
         if config.linear {
+            guard writes else { return }  // a closed-form fit: rank 0 alone
             let model = try LinearBaseline.fit(data: data)
             try Checkpoint.writeModel(model.trained, to: run.model)
             try RunFolder.writeJSON(description(config, data, folder, parameters: model.trained.parameters.count, recurrent: 0), to: run.config)
@@ -75,16 +82,20 @@ struct TrainCommand: ParsableCommand {
                          model.metrics.validNLL, model.metrics.validNLLWaveform))
             return
         }
+        // Ranks sharing a machine share its cores: by default they split the threads.
+        let threads = threads ?? max(1, TrainingConfig.defaultThreads / (job?.localCount ?? 1))
         let trainer = try Trainer(config: config, data: data, run: run, resume: resuming,
-                                  threads: threads ?? TrainingConfig.defaultThreads)
+                                  threads: threads, replicas: job)
         let resolved = trainer.state.config
-        try RunFolder.writeJSON(description(resolved, data, folder,
-                                            parameters: resolved.model.parameterCount,
-                                            recurrent: resolved.model.recurrentParameterCount),
-                                to: run.config)
+        var written = description(resolved, data, folder, parameters: resolved.model.parameterCount,
+                                  recurrent: resolved.model.recurrentParameterCount)
+        written.ranks = job?.count
+        if writes { try RunFolder.writeJSON(written, to: run.config) }
+        guard writes else { return try trainQuietly(trainer) }
         printError("training \(resolved.model.cell.rawValue)-\(resolved.model.units) "
             + "(\(resolved.model.recurrentParameterCount) recurrent / \(resolved.model.parameterCount) total parameters) "
             + "on \(data.train.count) recordings, BLAS kernels \(BLASRuntime.coreName)"
+            + (job.map { ", \($0.count) ranks" } ?? "")
             + (resuming ? ", resuming at update \(trainer.state.progress.update)" : ""))
         let interrupt = InterruptFlag()
         interrupt.install()
@@ -112,6 +123,14 @@ struct TrainCommand: ParsableCommand {
             printError("checkpoint saved: continue with --resume")
             throw ExitCode(130)
         }
+    }
+
+    /// A rank other than 0: the same loop, no output but errors.
+    func trainQuietly(_ trainer: Trainer) throws {
+        let interrupt = InterruptFlag()
+        interrupt.install()
+        let outcome = try trainer.train(shouldStop: { interrupt.isRequested })
+        if outcome.reason == .interrupted { throw ExitCode(130) }
     }
 
     func description(_ config: TrainingConfig, _ data: TrainingData, _ folder: DataFolder,

@@ -3,6 +3,8 @@
 // fallback, re-execute this same binary with the variable set (setenv alone is too late:
 // OpenBLAS reads it when the library is loaded, before main).
 import Foundation
+import RawSpeechDistributed
 
 OpenBLASReexec.ensureFastKernels()
 RawSpeechCommand.main()
+MPIWorld.finish()  // a no-op unless a command joined an MPI job

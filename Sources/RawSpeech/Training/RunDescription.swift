@@ -22,12 +22,14 @@ public struct RunDescription: Codable, Sendable {
     public var summary: DataSummary?
     public var gitRevision: String
     public var blasCore: String
+    /// Processes (MPI ranks) that trained the run together; absent for one process.
+    public var ranks: Int?
 
     package enum CodingKeys: String, CodingKey {
         case cell, units, layers, components, recurrentParams = "recurrent_params"
         case totalParams = "total_params", learningRate = "learning_rate", seed, normalization
         case sampleRate = "sample_rate", frame, training, data, summary
-        case gitRevision = "git_revision", blasCore = "blas_core"
+        case gitRevision = "git_revision", blasCore = "blas_core", ranks
     }
 
     public init(config: TrainingConfig, parameterCount: Int, recurrentParameterCount: Int,
