@@ -6,6 +6,7 @@ static inline MPI_Comm rs_mpi_comm_world(void) { return MPI_COMM_WORLD; }
 static inline MPI_Datatype rs_mpi_float(void) { return MPI_FLOAT; }
 static inline MPI_Datatype rs_mpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Datatype rs_mpi_uint64(void) { return MPI_UINT64_T; }
+static inline MPI_Datatype rs_mpi_int32(void) { return MPI_INT32_T; }
 static inline MPI_Datatype rs_mpi_byte(void) { return MPI_BYTE; }
 static inline MPI_Op rs_mpi_sum(void) { return MPI_SUM; }
 static inline MPI_Op rs_mpi_max(void) { return MPI_MAX; }

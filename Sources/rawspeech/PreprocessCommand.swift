@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import RawSpeechCore
 import RawSpeechCorpus
+import RawSpeechDistributed
 import RawSpeechIngest
 
 struct PreprocessCommand: ParsableCommand {
@@ -55,14 +56,22 @@ struct PreprocessCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Under mpirun: this rank's share of the recordings; rank 0 writes summary.json and prints.
+        let job = MPIWorld.job
         let manifest = try Manifest.load(URL(fileURLWithPath: manifest), skipBad: skipBad)
         let options = PreprocessOptions(sampleRate: sampleRate,
                                         frame: FrameSpec(input: frameInput, target: frameTarget, hop: frameHop),
                                         jobs: jobs, skipBad: skipBad, allowOutside: allowOutside)
+        if let job, job.rank > 0 {
+            _ = try Preprocessor.run(manifest: manifest, output: URL(fileURLWithPath: output), options: options, group: job)
+            return
+        }
         for line in manifest.rejected { FileHandle.standardError.write(Data("skipped \(line.error)\n".utf8)) }
-        let display = ProgressDisplay(total: manifest.entries.reduce(0) { $0 + $1.duration }, unit: "s")
+        // Rank 0's bar counts its own share: entries 0, N, 2N, ...
+        let shown = stride(from: 0, to: manifest.entries.count, by: job?.count ?? 1).map { manifest.entries[$0] }
+        let display = ProgressDisplay(total: shown.reduce(0) { $0 + $1.duration }, unit: "s")
         let summary = try Preprocessor.run(manifest: manifest, output: URL(fileURLWithPath: output),
-                                           options: options) { event in
+                                           options: options, group: job) { event in
             switch event {
             case .started(let files, let seconds):
                 display.log(String(format: "preprocessing %d files, %.1f s of audio, jobs %d", files, seconds, options.jobs))
@@ -76,6 +85,7 @@ struct PreprocessCommand: ParsableCommand {
             }
         }
         display.finish()
+        guard let summary else { return }
         print(Self.describe(summary, folder: output))
     }
 
@@ -94,3 +104,6 @@ struct PreprocessCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 }
+
+/// MPI ranks preprocess a manifest together (RawSpeechDistributed has what the protocol asks).
+extension MPIWorld: PreprocessGroup {}

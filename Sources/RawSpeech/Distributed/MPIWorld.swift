@@ -81,6 +81,25 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
 
     public func barrier() { MPI_Barrier(world) }
 
+    /// Every rank's `bytes`, in rank order, on rank 0 (MPI_Gather of the sizes, then
+    /// MPI_Gatherv); nil on the other ranks.
+    public func gather(_ bytes: Data) -> [Data]? {
+        var size = Int32(bytes.count)
+        var sizes = [Int32](repeating: 0, count: count)
+        _ = MPI_Gather(&size, 1, rs_mpi_int32(), &sizes, 1, rs_mpi_int32(), 0, world)
+        var offsets = [Int32](repeating: 0, count: count)
+        for r in 1 ..< max(1, count) { offsets[r] = offsets[r - 1] + sizes[r - 1] }
+        var received = [UInt8](repeating: 0, count: rank == 0 ? Int(sizes.reduce(0, +)) : 0)
+        var sent = [UInt8](bytes)
+        sent.withUnsafeMutableBytes { s in
+            received.withUnsafeMutableBytes { r in
+                _ = MPI_Gatherv(s.baseAddress, size, rs_mpi_byte(), r.baseAddress, &sizes, &offsets, rs_mpi_byte(), 0, world)
+            }
+        }
+        guard rank == 0 else { return nil }
+        return (0 ..< count).map { Data(received[Int(offsets[$0]) ..< Int(offsets[$0] + sizes[$0])]) }
+    }
+
     // MARK: ReplicaGroup
 
     /// Two ranks: one in-place MPI_Allreduce (a sum of two floats is commutative, so every
