@@ -57,7 +57,7 @@ struct PreprocessCommand: ParsableCommand {
 
     func run() throws {
         // Under mpirun: this rank's share of the recordings; rank 0 writes summary.json and prints.
-        let job = MPIWorld.job
+        let job = try MPIWorld.job()
         let manifest = try Manifest.load(URL(fileURLWithPath: manifest), skipBad: skipBad)
         let options = PreprocessOptions(sampleRate: sampleRate,
                                         frame: FrameSpec(input: frameInput, target: frameTarget, hop: frameHop),

@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
             throw error
         } catch {
             // Every rank says why it stops (one node may lack a file); the others name their rank.
-            let rank = MPIWorld.job.map { $0.rank > 0 ? " (rank \($0.rank))" : "" } ?? ""
+            let rank = (try? MPIWorld.job()).flatMap { $0 }.map { $0.rank > 0 ? " (rank \($0.rank))" : "" } ?? ""
             printError("rawspeech train\(rank): \(describe(error, given: options.settings))")
             throw ExitCode.failure
         }
@@ -58,7 +58,7 @@ struct TrainCommand: ParsableCommand {
     func train() throws {
         BLASRuntime.setThreads(1)
         // Under mpirun: this rank trains its rows of each batch; rank 0 alone writes and prints.
-        let job = MPIWorld.job
+        let job = try MPIWorld.job()
         let writes = (job?.rank ?? 0) == 0
         let folder = try DataFolder(url: URL(fileURLWithPath: dataFolder))
         let data = try TrainingData.load(folder)

@@ -3,7 +3,8 @@
 // srun starts the processes, Open MPI connects them and aborts the job when one dies.
 //
 // A process joins only when a launcher started it (MPI_Init costs ~0.3 s and a singleton
-// job otherwise): without mpirun every command runs as if this file did not exist.
+// job otherwise), and only then loads libmpi (CMPI dlopens it): without mpirun every command
+// runs as if this file did not exist.
 // MPI is called only from the thread that joined (MPI_THREAD_FUNNELED); the training
 // threads of a rank never touch it.
 import CMPI
@@ -14,6 +15,10 @@ import Foundation
 public enum DistributedError: Error, Equatable, CustomStringConvertible {
     /// The ranks' weights are not the same bits after `update`.
     case replicasDiffer(update: Int, ranks: Int)
+    /// A launcher started this process but Open MPI's library could not be loaded.
+    case libraryUnavailable(String)
+    /// MPI_Init_thread failed.
+    case initFailed(status: Int32)
 
     public var description: String {
         switch self {
@@ -21,6 +26,10 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
             "the \(ranks) ranks' weights differ after update \(update) (ranks running different builds, CPUs "
                 + "or BLAS kernels?): stopped; resume from the last checkpoint with the same binary and "
                 + "OPENBLAS_CORETYPE on every node"
+        case .libraryUnavailable(let reason):
+            "started by mpirun or srun, but \(reason)"
+        case .initFailed(let status):
+            "MPI_Init_thread failed (error \(status))"
         }
     }
 }
@@ -29,7 +38,6 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
 public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
     public let rank: Int
     public let count: Int
-    private let world: MPI_Comm
     private var scratch: [Float] = []   // (count * slice): the ordered sum's received slices
 
     /// Whether a launcher started this process as part of a job: Open MPI's mpirun sets
@@ -44,56 +52,60 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
         ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
     }
 
-    /// The job this process belongs to, joined on first use; nil when no launcher started it.
-    public static let shared: MPIWorld? = isLaunched ? MPIWorld() : nil
+    // Joined once per process (MPI allows one MPI_Init); only the main thread gets here.
+    private nonisolated(unsafe) static var joined: MPIWorld?
+    private nonisolated(unsafe) static var finished = false
 
-    /// A joined job of more than one process, or nil (alone, or a job of one).
-    public static var job: MPIWorld? { shared.flatMap { $0.count > 1 ? $0 : nil } }
+    /// The job this process belongs to, joined (libmpi loaded, MPI_Init_thread) on the first
+    /// call; nil when no launcher started it, or when it is a job of one process.
+    public static func job() throws -> MPIWorld? {
+        if joined == nil, isLaunched, !finished {
+            var error = [CChar](repeating: 0, count: 512)
+            guard rs_mpi_load(&error, error.count) == 0 else {
+                throw DistributedError.libraryUnavailable(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            var rank: Int32 = 0, size: Int32 = 0
+            let status = rs_mpi_init(&rank, &size)
+            guard status == 0 else { throw DistributedError.initFailed(status: status) }
+            joined = MPIWorld(rank: Int(rank), count: Int(size))
+        }
+        return joined.flatMap { $0.count > 1 ? $0 : nil }
+    }
 
-    private nonisolated(unsafe) static var joined = false
-
-    private init() {
-        var provided: Int32 = 0
-        MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
-        world = rs_mpi_comm_world()
-        var rank: Int32 = 0, size: Int32 = 0
-        MPI_Comm_rank(world, &rank)
-        MPI_Comm_size(world, &size)
-        self.rank = Int(rank)
-        count = Int(size)
-        Self.joined = true
+    private init(rank: Int, count: Int) {
+        self.rank = rank
+        self.count = count
     }
 
     /// MPI_Finalize, when this process joined a job (a rank that ends without it fails the job).
     public static func finish() {
-        if joined, let shared {
-            MPI_Finalize()
-            _ = shared
-            joined = false
-        }
+        guard joined != nil else { return }
+        rs_mpi_finalize()
+        joined = nil
+        finished = true
     }
 
     /// Ends every rank of the job with `code` (a rank that cannot go on while others wait).
     public func abort(_ code: Int32) -> Never {
-        MPI_Abort(world, code)
+        rs_mpi_abort(code)
         exit(code)
     }
 
-    public func barrier() { MPI_Barrier(world) }
+    public func barrier() { rs_mpi_barrier() }
 
     /// Every rank's `bytes`, in rank order, on rank 0 (MPI_Gather of the sizes, then
     /// MPI_Gatherv); nil on the other ranks.
     public func gather(_ bytes: Data) -> [Data]? {
-        var size = Int32(bytes.count)
+        let size = Int32(bytes.count)
         var sizes = [Int32](repeating: 0, count: count)
-        _ = MPI_Gather(&size, 1, rs_mpi_int32(), &sizes, 1, rs_mpi_int32(), 0, world)
+        rs_mpi_gather_int(size, &sizes)
         var offsets = [Int32](repeating: 0, count: count)
         for r in 1 ..< max(1, count) { offsets[r] = offsets[r - 1] + sizes[r - 1] }
         var received = [UInt8](repeating: 0, count: rank == 0 ? Int(sizes.reduce(0, +)) : 0)
         var sent = [UInt8](bytes)
         sent.withUnsafeMutableBytes { s in
             received.withUnsafeMutableBytes { r in
-                _ = MPI_Gatherv(s.baseAddress, size, rs_mpi_byte(), r.baseAddress, &sizes, &offsets, rs_mpi_byte(), 0, world)
+                _ = rs_mpi_gatherv_bytes(s.baseAddress, size, r.baseAddress, sizes, offsets)
             }
         }
         guard rank == 0 else { return nil }
@@ -109,7 +121,7 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
         guard count > 1 else { return }
         if count == 2 {
             values.withUnsafeMutableBufferPointer { v in
-                _ = MPI_Allreduce(rs_mpi_in_place(), v.baseAddress, Int32(v.count), rs_mpi_float(), rs_mpi_sum(), world)
+                _ = rs_mpi_allreduce_sum_float(v.baseAddress, Int32(v.count))
             }
         } else {
             orderedSum(&values)
@@ -124,13 +136,12 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
         let slices = (0 ..< N).map { ParallelStep.rows($0, of: N, in: n) }
         let mine = slices[rank]
         if scratch.count < N * mine.count { scratch = [Float](repeating: 0, count: N * mine.count) }
-        var sendCounts = slices.map { Int32($0.count) }, sendOffsets = slices.map { Int32($0.lowerBound) }
-        var receiveCounts = [Int32](repeating: Int32(mine.count), count: N)
-        var receiveOffsets = (0 ..< N).map { Int32($0 * mine.count) }
+        let sendCounts = slices.map { Int32($0.count) }, sendOffsets = slices.map { Int32($0.lowerBound) }
+        let receiveCounts = [Int32](repeating: Int32(mine.count), count: N)
+        let receiveOffsets = (0 ..< N).map { Int32($0 * mine.count) }
         values.withUnsafeMutableBufferPointer { v in
             scratch.withUnsafeMutableBufferPointer { s in
-                _ = MPI_Alltoallv(v.baseAddress, &sendCounts, &sendOffsets, rs_mpi_float(),
-                                  s.baseAddress, &receiveCounts, &receiveOffsets, rs_mpi_float(), world)
+                _ = rs_mpi_alltoallv_float(v.baseAddress, sendCounts, sendOffsets, s.baseAddress, receiveCounts, receiveOffsets)
                 let out = v.baseAddress! + mine.lowerBound
                 out.update(from: s.baseAddress!, count: mine.count)
                 for r in 1 ..< N {
@@ -138,20 +149,18 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
                     for i in 0 ..< mine.count { out[i] += part[i] }
                 }
             }
-            _ = MPI_Allgatherv(rs_mpi_in_place(), 0, rs_mpi_float(), v.baseAddress, &sendCounts, &sendOffsets,
-                               rs_mpi_float(), world)
+            _ = rs_mpi_allgatherv_float(v.baseAddress, sendCounts, sendOffsets)
         }
     }
 
     public func share(_ values: inout [Float], counts: [Int]) {
         guard count > 1 else { return }
         precondition(counts.count == count && counts.reduce(0, +) <= values.count, "share: one count per rank")
-        var sizes = counts.map { Int32($0) }
+        let sizes = counts.map { Int32($0) }
         var offsets = [Int32](repeating: 0, count: count)
         for r in 1 ..< count { offsets[r] = offsets[r - 1] + sizes[r - 1] }
         values.withUnsafeMutableBufferPointer { v in
-            _ = MPI_Allgatherv(rs_mpi_in_place(), 0, rs_mpi_float(), v.baseAddress, &sizes, &offsets,
-                               rs_mpi_float(), world)
+            _ = rs_mpi_allgatherv_float(v.baseAddress, sizes, offsets)
         }
     }
 
@@ -165,7 +174,7 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
         }
         var pair: [UInt64] = [hash, ~hash]
         pair.withUnsafeMutableBufferPointer { p in
-            _ = MPI_Allreduce(rs_mpi_in_place(), p.baseAddress, 2, rs_mpi_uint64(), rs_mpi_max(), world)
+            _ = rs_mpi_allreduce_max_uint64(p.baseAddress, 2)
         }
         if pair[0] != hash || ~pair[1] != hash { throw DistributedError.replicasDiffer(update: update, ranks: count) }
     }
