@@ -74,3 +74,23 @@ import Testing
         }
     }
 }
+
+/// `mpirun -np 2 rawspeech compare`: every phase's runs dealt over the ranks, rank 0 measures.
+@Suite(.serialized) struct MPICompareTests {
+    @Test func ranksShareTheRunsAndRankZeroWritesTheResults() throws {
+        let scratch = ScratchFolder()
+        let data = try TrainCommandTests.makeData(scratch, name: "data")
+        let out = scratch.file("cmp").path
+        let arguments = ["compare", data, "--cells", "tanh,gru", "--params", "3k", "--learning-rates", "1e-3,3e-3",
+                         "--seeds", "2", "--minutes", "0.01", "--batch", "4", "--steps", "10",
+                         "--eval-every", "10", "--jobs", "1", "--output", out]
+        let ran = try MPIRun.run(ranks: 2, arguments)
+        #expect(ran.status == 0, "\(ran.output)")
+        // Phase 1 is the linear baseline and 4 trials: 3 runs on rank 0, 2 on rank 1.
+        #expect(ran.output.contains("[1/3] started") && ran.output.contains("[1/2] started"), "\(ran.output)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))) as! [String: Any]
+        #expect((json["cells"] as! [[String: Any]]).map { $0["cell"] as! String } == ["tanh", "gru", "linear"])
+        #expect(FileManager.default.fileExists(atPath: out + "/results.md"))
+        #expect(ran.output.components(separatedBy: "results: ").count == 2, "only rank 0 prints the results")
+    }
+}
