@@ -27,7 +27,7 @@ let package = Package(
         .library(name: "RawSpeech", targets: [
             "RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
             "RawSpeechNetwork", "RawSpeechTraining", "RawSpeechEvaluation", "RawSpeechExperiment",
-            "RawSpeechExport",
+            "RawSpeechExport", "RawSpeechDistributed",
         ]),
     ],
     dependencies: [
@@ -50,6 +50,9 @@ let package = Package(
         // gzip-compressed manifests.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // Open MPI (Debian openmpi-bin), loaded with dlopen only when mpirun or srun started
+        // the process: the dozen MPI calls rawspeech makes as plain C functions.
+        .target(name: "CMPI"),
         // Our own C: the few Float kernels that need AVX-512/AVX2 in one function while the
         // package builds for baseline x86-64 (chosen at run time from the CPU).
         .target(name: "CKernels"),
@@ -74,6 +77,8 @@ let package = Package(
         // Trained models as ONNX graphs (the message types generated once from onnx.proto).
         stage("Export", ["RawSpeechCore", "RawSpeechNetwork",
                          .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Past one machine: Open MPI ranks as Training's ReplicaGroup, dealing and gathering.
+        stage("Distributed", ["RawSpeechCore", "RawSpeechTraining", "CMPI"]),
         // The paper's comparison: plan, measurements, results table.
         stage("Experiment", ["RawSpeechCore", "RawSpeechCorpus", "RawSpeechNetwork",
                              "RawSpeechTraining", "RawSpeechEvaluation"]),
@@ -82,7 +87,7 @@ let package = Package(
             dependencies: [
                 "RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
                 "RawSpeechNetwork", "RawSpeechTraining", "RawSpeechEvaluation", "RawSpeechExperiment",
-                "RawSpeechExport",
+                "RawSpeechExport", "RawSpeechDistributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,7 +96,7 @@ let package = Package(
             dependencies: [
                 "RawSpeechCore", "RawSpeechAudio", "RawSpeechCorpus", "RawSpeechIngest",
                 "RawSpeechNetwork", "RawSpeechTraining", "RawSpeechEvaluation", "RawSpeechExperiment",
-                "RawSpeechExport", "CKernels", "CZlib",
+                "RawSpeechExport", "RawSpeechDistributed", "CKernels", "CZlib",
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -7,6 +7,7 @@ import Foundation
 import RawSpeechCore
 import RawSpeechAudio
 import RawSpeechCorpus
+import RawSpeechDistributed
 import RawSpeechNetwork
 import RawSpeechTraining
 import RawSpeechEvaluation
@@ -132,18 +133,22 @@ struct CompareCommand: ParsableCommand {
     }
 
     func compare() throws {
+        // Under mpirun: each rank runs its share of every phase's runs (run i on rank i % N),
+        // all ranks wait for the phase to end, and rank 0 alone measures and writes the results.
+        let job = try MPIWorld.job()
         let plan = try plan()
         let folder = try DataFolder(url: URL(fileURLWithPath: plan.data))
         let out = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        // One comparison per folder at a time (each run below also locks its own run folder).
-        let lock = try FolderLock(folder: out, purpose: "compare")
-        defer { lock.release() }
+        // One comparison per folder at a time (each run below also locks its own run folder);
+        // under mpirun rank 0 holds it for the job.
+        let lock = (job?.rank ?? 0) == 0 ? try FolderLock(folder: out, purpose: "compare") : nil
+        defer { lock?.release() }
         let planURL = out.appendingPathComponent("plan.json")
         if let saved = try? JSONDecoder().decode(ComparisonPlan.self, from: Data(contentsOf: planURL)), saved != plan {
             throw ValidationError("\(output) holds a comparison with another plan (\(planURL.path)): choose another --output, or repeat its flags")
         }
-        try RunFolder.writeJSON(plan, to: planURL)
+        if (job?.rank ?? 0) == 0 { try RunFolder.writeJSON(plan, to: planURL) }
 
         let interrupt = InterruptFlag()
         interrupt.install()
@@ -158,9 +163,9 @@ struct CompareCommand: ParsableCommand {
         if !FileManager.default.fileExists(atPath: linear.appendingPathComponent("model.ckpt").path) {
             try runAll([.init(label: "linear",
                               arguments: try RunScheduler.trainArguments(plan.data, output: linear, settings: plan.linearSettings),
-                              log: linear.appendingPathComponent("train.log"))], scheduler: scheduler)
+                              log: linear.appendingPathComponent("train.log"))], scheduler: scheduler, job: job)
         }
-        try runAll(try jobsFor(plan.trialRuns, plan: plan, out: out), scheduler: scheduler)
+        try runAll(try jobsFor(plan.trialRuns, plan: plan, out: out), scheduler: scheduler, job: job)
         if interrupt.isRequested { throw stopped() }
 
         // Phase 2: more seeds at each cell's best rate.
@@ -174,8 +179,9 @@ struct CompareCommand: ParsableCommand {
         let bestTrial = try plan.bestTrials(trials)
         let bestRates = bestTrial.mapValues(\.learningRate)
         let seedRuns = plan.seedRuns(bestRates: bestRates)
-        try runAll(try jobsFor(seedRuns, plan: plan, out: out), scheduler: scheduler)
+        try runAll(try jobsFor(seedRuns, plan: plan, out: out), scheduler: scheduler, job: job)
         if interrupt.isRequested { throw stopped() }
+        if let job, job.rank > 0 { return }
 
         // Measure the kept runs and write the table and the report.
         printError("measuring the kept runs on train, valid and test")
@@ -281,8 +287,13 @@ struct CompareCommand: ParsableCommand {
     /// Threads of every recurrent run: an equal share of the cores.
     var threads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / jobs) }
 
-    func runAll(_ queue: [RunScheduler.Job], scheduler: RunScheduler) throws {
-        guard !queue.isEmpty else { return }
+    func runAll(_ queue: [RunScheduler.Job], scheduler: RunScheduler, job: MPIWorld? = nil) throws {
+        // Every rank waits for the others' share of the phase, unless it stops (its non-zero
+        // exit then makes Open MPI end the job).
+        var interruptedOrFailed = true
+        defer { if !interruptedOrFailed { job?.barrier() } }
+        let queue = job.map { job in queue.enumerated().filter { $0.offset % job.count == job.rank }.map(\.element) } ?? queue
+        guard !queue.isEmpty else { interruptedOrFailed = false; return }
         let finished = try scheduler.run(queue, onStart: { job, index in
             printError("[\(index)/\(queue.count)] started \(job.label)")
         }, onFinish: { done, index in
@@ -297,6 +308,7 @@ struct CompareCommand: ParsableCommand {
         if !failures.isEmpty {
             throw ValidationError("\(failures.count) run(s) failed: " + failures.map { $0.job.log.path }.joined(separator: ", "))
         }
+        interruptedOrFailed = scheduler.interrupt.isRequested
     }
 
     func stopped() -> ExitCode {

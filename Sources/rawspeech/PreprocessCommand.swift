@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import RawSpeechCore
 import RawSpeechCorpus
+import RawSpeechDistributed
 import RawSpeechIngest
 
 struct PreprocessCommand: ParsableCommand {
@@ -70,18 +71,26 @@ struct PreprocessCommand: ParsableCommand {
     }
 
     func run() throws {
-        // One writer per data folder, held until the process ends (a second `preprocess` is refused).
-        let lock = try FolderLock(folder: URL(fileURLWithPath: output), purpose: "preprocess")
-        defer { lock.release() }
+        // Under mpirun: this rank's share of the recordings; rank 0 writes the stores and
+        // summary.json, prints, and alone holds the folder's lock.
+        let job = try MPIWorld.job()
+        let lock = (job?.rank ?? 0) == 0 ? try FolderLock(folder: URL(fileURLWithPath: output), purpose: "preprocess") : nil
+        defer { lock?.release() }
         let manifest = try Manifest.load(URL(fileURLWithPath: manifest), skipBad: skipBad)
         let options = PreprocessOptions(sampleRate: sampleRate,
                                         frame: FrameSpec(input: frameInput, target: frameTarget, hop: frameHop),
                                         jobs: jobs, skipBad: skipBad, allowOutside: allowOutside,
                                         sampleFormat: SampleFormat(rawValue: sampleFormat) ?? .int16)
+        if let job, job.rank > 0 {
+            _ = try Preprocessor.run(manifest: manifest, output: URL(fileURLWithPath: output), options: options, group: job)
+            return
+        }
         for line in manifest.rejected { FileHandle.standardError.write(Data("skipped \(line.error)\n".utf8)) }
-        let display = ProgressDisplay(total: manifest.entries.reduce(0) { $0 + $1.duration }, unit: "s")
+        // Rank 0's bar counts its own share: entries 0, N, 2N, ...
+        let shown = stride(from: 0, to: manifest.entries.count, by: job?.count ?? 1).map { manifest.entries[$0] }
+        let display = ProgressDisplay(total: shown.reduce(0) { $0 + $1.duration }, unit: "s")
         let summary = try Preprocessor.run(manifest: manifest, output: URL(fileURLWithPath: output),
-                                           options: options) { event in
+                                           options: options, group: job) { event in
             switch event {
             case .started(let files, let seconds):
                 display.log(String(format: "preprocessing %d files, %.1f s of audio, jobs %d", files, seconds, options.jobs))
@@ -95,6 +104,7 @@ struct PreprocessCommand: ParsableCommand {
             }
         }
         display.finish()
+        guard let summary else { return }
         if summary.bandwidthHz < Double(summary.sampleRate) / 2 {
             let low = summary.recordings.filter { ($0.sourceRate ?? summary.sampleRate) < summary.sampleRate }
             printError("note: \(low.count) recording(s) upsampled to \(summary.sampleRate) Hz from "
@@ -122,3 +132,6 @@ struct PreprocessCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 }
+
+/// MPI ranks preprocess a manifest together (RawSpeechDistributed has what the protocol asks).
+extension MPIWorld: PreprocessGroup {}

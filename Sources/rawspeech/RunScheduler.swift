@@ -61,6 +61,10 @@ final class RunScheduler {
         var finished: [Finished] = []
         var environment = ProcessInfo.processInfo.environment
         if jobs > 1 { environment["OPENBLAS_NUM_THREADS"] = "1" }
+        // Children are not ranks of an MPI job this process may belong to (compare under mpirun).
+        for name in environment.keys where ["OMPI_", "PMI_", "PMIX_"].contains(where: name.hasPrefix) {
+            environment[name] = nil
+        }
         while !pending.isEmpty || !running.isEmpty {
             if !waves || running.isEmpty {
                 while running.count < jobs, let job = pending.first, !interrupt.isRequested {

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import RawSpeechCore
 import RawSpeechCorpus
+import RawSpeechDistributed
 import RawSpeechNetwork
 import RawSpeechTraining
 
@@ -47,23 +48,29 @@ struct TrainCommand: ParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            printError("rawspeech train: \(describe(error, given: options.settings))")
+            // Every rank says why it stops (one node may lack a file); the others name their rank.
+            let rank = (try? MPIWorld.job()).flatMap { $0 }.map { $0.rank > 0 ? " (rank \($0.rank))" : "" } ?? ""
+            printError("rawspeech train\(rank): \(describe(error, given: options.settings))")
             throw ExitCode.failure
         }
     }
 
     func train() throws {
         BLASRuntime.setThreads(1)
+        // Under mpirun: this rank trains its rows of each batch; rank 0 alone writes and prints.
+        let job = try MPIWorld.job()
+        let writes = (job?.rank ?? 0) == 0
         let folder = try DataFolder(url: URL(fileURLWithPath: dataFolder))
         let data = try TrainingData.load(folder)
-        if !folder.summaryVerified {
+        if writes, !folder.summaryVerified {
             printError("warning: \(dataFolder) has no \(DataFolder.checksumFile) (made before rawspeech checksummed summaries?): "
                 + "its summary.json is used unchecked; re-run preprocess to add one")
         }
         let run = RunFolder(url: URL(fileURLWithPath: output))
-        // One writer per run folder, held until the process ends (a second `train` is refused).
-        let lock = try FolderLock(folder: run.url, purpose: "train")
-        defer { lock.release() }
+        // One writer per run folder, held until the process ends (a second `train` is refused);
+        // under mpirun rank 0 is that writer, the other ranks only read.
+        let lock = writes ? try FolderLock(folder: run.url, purpose: "train") : nil
+        defer { lock?.release() }
         let saved = FileManager.default.fileExists(atPath: run.checkpoint.path)
         if !resume, saved {
             throw ValidationError("\(output) already holds a run: pass --resume to continue it, or choose another --output")
@@ -72,8 +79,9 @@ struct TrainCommand: ParsableCommand {
         let resuming = resume && saved
         let config = resuming ? try settings.resumed(Checkpoint.readState(from: run.checkpoint).config)
                               : settings.newConfig(frame: data.frame)
-        try run.create()
+        if writes { try run.create() }
         if config.linear {
+            guard writes else { return }  // a closed-form fit: rank 0 alone
             let model = try LinearBaseline.fit(data: data)
             try run.startFresh()
             try Checkpoint.writeModel(model.trained, to: run.model)
@@ -83,19 +91,22 @@ struct TrainCommand: ParsableCommand {
                          model.metrics.validNLL, model.metrics.validNLLWaveform))
             return
         }
+        // Ranks sharing a machine share its cores: by default they split the threads.
+        let threads = threads ?? max(1, TrainingConfig.defaultThreads / (job?.localCount ?? 1))
         let trainer = try Trainer(config: config, data: data, run: run, resume: resuming,
-                                  threads: threads ?? TrainingConfig.defaultThreads,
-                                  summarySHA256: folder.summarySHA256)
+                                  threads: threads, summarySHA256: folder.summarySHA256, replicas: job)
         let resolved = trainer.state.config
-        try RunFolder.writeJSON(description(resolved, data, folder,
-                                            parameters: resolved.model.parameterCount,
-                                            recurrent: resolved.model.recurrentParameterCount),
-                                to: run.config)
+        var written = description(resolved, data, folder, parameters: resolved.model.parameterCount,
+                                  recurrent: resolved.model.recurrentParameterCount)
+        written.ranks = job?.count
+        if writes { try RunFolder.writeJSON(written, to: run.config) }
+        guard writes else { return try trainQuietly(trainer) }
         printError("training \(resolved.model.cell.rawValue)-\(resolved.model.units) "
             + "(\(resolved.model.recurrentParameterCount) recurrent / \(resolved.model.parameterCount) total parameters) "
             + "on \(data.train.count) recordings, BLAS kernels \(BLASRuntime.coreName)"
             + String(format: ", validating on %@ (%.1f s)", trainer.validation.isWholeSplit ? "the valid split" : "a subset of the valid split",
                      trainer.validation.seconds)
+            + (job.map { ", \($0.count) ranks" } ?? "")
             + (resuming ? ", resuming at update \(trainer.state.progress.update)" : ""))
         let interrupt = InterruptFlag()
         interrupt.install()
@@ -127,6 +138,14 @@ struct TrainCommand: ParsableCommand {
             printError("checkpoint saved: continue with --resume")
             throw ExitCode(130)
         }
+    }
+
+    /// A rank other than 0: the same loop, no output but errors.
+    func trainQuietly(_ trainer: Trainer) throws {
+        let interrupt = InterruptFlag()
+        interrupt.install()
+        let outcome = try trainer.train(shouldStop: { interrupt.isRequested })
+        if outcome.reason == .interrupted { throw ExitCode(130) }
     }
 
     func description(_ config: TrainingConfig, _ data: TrainingData, _ folder: DataFolder,

@@ -4,15 +4,19 @@
 // OpenBLAS reads it when the library is loaded, before main).
 import ArgumentParser
 import Foundation
+import RawSpeechDistributed
 
 OpenBLASReexec.ensureFastKernels()
 do {
     var command = try RawSpeechCommand.parseAsRoot()
     try command.run()
+    MPIWorld.finish()  // a no-op unless a command joined an MPI job
 } catch {
     if let hint = negativeValueHint(for: error, arguments: Array(CommandLine.arguments.dropFirst())) {
         printError(hint)
     }
+    // No MPI_Finalize on the way out with an error: the other ranks may be inside a
+    // collective, and the launcher ends the job when this rank exits non-zero.
     RawSpeechCommand.exit(withError: error)
 }
 

@@ -60,10 +60,29 @@ public enum PreprocessEvent: Sendable {
     case removedStaleTemporaries([String])
 }
 
+/// Processes that preprocess one manifest into one (shared) data folder together, e.g. the
+/// ranks of `mpirun -np N rawspeech preprocess` (RawSpeechDistributed). Member r takes the
+/// entries r, r + count, ...; member 0 alone cleans the folder first and writes summary.json
+/// from every member's results, in manifest order: the folder one process would write.
+public protocol PreprocessGroup {
+    var rank: Int { get }
+    var count: Int { get }
+    /// Waits until every member has called it.
+    func barrier()
+    /// Every member's `bytes`, in rank order, on member 0; nil on the others.
+    func gather(_ bytes: Data) -> [Data]?
+}
+
 public enum Preprocessor {
 
     public static func run(manifest: Manifest, output: URL, options: PreprocessOptions,
                            progress: @escaping @Sendable (PreprocessEvent) -> Void = { _ in }) throws -> DataSummary {
+        try run(manifest: manifest, output: output, options: options, group: nil, progress: progress)!
+    }
+
+    /// With `group`, this process's share of the entries; the summary on member 0, nil on the others.
+    public static func run(manifest: Manifest, output: URL, options: PreprocessOptions, group: PreprocessGroup?,
+                           progress: @escaping @Sendable (PreprocessEvent) -> Void = { _ in }) throws -> DataSummary? {
         if manifest.entries.isEmpty {
             // An empty data folder would only fail later, in training, far from the cause.
             throw CorpusError.manifestUnreadable(path: manifest.url.path, reason: manifest.rejected.isEmpty
@@ -76,22 +95,31 @@ public enum Preprocessor {
         let rate = try RatePolicy.folderRate(requested: options.sampleRate, sourceRates: sourceRates, manifest: manifest)
         let options = { var settled = options; settled.sampleRate = rate; return settled }()
         let fileManager = FileManager.default
-        try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
-        let stale = removeStaleTemporaries(in: output)
-        if !stale.isEmpty { progress(.removedStaleTemporaries(stale)) }
-        // A summary describes one complete run: drop the old one before touching shards.
-        try? fileManager.removeItem(at: output.appendingPathComponent(DataFolder.summaryFile))
-        progress(.started(files: manifest.entries.count, seconds: manifest.entries.reduce(0) { $0 + $1.duration }))
+        // One member cleans, before anyone writes (another machine's live temporaries look stale here).
+        if (group?.rank ?? 0) == 0 {
+            try fileManager.createDirectory(at: output, withIntermediateDirectories: true)
+            let stale = removeStaleTemporaries(in: output)
+            if !stale.isEmpty { progress(.removedStaleTemporaries(stale)) }
+            // A summary describes one complete run: drop the old one before touching pieces.
+            try? fileManager.removeItem(at: output.appendingPathComponent(DataFolder.summaryFile))
+        }
+        group?.barrier()
         let previous = previousStores(in: output, options: options)
         let kept = keptSplits(previous, manifest: manifest, names: names)
+        // This process's entries: all, or every count-th from its rank.
+        let mine = group.map { g in Array(stride(from: g.rank, to: manifest.entries.count, by: g.count)) }
+            ?? Array(manifest.entries.indices)
+        progress(.started(files: mine.count, seconds: mine.reduce(0) { $0 + manifest.entries[$1].duration }))
 
         let entries = manifest.entries
         let results = ConcurrentResults<Result<FileResult, Error>>(count: entries.count)
-        let jobs = max(1, min(options.jobs, entries.count))
+        let queue = ConcurrentResults<Void>(count: mine.count)  // hands out positions in `mine`
+        let jobs = max(1, min(options.jobs, mine.count))
         // Workers pull the next entry from a shared counter, so long files do not hold up a
         // fixed partition; the first hard error stops everyone at their next file.
         DispatchQueue.concurrentPerform(iterations: jobs) { _ in
-            while let index = results.next() {
+            while let position = queue.next() {
+                let index = mine[position]
                 let entry = entries[index]
                 do {
                     try policy.check(entry, at: manifest.audioURL(entry))
@@ -112,14 +140,20 @@ public enum Preprocessor {
                     if options.skipBad {
                         progress(.skipped(SkippedFile(path: entry.audioFilepath, line: entry.line, error: "\(error)")))
                     } else {
-                        results.stop()
+                        queue.stop()
                     }
                 }
             }
         }
 
         var skipped = manifest.rejected
-        let outcomes = results.values
+        var outcomes = results.values
+        if let group {
+            // Member 0 gathers every member's outcomes and alone writes the stores and summary.
+            for index in mine { if case .failure(let error)? = outcomes[index], !options.skipBad { throw error } }
+            guard let parts = group.gather(try RemoteOutcome.encode(mine.map { ($0, outcomes[$0]) })) else { return nil }
+            for part in parts { for (index, outcome) in try RemoteOutcome.decode(part) { outcomes[index] = outcome } }
+        }
         var done: [Int] = []
         for (index, entry) in entries.enumerated() {
             switch outcomes[index] {
@@ -197,6 +231,42 @@ public enum Preprocessor {
         }
         walk(folder.path, depth: 0)
         return removed
+    }
+
+    /// One entry's outcome on the way to member 0: exact bits of the statistics, the error as text.
+    package struct RemoteOutcome: Codable {
+        var index: Int
+        var shard = "", sha256 = "", samples = 0, reused = false
+        var count = 0, sum: UInt64 = 0, sumOfSquares: UInt64 = 0
+        var error: String?
+
+        struct Failure: Error, CustomStringConvertible { var description: String }
+
+        static func encode(_ outcomes: [(Int, Result<FileResult, Error>?)]) throws -> Data {
+            try JSONEncoder().encode(outcomes.compactMap { index, outcome -> RemoteOutcome? in
+                switch outcome {
+                case .success(let r)?:
+                    RemoteOutcome(index: index, shard: r.shard, sha256: r.sha256, samples: r.samples, reused: r.reused,
+                                  count: r.statistics.count, sum: r.statistics.sum.bitPattern,
+                                  sumOfSquares: r.statistics.sumOfSquares.bitPattern)
+                case .failure(let error)?:
+                    RemoteOutcome(index: index, error: (error as? CorpusError).map(\.innerDescription) ?? "\(error)")
+                case nil: nil
+                }
+            })
+        }
+
+        static func decode(_ data: Data) throws -> [(Int, Result<FileResult, Error>)] {
+            try JSONDecoder().decode([RemoteOutcome].self, from: data).map { o in
+                if let error = o.error { return (o.index, .failure(Failure(description: error))) }
+                var statistics = ShardStatistics()
+                statistics.count = o.count
+                statistics.sum = Double(bitPattern: o.sum)
+                statistics.sumOfSquares = Double(bitPattern: o.sumOfSquares)
+                return (o.index, .success(FileResult(shard: o.shard, samples: o.samples, sha256: o.sha256,
+                                                     statistics: statistics, reused: o.reused)))
+            }
+        }
     }
 
     package struct FileResult: Sendable {

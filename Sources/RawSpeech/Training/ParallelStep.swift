@@ -7,8 +7,32 @@
 // The loss and gradient are the batch-weighted means of the parts' (each part's forward
 // returns its mean NLL per frame and backward its gradient scaled 1/(T * b)): equal to the
 // whole batch's to float rounding, bitwise when B is split the same way.
+//
+// Past one process (ReplicaGroup, e.g. Open MPI ranks), each process runs a ParallelStep over
+// its own rows of the global batch, with the weights rows.count / B of the global batch; the
+// group then sums the processes' partial gradients, in rank order. With one thread per rank
+// this is the same arithmetic as one process with a thread per rank: the same bits.
 import RawSpeechNetwork
 import Dispatch
+
+/// Processes that train one model together, each on its own rows of every batch (data
+/// parallelism past one process; RawSpeechDistributed implements it on Open MPI). Training
+/// knows only this protocol. Every method is collective: all members call it, in the same order.
+public protocol ReplicaGroup: AnyObject {
+    /// This process's index in 0 ..< count. Member 0 alone writes the run folder.
+    var rank: Int { get }
+    /// Processes in the group.
+    var count: Int { get }
+    /// Replaces `values` (the same count on every member) by their elementwise sum over the
+    /// members, added in rank order ((v0 + v1) + v2 ...): the same bits on every member, and
+    /// the bits ParallelStep's fixed-order sum of the same parts gives.
+    func sum(_ values: inout [Float])
+    /// Fills `values` on every member with each member's own block: member r's `counts[r]`
+    /// values, blocks laid out in rank order (an all-gather in place).
+    func share(_ values: inout [Float], counts: [Int])
+    /// Throws when `parameters` are not the same bits on every member (after `update`).
+    func checkIdentical(_ parameters: [Float], update: Int) throws
+}
 
 public final class ParallelStep {
     /// One group of sequences: everything a thread touches, allocated once.
@@ -40,20 +64,30 @@ public final class ParallelStep {
     package let parts: [Part]
 
     /// `parts` groups of B / parts sequences (the first B % parts groups one more), at most B.
-    public init(network: RecurrentMDN<Float>, batch: Int, steps: Int, parts: Int) {
+    /// With `rows`, only those sequences of the batch (this process's share of a batch split
+    /// over a ReplicaGroup) are split into parts, each still weighted against the whole batch.
+    public init(network: RecurrentMDN<Float>, batch: Int, steps: Int, parts: Int, rows: Range<Int>? = nil) {
+        let rows = rows ?? 0 ..< batch
         precondition(batch >= 1 && steps >= 1 && parts >= 1, "batch, steps and parts must be positive")
+        precondition(!rows.isEmpty && rows.lowerBound >= 0 && rows.upperBound <= batch, "rows must be a part of the batch")
         self.network = network
         self.batch = batch
         self.steps = steps
-        let count = min(parts, batch)
-        var start = 0
-        var made: [Part] = []
-        for index in 0 ..< count {
-            let size = batch / count + (index < batch % count ? 1 : 0)
-            made.append(Part(network: network, rows: start ..< start + size, batch: batch, steps: steps))
-            start += size
+        self.parts = (0 ..< min(parts, rows.count)).map { index in
+            let share = Self.rows(index, of: parts, in: rows.count)
+            return Part(network: network, rows: rows.lowerBound + share.lowerBound ..< rows.lowerBound + share.upperBound,
+                        batch: batch, steps: steps)
         }
-        self.parts = made
+    }
+
+    /// Group `index`'s rows when `batch` rows split into min(groups, batch) contiguous groups,
+    /// the first batch % groups one row larger: the split of threads and of ranks alike.
+    public static func rows(_ index: Int, of groups: Int, in batch: Int) -> Range<Int> {
+        let count = min(groups, batch)
+        guard index < count else { return batch ..< batch }
+        let size = batch / count, extra = batch % count
+        let start = index * size + min(index, extra)
+        return start ..< start + size + (index < extra ? 1 : 0)
     }
 
     public var partCount: Int { parts.count }
@@ -61,12 +95,14 @@ public final class ParallelStep {
     /// Forward + backward of the chunk `inputs` (T, B, I), `targets` (T, B, D) from `state`
     /// (B, stateSize; replaced by the final state, as `forward` does). Overwrites `gradient`
     /// with d(mean NLL)/d(parameters) and returns the mean NLL per frame. A part whose loss is
-    /// not finite skips its backward; the returned loss is then not finite either.
+    /// not finite skips its backward; the returned loss is then not finite either. `gradient`
+    /// may be longer than the parameters (room for a loss to reduce with it): the rest is untouched.
     public func run(parameters: [Float], inputs: [Float], targets: [Float],
                     state: inout [Float], gradient: inout [Float]) -> Float {
         let (I, D, S) = (network.config.inputSize, network.config.targetSize, network.stateSize)
         precondition(inputs.count >= steps * batch * I && targets.count >= steps * batch * D, "inputs/targets: expected (T, B, ...)")
-        precondition(state.count == batch * S && gradient.count == network.parameterCount, "state or gradient size")
+        let P = network.parameterCount
+        precondition(state.count == batch * S && gradient.count >= P, "state or gradient size")
         // Scatter the time-major chunk into each part's contiguous (T, b, ...) buffers.
         inputs.withUnsafeBufferPointer { x in
             targets.withUnsafeBufferPointer { y in
@@ -93,12 +129,12 @@ public final class ParallelStep {
         gradient.withUnsafeMutableBufferPointer { g in
             let first = parts[0]
             first.gradient.withUnsafeBufferPointer { p in
-                for i in 0 ..< g.count { g[i] = first.weight * p[i] }
+                for i in 0 ..< P { g[i] = first.weight * p[i] }
             }
             for part in parts.dropFirst() {
                 part.gradient.withUnsafeBufferPointer { p in
                     let w = part.weight
-                    for i in 0 ..< g.count { g[i] += w * p[i] }
+                    for i in 0 ..< P { g[i] += w * p[i] }
                 }
             }
         }
@@ -130,5 +166,67 @@ extension ParallelStep.Part {
         state.withUnsafeMutableBufferPointer { dst in
             dst.baseAddress!.update(from: s + first * S, count: b * S)
         }
+    }
+}
+
+/// Why a ReplicaGroup cannot train a run.
+public enum ReplicaError: Error, Equatable, CustomStringConvertible {
+    /// Fewer sequences in a batch than processes: some would have no rows.
+    case batchTooSmall(batch: Int, replicas: Int)
+
+    public var description: String {
+        switch self {
+        case let .batchTooSmall(batch, replicas):
+            "a batch of \(batch) sequences cannot be split over \(replicas) processes (each needs at least one)"
+        }
+    }
+}
+
+/// A Trainer's side of a ReplicaGroup: the buffer one update is summed in, and the stop
+/// votes the members agreed on. One sum per update carries everything the members must agree
+/// on: the P gradient values, the loss (a member's non-finite loss makes everyone's
+/// non-finite: they roll back together) and two stop votes (time limit, interrupt), which
+/// differ between processes whose clocks and signals differ.
+package final class ReplicaSync {
+    package struct Votes { package var outOfTime = false, interrupted = false }
+
+    package let group: ReplicaGroup
+    package var buffer: [Float]              // (P + 3): gradient, loss, outOfTime, interrupted
+    package private(set) var agreed = Votes()
+    private var votes = Votes()
+    private let parameterCount: Int
+    private let rowCounts: [Int]             // each member's rows of the batch
+
+    package init(group: ReplicaGroup, batch: Int, parameterCount: Int) throws {
+        guard group.count <= batch else { throw ReplicaError.batchTooSmall(batch: batch, replicas: group.count) }
+        self.group = group
+        self.parameterCount = parameterCount
+        buffer = [Float](repeating: 0, count: parameterCount + 3)
+        rowCounts = (0 ..< group.count).map { ParallelStep.rows($0, of: group.count, in: batch).count }
+    }
+
+    /// This member's wishes for the next sum.
+    package func vote(outOfTime: Bool, interrupted: Bool) {
+        votes = Votes(outOfTime: outOfTime, interrupted: interrupted)
+    }
+
+    /// Sums `buffer` (this member's weighted gradient, as ParallelStep left it) with the other
+    /// members', copies the gradient into `gradient` (P) and returns the batch's loss.
+    package func reduce(loss: Float, into gradient: inout [Float]) -> Float {
+        let P = parameterCount
+        buffer[P] = loss
+        buffer[P + 1] = votes.outOfTime ? 1 : 0
+        buffer[P + 2] = votes.interrupted ? 1 : 0
+        group.sum(&buffer)
+        agreed = Votes(outOfTime: buffer[P + 1] > 0, interrupted: buffer[P + 2] > 0)
+        buffer.withUnsafeBufferPointer { b in
+            gradient.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: b.baseAddress!, count: P) }
+        }
+        return buffer[P]
+    }
+
+    /// Each member's rows of the carried state (B, stateSize) to every member.
+    package func gather(carried: inout [Float], stateSize: Int) {
+        group.share(&carried, counts: rowCounts.map { $0 * stateSize })
     }
 }

@@ -72,6 +72,8 @@ public struct RunDescription: Encodable, Sendable {
     public var dataSummarySHA256: String?
     public var gitRevision: String
     public var blasCore: String
+    /// Processes (MPI ranks) that trained the run together; absent for one process.
+    public var ranks: Int?
 
     package enum CodingKeys: String, CodingKey {
         case cell, units, layers, components, recurrentParams = "recurrent_params"
@@ -79,7 +81,7 @@ public struct RunDescription: Encodable, Sendable {
         case sampleRate = "sample_rate", bandwidthHz = "bandwidth_hz", sourceRates = "source_rates"
         case frame, training, data, summary
         case dataSummarySHA256 = "data_summary_sha256"
-        case gitRevision = "git_revision", blasCore = "blas_core"
+        case gitRevision = "git_revision", blasCore = "blas_core", ranks
     }
 
     public init(config: TrainingConfig, parameterCount: Int, recurrentParameterCount: Int,
@@ -130,6 +132,7 @@ public struct RunDescription: Encodable, Sendable {
         try c.encode(data, forKey: .data)
         try c.encodeIfPresent(summary, forKey: .summary)
         try c.encodeIfPresent(dataSummarySHA256, forKey: .dataSummarySHA256)
+        try c.encodeIfPresent(ranks, forKey: .ranks)
         try c.encode(gitRevision, forKey: .gitRevision)
         try c.encode(blasCore, forKey: .blasCore)
     }

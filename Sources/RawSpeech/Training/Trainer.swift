@@ -113,7 +113,10 @@ public final class Trainer {
     private let network: RecurrentMDN<Float>
     private let workspace: RecurrentMDN<Float>.Workspace
     /// With `threads` > 1: the batch split across threads (ParallelStep); nil runs it whole.
+    /// With replicas: this process's rows of the batch, split across its threads.
     private let split: ParallelStep?
+    /// The other processes training this model (nil: this process alone). See `ReplicaSync`.
+    private let replicas: ReplicaSync?
     private let scorer: SequenceScorer
     /// What each evaluation scores (a seeded subset of the valid split, or all of it).
     public let validation: ValidationSet
@@ -132,9 +135,10 @@ public final class Trainer {
     /// each batch into that many groups of sequences trained concurrently (at most B): the
     /// same update to float rounding, bitwise reproducible for a given `threads`.
     /// `summarySHA256` (DataFolder's) is recorded in a new run's checkpoints and must match
-    /// a resumed run's record.
+    /// a resumed run's record. With `replicas`, this process trains only its rows of every
+    /// batch and the group sums the gradients; member 0 alone writes `run`.
     public init(config: TrainingConfig, data: TrainingData, run: RunFolder, resume: Bool, threads: Int = 1,
-                summarySHA256: String? = nil) throws {
+                summarySHA256: String? = nil, replicas: ReplicaGroup? = nil) throws {
         self.run = run
         self.data = data
         // A resumed run is checked against its data first: a frame mismatch then names both folders' frames.
@@ -157,7 +161,7 @@ public final class Trainer {
         network = RecurrentMDN<Float>(config: config.model)
         if let resumed {
             state = resumed
-            try run.truncateMetrics(after: resumed.progress.update)
+            if (replicas?.rank ?? 0) == 0 { try run.truncateMetrics(after: resumed.progress.update) }
         } else {
             // Lines of a run that never checkpointed would read 10, 20, 30, 10, 20, 30.
             try run.startFresh()
@@ -176,7 +180,15 @@ public final class Trainer {
                 dataSummarySHA256: summarySHA256)
         }
         let (B, T) = (state.config.batch, state.config.steps)
-        split = threads > 1 && B > 1 ? ParallelStep(network: network, batch: B, steps: T, parts: threads) : nil
+        if let replicas {
+            let sync = try ReplicaSync(group: replicas, batch: B, parameterCount: network.parameterCount)
+            split = ParallelStep(network: network, batch: B, steps: T, parts: threads,
+                                 rows: ParallelStep.rows(replicas.rank, of: replicas.count, in: B))
+            self.replicas = sync
+        } else {
+            split = threads > 1 && B > 1 ? ParallelStep(network: network, batch: B, steps: T, parts: threads) : nil
+            self.replicas = nil
+        }
         workspace = network.makeWorkspace(batch: split == nil ? B : 1, steps: split == nil ? T : 1)
         workspace.computesInputGradient = false  // training never reads d loss/d inputs
         validation = try ValidationSet.choose(from: data.valid, sampleRate: data.sampleRate, frame: data.frame,
@@ -196,6 +208,9 @@ public final class Trainer {
 
     /// Groups of sequences each batch is split into (1: the batch runs whole).
     public var partCount: Int { split?.partCount ?? 1 }
+
+    /// Whether this process writes the run folder: alone, or member 0 of its replicas.
+    public var writesRun: Bool { (replicas?.group.rank ?? 0) == 0 }
 
     package static func checkCompatible(saved: TrainingState, data: TrainingData, path: String) throws {
         if saved.model.sampleRate != data.sampleRate || saved.model.frame != data.frame {
@@ -236,8 +251,16 @@ public final class Trainer {
 
         while true {
             if let limit = config.updates, state.progress.update >= limit { return try finish(.updates, elapsed()) }
-            if let minutes = config.minutes, elapsed() >= minutes * 60 { return try finish(.minutes, elapsed()) }
-            if shouldStop() { return try finish(.interrupted, elapsed()) }
+            if let replicas {
+                // Members stop together, on the votes summed with the last update's gradient.
+                if replicas.agreed.outOfTime { return try finish(.minutes, elapsed()) }
+                if replicas.agreed.interrupted { return try finish(.interrupted, elapsed()) }
+                replicas.vote(outOfTime: config.minutes.map { elapsed() >= $0 * 60 } ?? false,
+                              interrupted: shouldStop())
+            } else {
+                if let minutes = config.minutes, elapsed() >= minutes * 60 { return try finish(.minutes, elapsed()) }
+                if shouldStop() { return try finish(.interrupted, elapsed()) }
+            }
 
             let loss = try step()
             if !loss.isFinite {
@@ -268,8 +291,9 @@ public final class Trainer {
                 stepsSinceReport = 0
             }
             if state.progress.update % config.evalEvery == 0 {
+                try replicas?.group.checkIdentical(state.model.parameters, update: state.progress.update)
                 let line = evaluate(seconds: elapsed())
-                try run.appendMetrics(line)
+                if writesRun { try run.appendMetrics(line) }
                 onEvent(.evaluation(line))
                 good = state
                 if config.patience > 0 && state.progress.evaluationsSinceBest >= config.patience {
@@ -300,7 +324,13 @@ public final class Trainer {
                             std: config.weightNoise, rng: &rng)
         state.rng = rng
         let loss: Double
-        if let split {
+        if let replicas, let split {
+            // This process's rows, then one sum over the group of its gradient and loss.
+            let part = split.run(parameters: noisy, inputs: inputs, targets: targets,
+                                 state: &state.carriedState, gradient: &replicas.buffer)
+            loss = Double(replicas.reduce(loss: part, into: &gradient))
+            guard loss.isFinite else { return loss }
+        } else if let split {
             loss = Double(split.run(parameters: noisy, inputs: inputs, targets: targets,
                                     state: &state.carriedState, gradient: &gradient))
             guard loss.isFinite else { return loss }
@@ -357,12 +387,12 @@ public final class Trainer {
     private func finish(_ reason: StopReason, _ seconds: Double) throws -> TrainingOutcome {
         if reason != .interrupted, state.progress.trainLossCount > 0 || state.progress.update == 0 {
             let line = evaluate(seconds: seconds)
-            try run.appendMetrics(line)
+            if writesRun { try run.appendMetrics(line) }
         }
         state.progress.seconds = seconds
         try save()
         var outcome = TrainingOutcome(reason: reason, progress: state.progress)
-        if reason != .interrupted {
+        if reason != .interrupted, writesRun {
             outcome.wholeValidNLL = try wholeValidNLL()
             var written = RunOutcome(outcome, config: state.config)
             written.wholeValidNLL = outcome.wholeValidNLL
@@ -374,6 +404,11 @@ public final class Trainer {
 
     /// Writes the resumable checkpoint and the best model so far.
     package func save() throws {
+        if let replicas {
+            // Each member carried only its rows' state: gather the whole batch's first.
+            replicas.gather(carried: &state.carriedState, stateSize: network.stateSize)
+            guard writesRun else { return }
+        }
         try Checkpoint.writeState(state, to: run.checkpoint)
         var best = state.model
         best.parameters = state.bestParameters

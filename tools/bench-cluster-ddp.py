@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""PyTorch DDP (gloo) for tools/bench-cluster: the work of `tools/bench-train-pytorch.py`
+(GRU, mixture-density head, RMSprop, clipping) with the global batch split over the world's
+processes, each with one thread, gradients averaged by DistributedDataParallel over gloo (bucketed
+allreduces overlapping the backward pass).
+Started once per rank by the script (torch.distributed's env:// rendezvous on 127.0.0.1:
+MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE). Rank 0 prints one JSON object:
+ms_per_update and train_steps_per_second (time steps x global batch per second).
+"""
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.distributed as dist
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--units", type=int, default=227)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--components", type=int, default=20)
+    parser.add_argument("--updates", type=int, default=20)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    torch.manual_seed(1)
+    I, D, K, H, T, floor = 20, 10, args.components, args.units, args.steps, 1e-3
+    B = args.batch // world  # this rank's rows of the global batch
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = torch.nn.GRU(I, H)
+            self.head = torch.nn.Linear(H, K * (1 + 2 * D))
+
+        def forward(self, x, state, y):
+            out, new_state = self.rnn(x, state)
+            out = self.head(out.reshape(T * B, H))
+            logits = out[:, :K]
+            means = out[:, K:K + K * D].reshape(-1, K, D)
+            sigma = floor + torch.exp(out[:, K + K * D:].reshape(-1, K, D))
+            z = (y[:, None, :] - means) / sigma
+            log_normal = -(0.5 * z * z + torch.log(sigma)).sum(-1) - 0.5 * D * math.log(2 * math.pi)
+            return -torch.logsumexp(torch.log_softmax(logits, -1) + log_normal, -1).mean(), new_state
+
+    model = torch.nn.parallel.DistributedDataParallel(Net())  # averages gradients in backward
+    params = list(model.parameters())
+    optimizer = torch.optim.RMSprop(params, lr=1e-4, alpha=0.9, eps=1e-6)
+    t = torch.arange(T * B * I, dtype=torch.float32)
+    x = (torch.sin(t * 0.07 + rank) + 0.1 * torch.randn(T * B * I)).reshape(T, B, I)
+    y = (torch.sin(torch.arange(T * B * D, dtype=torch.float32) * 0.07 + 1) + 0.1 * torch.randn(T * B * D)).reshape(T * B, D)
+    state = torch.zeros(1, B, H)
+
+    def update():
+        nonlocal state
+        loss, new_state = model(x, state, y)
+        optimizer.zero_grad(set_to_none=False)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        state = new_state.detach()
+
+    update()  # warm-up
+    dist.barrier()
+    start = time.perf_counter()
+    for _ in range(args.updates):
+        update()
+    dist.barrier()
+    seconds = time.perf_counter() - start
+    if rank == 0:
+        print(json.dumps({"framework": f"pytorch {torch.__version__} gloo", "world": world,
+                          "ms_per_update": round(1000 * seconds / args.updates, 1),
+                          "train_steps_per_second": round(args.updates * T * args.batch / seconds, 1)}))
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
