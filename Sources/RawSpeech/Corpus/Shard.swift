@@ -169,17 +169,29 @@ package final class ShardWriter {
     /// int16: the statistics are those of the stored values (as a reader will see them), so
     /// train_mean/std describe exactly the samples training reads.
     private func appendQuantized(_ samples: [Float]) throws {
-        quantized.removeAll(keepingCapacity: true)
-        dequantized.removeAll(keepingCapacity: true)
-        for x in samples {
-            let q = SampleFormat.quantize(x)
-            quantized.append(q)
-            dequantized.append(Float(q) * (1 / 32768))
+        let n = samples.count
+        if quantized.count < n {
+            quantized = [Int16](repeating: 0, count: n)
+            dequantized = [Float](repeating: 0, count: n)
         }
-        dequantized.withUnsafeBufferPointer { statistics.add($0) }
+        // One pass over raw buffers: appending element by element to the class's arrays paid
+        // an exclusivity check per sample (half of preprocessing's time, measured with perf).
+        quantized.withUnsafeMutableBufferPointer { q in
+            dequantized.withUnsafeMutableBufferPointer { d in
+                samples.withUnsafeBufferPointer { x in
+                    for i in 0 ..< n {
+                        let value = SampleFormat.quantize(x[i])
+                        q[i] = value
+                        d[i] = Float(value) * (1 / 32768)
+                    }
+                }
+            }
+        }
+        dequantized.withUnsafeBufferPointer { statistics.add(UnsafeBufferPointer(rebasing: $0[0 ..< n])) }
         try quantized.withUnsafeBytes { bytes in
-            hasher.update(bytes)
-            try write(bytes)
+            let part = UnsafeRawBufferPointer(rebasing: bytes[0 ..< n * MemoryLayout<Int16>.size])
+            hasher.update(part)
+            try write(part)
         }
     }
 
