@@ -28,20 +28,9 @@ extension EvaluationTests {
 
         /// The recurrent state after the frames of `samples` whose inputs end by its last 10
         /// samples, from a zero state, teacher-forced in one chunk through the network's forward.
+        /// (The frames whose targets fit, (count - 20) / 10 of them: FrameSpec's frame count.)
         static func teacherForcedState(_ model: TrainedModel, _ samples: [Float]) -> [Float] {
-            let normalized = samples.map(model.normalization.normalize)
-            let frames = (normalized.count - 20) / 10
-            let network = RecurrentMDN<Float>(config: model.config)
-            let workspace = network.makeWorkspace(batch: 1, steps: frames)
-            var inputs: [Float] = [], targets: [Float] = []
-            for t in 0 ..< frames {
-                inputs += normalized[10 * t ..< 10 * t + 20]
-                targets += normalized[10 * t + 20 ..< 10 * t + 30]
-            }
-            var state = [Float](repeating: 0, count: network.stateSize)
-            _ = network.forward(parameters: model.parameters, inputs: inputs, targets: targets, state: &state,
-                                workspace: workspace, steps: frames)
-            return state
+            teacherForcedPass(model, samples).state
         }
 
         @Test func primingLeavesTheTeacherForcedState() throws {

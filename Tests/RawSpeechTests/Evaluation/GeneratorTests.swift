@@ -105,9 +105,9 @@ extension EvaluationTests {
 }
 
 /// The head's raw outputs (frames, K(1+2D)) of `model` run over a whole recording in one
-/// batch-1 chunk from a zero state: the plain teacher-forced pass the optimized paths
-/// (generator priming, the scorer's prediction) are checked against.
-func teacherForcedHeadOutputs(_ model: TrainedModel, _ samples: [Float]) -> (outputs: [Float], frames: Int) {
+/// batch-1 chunk from a zero state, and the state it ends in: the plain teacher-forced pass
+/// the optimized paths (generator priming, the scorer's prediction) are checked against.
+func teacherForcedPass(_ model: TrainedModel, _ samples: [Float]) -> (outputs: [Float], frames: Int, state: [Float]) {
     let normalized = samples.map(model.normalization.normalize)
     let frames = FrameSpec.paper.frameCount(samples: normalized.count)
     let network = RecurrentMDN<Float>(config: model.config)
@@ -120,5 +120,10 @@ func teacherForcedHeadOutputs(_ model: TrainedModel, _ samples: [Float]) -> (out
     var state = [Float](repeating: 0, count: network.stateSize)
     _ = network.forward(parameters: model.parameters, inputs: inputs, targets: targets, state: &state,
                         workspace: workspace, steps: frames)
-    return (workspace.headOutputs, frames)
+    return (workspace.headOutputs, frames, state)
+}
+
+func teacherForcedHeadOutputs(_ model: TrainedModel, _ samples: [Float]) -> (outputs: [Float], frames: Int) {
+    let pass = teacherForcedPass(model, samples)
+    return (pass.outputs, pass.frames)
 }
