@@ -64,8 +64,10 @@ def make_params(cell, form, layers, gen):
     return {n: (torch.rand(s, generator=gen) - 0.5).requires_grad_() for n, s in names}
 
 
-def run(cell, form, layers, p, x, y, state):
-    """Forward of the whole model; returns mean NLL, per-frame NLL, head outputs, final state."""
+def recurrent(cell, form, layers, p, x, state):
+    """The recurrent layers alone (sizes from the tensors); returns the top layer's hidden
+    states (T, B, H) and the final state. tools/make-music-fixtures.py runs them too."""
+    T, H = x.shape[0], p["U0"].shape[0]
     per_layer = 2 * H if cell == "lstm" else H
     finals = []
     inp = x  # (T, B, In)
@@ -101,9 +103,15 @@ def run(cell, form, layers, p, x, y, state):
             outs.append(h)
         finals += [h, c] if cell == "lstm" else [h]
         inp = torch.stack(outs)
-    out = inp.reshape(T * B, H) @ p["Wo"] + p["bo"]
+    return inp, torch.cat(finals, 1)
+
+
+def run(cell, form, layers, p, x, y, state):
+    """Forward of the whole model; returns mean NLL, per-frame NLL, head outputs, final state."""
+    top, final = recurrent(cell, form, layers, p, x, state)
+    out = top.reshape(T * B, H) @ p["Wo"] + p["bo"]
     frame = mixture_nll(out, y.reshape(T * B, D))
-    return frame.mean(), frame, out, torch.cat(finals, 1)
+    return frame.mean(), frame, out, final
 
 
 def check_cudnn_against_torch(p, x, state):

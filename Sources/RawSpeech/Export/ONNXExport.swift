@@ -54,6 +54,9 @@ public enum ONNXExport {
     }
 
     static func makeModel(_ model: TrainedModel, revision: String) throws -> Onnx_ModelProto {
+        if model.kind == .recurrent && model.config.output == .bernoulli {
+            throw ONNXExportError.unsupported("music models (Bernoulli note outputs) are not exportable yet")
+        }
         var graph = ONNXGraph(name: "rawspeech")
         let frame = model.frame
         let isLinear = model.kind == .linear

@@ -1,4 +1,5 @@
-// The shape of a model: which recurrent unit, how wide, how deep, and the mixture head.
+// The shape of a model: which recurrent unit, how wide, how deep, and the output head (the
+// mixture density of speech, or the 88 Bernoulli notes of music).
 // Parameter counting lives here so `--params 169k` and the paper's Table 1 agree.
 
 /// The recurrent units compared in the paper.
@@ -9,6 +10,14 @@ public enum Cell: String, Codable, CaseIterable, Sendable {
 /// Which GRU equations: the paper's (reset before U) or PyTorch/cuDNN's (reset after U h + b).
 public enum GRUForm: String, Codable, CaseIterable, Sendable {
     case paper, cudnn
+}
+
+/// What the dense head on top of the recurrent layers predicts.
+/// - `mixture`: a mixture of K diagonal Gaussians over the next D samples (speech).
+/// - `bernoulli`: D independent sigmoid units, one per note (the paper's "logistic" output
+///   for polyphonic music); the loss of a step is the sum of the D binary cross-entropies.
+public enum OutputKind: String, Codable, CaseIterable, Sendable {
+    case mixture, bernoulli
 }
 
 /// Everything needed to lay out a recurrent MDN's parameters.
@@ -29,10 +38,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Smallest standard deviation a mixture component may take, in normalized units;
     /// keeps the likelihood bounded when a component collapses onto a sample.
     public var sigmaFloor: Float
+    /// The head: the mixture density (speech), or D Bernoulli units (music; `components`
+    /// and `sigmaFloor` are then unused). Absent in files from before music: `.mixture`.
+    public var output: OutputKind
 
     public init(cell: Cell, units: Int, layers: Int = 1, components: Int = 20,
                 inputSize: Int = 20, targetSize: Int = 10,
-                gruForm: GRUForm = .paper, sigmaFloor: Float = 1e-3) {
+                gruForm: GRUForm = .paper, sigmaFloor: Float = 1e-3, output: OutputKind = .mixture) {
         self.cell = cell
         self.units = units
         self.layers = layers
@@ -41,6 +53,39 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.targetSize = targetSize
         self.gruForm = gruForm
         self.sigmaFloor = sigmaFloor
+        self.output = output
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case cell, units, layers, components, inputSize, targetSize, gruForm, sigmaFloor, output
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cell = try c.decode(Cell.self, forKey: .cell)
+        units = try c.decode(Int.self, forKey: .units)
+        layers = try c.decode(Int.self, forKey: .layers)
+        components = try c.decode(Int.self, forKey: .components)
+        inputSize = try c.decode(Int.self, forKey: .inputSize)
+        targetSize = try c.decode(Int.self, forKey: .targetSize)
+        gruForm = try c.decode(GRUForm.self, forKey: .gruForm)
+        sigmaFloor = try c.decode(Float.self, forKey: .sigmaFloor)
+        output = try c.decodeIfPresent(OutputKind.self, forKey: .output) ?? .mixture
+    }
+
+    // `output` is written only for music models, so a speech model's config.json and
+    // checkpoints keep the bytes they had before the Bernoulli head existed.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(cell, forKey: .cell)
+        try c.encode(units, forKey: .units)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(components, forKey: .components)
+        try c.encode(inputSize, forKey: .inputSize)
+        try c.encode(targetSize, forKey: .targetSize)
+        try c.encode(gruForm, forKey: .gruForm)
+        try c.encode(sigmaFloor, forKey: .sigmaFloor)
+        if output != .mixture { try c.encode(output, forKey: .output) }
     }
 
     /// Weight blocks per unit: tanh 1, GRU 3 (update, reset, candidate), LSTM 4.
@@ -72,10 +117,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// Outputs of the mixture head per step: K logits, K*D means, K*D log standard deviations.
-    public var headOutputs: Int { components * (1 + 2 * targetSize) }
+    /// Outputs of the head per step: for the mixture K logits, K*D means, K*D log standard
+    /// deviations; for the Bernoulli head one logit per note (D).
+    public var headOutputs: Int {
+        switch output {
+        case .mixture: components * (1 + 2 * targetSize)
+        case .bernoulli: targetSize
+        }
+    }
 
-    /// Parameters of the mixture head: a dense layer from H to `headOutputs`, with bias.
+    /// Parameters of the head: a dense layer from H to `headOutputs`, with bias.
     public var headParameterCount: Int { headOutputs * (units + 1) }
 
     /// All trainable parameters.

@@ -53,7 +53,12 @@ extension TrainedModel {
     public func makePredictor() throws -> any Predictor {
         try validate()
         switch kind {
-        case .recurrent: return RecurrentPredictor(self)
+        case .recurrent:
+            // A music model predicts notes, not samples: PianoRollScorer runs it, not this protocol.
+            guard config.output == .mixture else {
+                throw TrainedModelError.inconsistent("a music model (Bernoulli note outputs) cannot run on audio")
+            }
+            return RecurrentPredictor(self)
         case .linear: return LinearBaselinePredictor(self)
         }
     }

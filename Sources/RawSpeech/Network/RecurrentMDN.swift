@@ -1,13 +1,21 @@
 // The recurrent mixture-density network of the paper: stacked tanh / GRU / LSTM layers
 // over time-major chunks of B sequences, and a dense head giving, per step, a mixture of
-// K diagonal Gaussians over the next D samples. This file holds the model's shape, its
+// K diagonal Gaussians over the next D samples (or, for music, D independent Bernoulli
+// notes: `ModelConfig.output`). This file holds the model's shape, its
 // initialisation and the two passes' outer structure (state in and out, layers, head,
-// loss); each cell's forward and backward are in Cells/ (Tanh.swift, GRU.swift, LSTM.swift,
-// around Cells/RecurrentLayer.swift) and the mixture math in MixtureDensity.swift. It
-// knows arrays only: no files, no printing.
+// loss, the optional mask of padded rows); each cell's forward and backward are in Cells/
+// (Tanh.swift, GRU.swift, LSTM.swift, around Cells/RecurrentLayer.swift), the mixture math
+// in MixtureDensity.swift and the notes' in BernoulliHead.swift. It knows arrays only: no
+// files, no printing.
 //
 // B = batch, T = steps, I = inputs (20), H = units, K = components, D = predicted samples (10)
-// G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), O = K(1 + 2D) head outputs.
+// G = weight blocks per unit (tanh 1, GRU 3, LSTM 4), O = K(1 + 2D) head outputs (mixture)
+// or D (Bernoulli).
+//
+// Mask, (T, B), optional: 1 for a real step, 0 for padding (a batch of sequences of unequal
+// length padded to the longest). Padded rows add nothing to the loss or the gradient, and
+// the mean is over real rows only. Padding must come after a sequence's real steps: the
+// state runs on through it, but nothing after it is real, so nothing flows back from it.
 //
 // Carried state, (B, stateSize): per sequence, for each layer in order, h (H) and, for the
 // LSTM, c (H) right after it.
@@ -50,6 +58,8 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
     /// - LSTM peepholes 0 (they learn from there; Graves 2013 gives no other prescription).
     /// - head weights uniform in +-1/sqrt(H), head bias 0: equal mixture weights, means
     ///   near 0 and sigma = sigmaFloor + 1, i.e. a unit Gaussian on normalized data.
+    ///   For the Bernoulli head the same: every note starts at p = 0.5 (the trainer may then
+    ///   set the bias from the training split's note frequencies).
     public func initializeParameters(_ p: inout [Scalar], using rng: inout SeededGenerator) {
         p = [Scalar](repeating: 0, count: parameterCount)
         func uniform(_ range: Range<Int>, _ limit: Double) {
@@ -75,19 +85,33 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
     /// Runs `steps` steps of the workspace's B sequences and returns the mean NLL per frame
     /// (nats, normalized units). `inputs` (T, B, I) and `targets` (T, B, D) are time-major;
     /// `state` (B, stateSize) is read as the initial state and replaced by the final one.
-    /// Leaves per-frame NLL and raw head outputs in `workspace` for `backward` and scoring.
+    /// With `mask` (T, B) of 0/1, the mean is over the rows marked 1 (0 when there are none)
+    /// and the rows marked 0 get an NLL of 0. Leaves per-frame NLL and raw head outputs in
+    /// `workspace` for `backward` and scoring.
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public func forward(parameters: [Scalar], inputs: [Scalar], targets: [Scalar],
-                        state: inout [Scalar], workspace: Workspace, steps: Int) -> Scalar {
+                        state: inout [Scalar], workspace: Workspace, steps: Int, mask: [Scalar]? = nil) -> Scalar {
         let batch = workspace.batch
         precondition(steps >= 1 && steps <= workspace.steps, "steps must be in 1...workspace.steps")
         precondition(parameters.count == parameterCount, "parameters: expected \(parameterCount)")
         precondition(inputs.count >= steps * batch * config.inputSize, "inputs: expected (T, B, I)")
         precondition(targets.count >= steps * batch * config.targetSize, "targets: expected (T, B, D)")
         precondition(state.count == batch * stateSize, "state: expected (B, stateSize)")
+        precondition(mask.map { $0.count >= steps * batch } ?? true, "mask: expected (T, B)")
         workspace.stepsUsed = steps
         let rows = steps * batch
+        workspace.isMasked = mask != nil
+        var realRows = rows
+        if let mask {
+            realRows = 0
+            for row in 0 ..< rows {
+                precondition(mask[row] == 0 || mask[row] == 1, "mask: expected 0 or 1")
+                workspace.rowMask.pointer[row] = mask[row]
+                if mask[row] != 0 { realRows += 1 }
+            }
+        }
+        workspace.realRows = realRows
         inputs.withUnsafeBufferPointer {
             workspace.inputs.pointer.update(from: $0.baseAddress!, count: rows * config.inputSize)
         }
@@ -101,11 +125,13 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
                 let p = buffer.baseAddress!
                 for index in 0 ..< config.layers { forwardLayer(index, parameters: p, workspace: workspace, steps: steps) }
                 headForward(parameters: p, workspace: workspace, steps: steps)
-                return mixtureLoss(workspace: workspace, steps: steps)
+                let total = config.output == .mixture ? mixtureLoss(workspace: workspace, steps: steps)
+                                                      : bernoulliLoss(workspace: workspace, steps: steps)
+                return workspace.isMasked ? maskLosses(workspace: workspace, rows: rows) : total
             }
         }
         state.withUnsafeMutableBufferPointer { storeState($0.baseAddress!, workspace, steps: steps) }
-        return Scalar(total / Double(rows))
+        return realRows > 0 ? Scalar(total / Double(realRows)) : 0
     }
 
     /// After `forward`, accumulates d(mean NLL)/d(parameters) into `gradient` (`+=`; the
@@ -119,7 +145,11 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
         precondition(steps > 0, "backward needs a forward first")
         precondition(gradient.count == parameterCount, "gradient: expected \(parameterCount)")
         DenormalFlush.run {
-            mixtureGradient(workspace: workspace, steps: steps)
+            switch config.output {
+            case .mixture: mixtureGradient(workspace: workspace, steps: steps)
+            case .bernoulli: bernoulliGradient(workspace: workspace, steps: steps)
+            }
+            if workspace.isMasked { maskGradient(workspace: workspace, rows: steps * workspace.batch) }
             parameters.withUnsafeBufferPointer { pBuffer in
                 gradient.withUnsafeMutableBufferPointer { gBuffer in
                     let p = pBuffer.baseAddress!, g = gBuffer.baseAddress!
@@ -220,7 +250,7 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
         let width = config.headOutputs, dims = config.targetSize
         let kernel = MixtureKernel<Scalar>(components: config.components, dimensions: dims,
                                            sigmaFloor: Scalar(config.sigmaFloor))
-        let scale = 1 / Scalar(rows)
+        let scale = 1 / Scalar(max(1, workspace.realRows))
         // Float with AVX-512: all rows in one CKernels call (the loop below is its reference).
         if Scalar.mixtureGradientRows(rows, components: config.components, dimensions: dims,
                                       outputs: workspace.outputs.pointer, targets: workspace.targets.pointer,
@@ -236,6 +266,57 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
                             logP: -workspace.frameLosses.pointer[row],
                             logNormaliser: workspace.mixtureLogNormaliser.pointer[row],
                             scale: scale, into: workspace.outputGradient.pointer + row * width)
+        }
+    }
+}
+
+extension RecurrentMDN {
+    /// Per-frame Bernoulli NLL (the sum over the D notes) into the workspace; returns their sum.
+    fileprivate func bernoulliLoss(workspace: Workspace, steps: Int) -> Double {
+        let rows = steps * workspace.batch, notes = config.targetSize
+        let kernel = BernoulliKernel<Scalar>(notes: notes)
+        var total = 0.0
+        for row in 0 ..< rows {
+            let nll = kernel.nll(logits: workspace.outputs.pointer + row * notes,
+                                 target: workspace.targets.pointer + row * notes)
+            workspace.frameLosses.pointer[row] = Scalar(nll)
+            total += nll
+        }
+        return total
+    }
+
+    /// d(mean NLL)/d(logits) of every frame, into workspace.outputGradient.
+    fileprivate func bernoulliGradient(workspace: Workspace, steps: Int) {
+        let rows = steps * workspace.batch, notes = config.targetSize
+        let kernel = BernoulliKernel<Scalar>(notes: notes)
+        let scale = 1 / Scalar(max(1, workspace.realRows))
+        for row in 0 ..< rows {
+            kernel.gradient(logits: workspace.outputs.pointer + row * notes,
+                            target: workspace.targets.pointer + row * notes, scale: scale,
+                            into: workspace.outputGradient.pointer + row * notes)
+        }
+    }
+
+    /// Zeroes the padded rows' NLL; returns the sum over the real rows (in Double).
+    fileprivate func maskLosses(workspace: Workspace, rows: Int) -> Double {
+        var total = 0.0
+        for row in 0 ..< rows {
+            if workspace.rowMask.pointer[row] == 0 {
+                workspace.frameLosses.pointer[row] = 0
+            } else {
+                total += Double(workspace.frameLosses.pointer[row])
+            }
+        }
+        return total
+    }
+
+    /// Zeroes the padded rows' output gradient: whatever the head computed there (the
+    /// mixture's uses the NLL that `maskLosses` zeroed) is overwritten, not scaled, so even
+    /// a non-finite value on a padded row cannot leak into the weights.
+    fileprivate func maskGradient(workspace: Workspace, rows: Int) {
+        let width = config.headOutputs
+        for row in 0 ..< rows where workspace.rowMask.pointer[row] == 0 {
+            (workspace.outputGradient.pointer + row * width).update(repeating: 0, count: width)
         }
     }
 }

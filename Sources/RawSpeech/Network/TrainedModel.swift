@@ -71,6 +71,9 @@ extension TrainedModel {
             guard config.units > 0, config.layers > 0, config.components > 0 else {
                 throw fail("units, layers and components must be positive")
             }
+            guard config.output == .mixture || config.inputSize == config.targetSize else {
+                throw fail("a music model reads the notes it predicts: inputs \(config.inputSize), notes \(config.targetSize)")
+            }
             guard parameters.count == config.parameterCount else {
                 throw fail("\(parameters.count) parameters, its configuration needs \(config.parameterCount)")
             }

@@ -90,11 +90,16 @@ extension RecurrentMDN {
         /// chunk, dG W^T, that training never reads (~2% of a GRU-227 update). True by
         /// default (gradient checks, saliency); the trainers turn it off.
         public var computesInputGradient = true
+        /// Whether the last `forward` had a mask (`rowMask` then holds it).
+        package var isMasked = false
+        /// Rows of the last `forward` that count (all of them without a mask).
+        package var realRows = 0
 
         package let inputs: ScratchBuffer<Scalar>          // (T, B, I) copy: backward needs x for dW
         package let targets: ScratchBuffer<Scalar>         // (T, B, D) copy: backward needs y for the head
         package let outputs: ScratchBuffer<Scalar>         // (T, B, O) raw head outputs
         package let frameLosses: ScratchBuffer<Scalar>     // (T, B) NLL per frame
+        package let rowMask: ScratchBuffer<Scalar>         // (T, B) 1 real, 0 padding (when isMasked)
         package let outputGradient: ScratchBuffer<Scalar>  // (T, B, O) d mean NLL / d head outputs
         package let inputGrad: ScratchBuffer<Scalar>       // (T, B, I) d mean NLL / d inputs
         package let mixtureSigma: ScratchBuffer<Scalar>    // (T, B, K*D) sigma = floor + exp(logstd)
@@ -113,21 +118,25 @@ extension RecurrentMDN {
             targets = ScratchBuffer(rows * config.targetSize)
             outputs = ScratchBuffer(rows * config.headOutputs)
             frameLosses = ScratchBuffer(rows)
+            rowMask = ScratchBuffer(rows)
             outputGradient = ScratchBuffer(rows * config.headOutputs)
             inputGrad = ScratchBuffer(rows * config.inputSize)
-            mixtureSigma = ScratchBuffer(rows * config.components * config.targetSize)
-            mixtureLogJoint = ScratchBuffer(rows * config.components)
-            mixtureLogNormaliser = ScratchBuffer(rows)
-            mixtureTerms = ScratchBuffer(config.components * config.targetSize)
-            mixtureTiledTarget = ScratchBuffer(config.components * config.targetSize)
+            // The Bernoulli head keeps no per-frame state: its mixture buffers are empty.
+            let K = config.output == .mixture ? config.components : 0
+            mixtureSigma = ScratchBuffer(rows * K * config.targetSize)
+            mixtureLogJoint = ScratchBuffer(rows * K)
+            mixtureLogNormaliser = ScratchBuffer(config.output == .mixture ? rows : 0)
+            mixtureTerms = ScratchBuffer(K * config.targetSize)
+            mixtureTiledTarget = ScratchBuffer(K * config.targetSize)
             layers = (0 ..< config.layers).map { _ in LayerBuffers(config: config, batch: batch, steps: steps) }
         }
 
         /// NLL of each frame of the last forward, in nats, (stepsUsed, B).
         public var frameNLL: [Scalar] { frameLosses.array(stepsUsed * batch) }
 
-        /// The head's raw outputs of the last forward, (stepsUsed, B, K(1+2D)): per frame
-        /// K logits, K*D means, K*D log standard deviations (see `MixtureDensity`).
+        /// The head's raw outputs of the last forward, (stepsUsed, B, O): per frame K logits,
+        /// K*D means, K*D log standard deviations (see `MixtureDensity`), or, for the
+        /// Bernoulli head, D note logits.
         public var headOutputs: [Scalar] { outputs.array(stepsUsed * batch * outputsPerFrame) }
 
         /// d(mean NLL)/d(inputs) of the last backward, (stepsUsed, B, I): for gradient

@@ -10,9 +10,12 @@ import Testing
 struct NetworkFixture {
     let records: [String: [Double]]
 
-    init(_ name: String) throws {
+    init(_ name: String) throws { try self.init(file: "network-\(name).bin") }
+
+    /// Any fixture file of this format in Fixtures/ (music-*.bin too).
+    init(file: String) throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/network-\(name).bin")
+            .appendingPathComponent("Fixtures/\(file)")
         let data = try Data(contentsOf: url)
         var offset = 0
         func u32() -> Int {
