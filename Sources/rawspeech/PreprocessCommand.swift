@@ -1,6 +1,7 @@
 // `rawspeech preprocess MANIFEST --output DATADIR`: streams every recording in a manifest
 // into one memory-mapped sample store per split at one rate and writes DATADIR/summary.json
-// (Corpus/Preprocessor does the work; this file parses flags and shows progress).
+// (Corpus/Preprocessor does the work; this file parses flags and shows progress). Given a
+// piano-roll JSON instead (JSB Chorales), it writes a music data folder (Ingest/PianoRollSource).
 import ArgumentParser
 import Foundation
 import RawSpeechCore
@@ -22,10 +23,16 @@ struct PreprocessCommand: ParsableCommand {
         may be gzip-compressed and have CRLF line ends. Without --sample-rate the recordings keep \
         their own rate, which they must all share; --sample-rate resamples every file (a rate \
         above a file's own upsamples it, and summary.json's bandwidth_hz records the band the \
-        data really has). See docs/DATA.md.
+        data really has). \
+
+        Given a piano-roll JSON instead of a manifest (a .json file, or one object with \
+        "train", "valid" and "test" arrays of pieces, each a list of time steps, each the MIDI \
+        notes sounding, 21...108; e.g. corpora/jsb/jsb_chorales.json), it writes a music data \
+        folder: one 88-note roll file per split and summary.json with "kind": "pianoroll". The \
+        audio flags do not apply to it. See docs/DATA.md.
         """)
 
-    @Argument(help: "The manifest (.jsonl).")
+    @Argument(help: "The manifest (.jsonl), or a piano-roll JSON (.json) for music.")
     var manifest: String
 
     @Option(name: .long, help: "The data folder to write.")
@@ -71,6 +78,8 @@ struct PreprocessCommand: ParsableCommand {
     }
 
     func run() throws {
+        let input = URL(fileURLWithPath: manifest)
+        if PianoRollSource.recognises(input) { return try runPianoRoll(input) }
         // Under mpirun: this rank's share of the recordings; rank 0 writes the stores and
         // summary.json, prints, and alone holds the folder's lock.
         let job = try MPIWorld.job()
@@ -112,6 +121,36 @@ struct PreprocessCommand: ParsableCommand {
                 + String(format: ": the data has no content above %.0f Hz (bandwidth_hz in summary.json)", summary.bandwidthHz))
         }
         print(Self.describe(summary, folder: output))
+    }
+
+    /// A piano-roll JSON into a music data folder: read whole, checked, written (2 MB for JSB).
+    func runPianoRoll(_ input: URL) throws {
+        // Under mpirun the work is one small file: rank 0 does it alone.
+        if let job = try MPIWorld.job(), job.rank > 0 { return }
+        let audioFlags = [("--sample-rate", sampleRate != nil), ("--frame-input", frameInput != FrameSpec.paper.input),
+                          ("--frame-target", frameTarget != FrameSpec.paper.target), ("--frame-hop", frameHop != FrameSpec.paper.hop),
+                          ("--sample-format", sampleFormat != SampleFormat.int16.rawValue), ("--skip-bad", skipBad),
+                          ("--allow-outside", allowOutside)].filter(\.1).map(\.0)
+        guard audioFlags.isEmpty else {
+            throw ValidationError("\(manifest) is a piano-roll file, and \(audioFlags.joined(separator: ", ")) only apply to audio manifests")
+        }
+        let lock = try FolderLock(folder: URL(fileURLWithPath: output), purpose: "preprocess")
+        defer { lock.release() }
+        let summary = try PianoRollSource.preprocess(input, output: URL(fileURLWithPath: output))
+        print(Self.describe(summary, folder: output))
+    }
+
+    /// A music folder's summary as a few human lines.
+    static func describe(_ summary: PianoRollSummary, folder: String) -> String {
+        var lines = ["\(folder)/summary.json: piano rolls of \(summary.notes) notes (MIDI \(summary.lowestNote)-"
+                     + "\(summary.lowestNote + summary.notes - 1)) from \(summary.source)"]
+        for split in Split.allCases {
+            let s = summary.split(split)
+            let name = split.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
+            lines.append("  \(name) " + String(format: "%4d pieces %7d steps  %.2f notes per step",
+                                                s.sequences, s.steps, Double(s.notesOn) / Double(max(1, s.steps))))
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// The summary as a few human lines (summary.json has everything).

@@ -1,7 +1,8 @@
 // `rawspeech verify DATADIR`: reads every sample of a data folder and checks it against its
 // checksums (each store block's SHA-256, or each version-1 shard's), which training and
 // scoring otherwise do only for the blocks they touch. Exit 0: intact; 1: damaged, with the
-// file and block named.
+// file and block named. A piano-roll (music) folder is checked whole: each split's rolls file
+// against its own SHA-256 and summary.json's.
 import ArgumentParser
 import Foundation
 import RawSpeechCorpus
@@ -21,7 +22,15 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let display = ProgressDisplay()
         do {
-            let folder = try DataFolder(url: URL(fileURLWithPath: dataFolder))
+            let url = URL(fileURLWithPath: dataFolder)
+            if try DataKind.of(folder: url) == .pianoroll {
+                let folder = try PianoRollFolder(url: url)
+                let bytes = try folder.verifyAll()
+                let pieces = folder.summary.splits.values.reduce(0) { $0 + $1.sequences }
+                print(String(format: "%@: intact: %d pieces, %.1f MB of piano rolls checked", dataFolder, pieces, Double(bytes) / 1e6))
+                return
+            }
+            let folder = try DataFolder(url: url)
             let start = Date()
             var checked = 0
             try folder.verifyAll { done, total in

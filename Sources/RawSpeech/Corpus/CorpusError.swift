@@ -15,6 +15,11 @@ public enum CorpusError: Error, Sendable, CustomStringConvertible {
     case badStore(path: String, reason: String)
     case badDataFolder(path: String, reason: String)
     case noAudioFound(directory: String)
+    /// A data folder of the other kind: music where audio is read, or the reverse.
+    case wrongDataKind(path: String, found: DataKind, expected: DataKind)
+    /// A piano-roll JSON that cannot be read, or a place in it that breaks the format
+    /// (`place`: "train, chorale 17, step 4"; empty for the whole file).
+    case badPianoRoll(path: String, place: String, reason: String)
 
     public var description: String {
         switch self {
@@ -32,6 +37,10 @@ public enum CorpusError: Error, Sendable, CustomStringConvertible {
             return "\(path): bad sample store: \(reason) (`rawspeech verify DATADIR` checks every block; rerun `rawspeech preprocess` to rebuild it)"
         case .badDataFolder(let path, let reason): return "\(path): not a usable data folder: \(reason) (run `rawspeech preprocess`)"
         case .noAudioFound(let directory): return "\(directory): no audio files libsndfile reads were found"
+        case .wrongDataKind(let path, let found, let expected):
+            return "\(path): a \(found.label) data folder (summary.json kind \"\(found.rawValue)\"), where \(expected.label) data is needed"
+        case .badPianoRoll(let path, let place, let reason):
+            return place.isEmpty ? "\(path): not a usable piano-roll file: \(reason)" : "\(path): \(place): \(reason)"
         }
     }
 }

@@ -48,7 +48,7 @@ public struct DataFolder: Sendable {
 
     /// Writes `summary` as summary.json with its summary.sha256 into `folder`: the checksum
     /// first, so a crash between the two leaves no summary.json, never an unchecked one.
-    public static func writeSummary(_ summary: DataSummary, to folder: URL) throws {
+    public static func writeSummary<Summary: Encodable>(_ summary: Summary, to folder: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let bytes = try encoder.encode(summary)
@@ -66,23 +66,13 @@ public struct DataFolder: Sendable {
     /// (or, in a version-1 folder, each listed shard's header).
     public init(url: URL) throws {
         self.url = url
+        let checked = try DataFolder.readSummary(folder: url)
+        let data = checked.bytes
+        summarySHA256 = checked.sha256
+        summaryVerified = checked.verified
         let summaryURL = url.appendingPathComponent(DataFolder.summaryFile)
-        guard let data = FileManager.default.contents(atPath: summaryURL.path) else {
-            throw CorpusError.badDataFolder(path: url.path, reason: "no \(DataFolder.summaryFile)")
-        }
-        summarySHA256 = SHA256.hex(SHA256.digest(Array(data)))
-        let checksumURL = url.appendingPathComponent(DataFolder.checksumFile)
-        if let sidecar = FileManager.default.contents(atPath: checksumURL.path) {
-            let recorded = String(decoding: sidecar, as: UTF8.self).split(whereSeparator: \.isWhitespace).first.map(String.init) ?? ""
-            guard recorded.lowercased() == summarySHA256 else {
-                throw CorpusError.badDataFolder(
-                    path: summaryURL.path,
-                    reason: "its SHA-256 is not the one in \(DataFolder.checksumFile) (changed or damaged since preprocess wrote it; re-run preprocess)")
-            }
-            summaryVerified = true
-        } else {
-            summaryVerified = false
-        }
+        let kind = try DataKind.of(summary: data, path: summaryURL.path)
+        guard kind == .audio else { throw CorpusError.wrongDataKind(path: url.path, found: kind, expected: .audio) }
         do { summary = try JSONDecoder().decode(DataSummary.self, from: data) } catch {
             throw CorpusError.badDataFolder(path: summaryURL.path, reason: "unreadable summary: \(error)")
         }
@@ -109,6 +99,25 @@ public struct DataFolder: Sendable {
             stores[split] = store
         }
         self.stores = stores
+    }
+
+    /// summary.json's bytes in `folder`, checked against summary.sha256 when it is there
+    /// (`verified` false: no sidecar). Shared by audio and piano-roll folders.
+    package static func readSummary(folder url: URL) throws -> (bytes: Data, sha256: String, verified: Bool) {
+        let summaryURL = url.appendingPathComponent(DataFolder.summaryFile)
+        guard let data = FileManager.default.contents(atPath: summaryURL.path) else {
+            throw CorpusError.badDataFolder(path: url.path, reason: "no \(DataFolder.summaryFile)")
+        }
+        let sha256 = SHA256.hex(SHA256.digest(Array(data)))
+        let checksumURL = url.appendingPathComponent(DataFolder.checksumFile)
+        guard let sidecar = FileManager.default.contents(atPath: checksumURL.path) else { return (data, sha256, false) }
+        let recorded = String(decoding: sidecar, as: UTF8.self).split(whereSeparator: \.isWhitespace).first.map(String.init) ?? ""
+        guard recorded.lowercased() == sha256 else {
+            throw CorpusError.badDataFolder(
+                path: summaryURL.path,
+                reason: "its SHA-256 is not the one in \(DataFolder.checksumFile) (changed or damaged since preprocess wrote it; re-run preprocess)")
+        }
+        return (data, sha256, true)
     }
 
     private func checkShards() throws {

@@ -222,6 +222,7 @@ enum JSONNumber {
     static func describe(_ value: Any) -> String {
         if let n = value as? NSNumber, isBool(n) { return n.boolValue ? "true" : "false" }
         if value is String { return "a string" }
+        if value is NSNull { return "null" }
         if value is [Any] { return "an array" }
         if value is [String: Any] { return "an object" }
         return "\(value)"
