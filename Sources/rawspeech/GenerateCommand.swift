@@ -2,6 +2,7 @@
 // [--component-temperature T] [--sigma-scale S] [--seed N]`: free-running synthesis from a trained model (Evaluation/Generator), written in
 // the format the output's extension names, with the distance of its long-term average
 // spectrum from the model's training data. This file parses flags, reads and writes files and prints; the sampling is the library's.
+// A music model writes a MIDI file instead (GenerateMusic.swift).
 import ArgumentParser
 import Foundation
 import RawSpeechCore
@@ -23,22 +24,35 @@ struct GenerateCommand: ParsableCommand {
         lower --sigma-scale before --component-temperature. Then prints the long-term average spectrum \
         distance (dB) between the output and the model's training data (the train split of the data folder in the run's \
         config.json, or --data). When MODEL is a run folder the output is also saved as \
-        RUNDIR/spectrograms/generated.f32 for `rawspeech report`.
+        RUNDIR/spectrograms/generated.f32 for `rawspeech report`. \
+
+        A music model (trained on a piano-roll folder) writes a Standard MIDI File (--output \
+        FILE.mid): --steps time steps, each a quarter note (the JSB step) at --tempo quarter notes \
+        a minute (default 120), or --seconds of music at that tempo; every key is drawn on or off \
+        with the model's probability (--temperature divides the logits), seeded by --seed. Keys \
+        held over consecutive steps are one note. --prime NAME continues a piece of the run's data \
+        folder (e.g. test/000, as `score --json` names them).
         """)
 
     @Argument(help: ArgumentHelp("A run folder from `rawspeech train`, or a model file.", valueName: "MODEL"))
     var model: String
 
-    @Option(help: "Seconds of audio to generate.")
-    var seconds: Double
+    @Option(help: "Seconds of audio to generate (music: of music at --tempo).")
+    var seconds: Double?
+
+    @Option(help: "Music models: time steps to generate (each a quarter note).")
+    var steps: Int?
+
+    @Option(help: ArgumentHelp("Music models: quarter notes a minute in the MIDI file (default 120).", valueName: "BPM"))
+    var tempo: Double?
 
     @Option(name: .shortAndLong, help: ArgumentHelp(
         "The file to write, in the format its extension names (16-bit PCM; .ogg: Vorbis): "
-            + AudioFormat.byExtension.map { "." + $0.extension }.joined(separator: ", ") + ".",
+            + AudioFormat.byExtension.map { "." + $0.extension }.joined(separator: ", ") + "; a music model: .mid.",
         valueName: "FILE.wav"))
     var output: String
 
-    @Option(help: ArgumentHelp("A recording to continue.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("A recording to continue (music: a piece of the data folder, e.g. test/000).", valueName: "FILE"))
     var prime: String?
 
     @Option(help: "Sampling temperature on both axes below (component temperature T, sigma scale sqrt(T)): 1 samples the model's density, lower is more conservative, 0 takes the likeliest component's mean.")
@@ -57,10 +71,14 @@ struct GenerateCommand: ParsableCommand {
     var data: String?
 
     func validate() throws {
-        guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be in (0, 3600] (got \(seconds))") }
+        if let seconds, !(seconds > 0 && seconds <= 3600) { throw ValidationError("--seconds must be in (0, 3600] (got \(seconds))") }
+        if seconds == nil && steps == nil { throw ValidationError("give --seconds (or, for a music model, --steps)") }
+        try check("--steps", steps, in: 1 ... 100_000)
+        try check("--tempo", tempo, in: MIDIFile.tempoRange)
         try check("--temperature", temperature, in: 0 ... 100, "0 to 100")
         try check("--component-temperature", componentTemperature, in: 0 ... 100, "0 to 100")
         try check("--sigma-scale", sigmaScale, in: 0 ... 100, "0 to 100")
+        if Self.isMIDI(output) { return }
         do { _ = try AudioFormat.forOutput(URL(fileURLWithPath: output)) } catch { throw ValidationError("--output: \(error)") }
     }
 
@@ -74,6 +92,16 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let source = try openModel(model)
         let trained = source.model
+        if trained.config.output == .bernoulli { return try runMusic(source) }
+        if Self.isMIDI(output) {
+            printError("error: --output \(output): MIDI is written by music models; \(model) is a speech model (give an audio file)")
+            throw ExitCode.failure
+        }
+        for (flag, given) in [("--steps", steps != nil), ("--tempo", tempo != nil)] where given {
+            printError("error: \(flag) is for music models; \(model) is a speech model (use --seconds)")
+            throw ExitCode.failure
+        }
+        guard let seconds else { throw ExitCode.failure }  // validate() asked for --seconds or --steps
         var primer: [Float]?
         if let prime {
             do {

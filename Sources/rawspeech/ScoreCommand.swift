@@ -23,19 +23,24 @@ struct ScoreCommand: ParsableCommand {
         is reported with the reason and the others are still scored; the exit code is then 1. \
         When MODEL is a run folder and some file was scored, the report is also saved as RUNDIR/score.json, with the first \
         file's waveform and block prediction in RUNDIR/spectrograms/ for `rawspeech report`. \
-        Definitions of every figure: docs/EVALUATION.md.
+        Definitions of every figure: docs/EVALUATION.md. \
+
+        With a music model, INPUT is one piano-roll data folder (from `rawspeech preprocess \
+        SET.json`): every piece of --split is scored whole, and the figure is the NLL per time \
+        step in nats, summed over the 88 notes (the paper's Table 2 unit), with an \
+        independent-notes reference; --json and RUNDIR/score.json then hold per-piece figures.
         """)
 
     @Argument(help: ArgumentHelp("A run folder from `rawspeech train`, or a model file.", valueName: "MODEL"))
     var model: String
 
-    @Argument(help: ArgumentHelp("Audio files and manifests to score.", valueName: "INPUT"))
+    @Argument(help: ArgumentHelp("Audio files and manifests to score (or one piano-roll folder, for a music model).", valueName: "INPUT"))
     var inputs: [String]
 
     @Option(help: ArgumentHelp("Write the figures as JSON to this file.", valueName: "FILE"))
     var json: String?
 
-    @Option(help: "The manifests' split to score: train, valid or test.")
+    @Option(help: "The manifests' (or piano-roll folder's) split to score: train, valid or test.")
     var split: Split = .test
 
     @Option(help: ArgumentHelp("The linear baseline: auto (fitted on the model's training data, cached as RUNDIR/baseline.ckpt), none, or a linear run folder or model file.", valueName: "auto|none|RUNDIR"))
@@ -61,6 +66,12 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         let source = try openModel(model)
         let trained = source.model
+        if let music = try musicFolder() { return try runMusic(music, source: source) }
+        if trained.config.output == .bernoulli {
+            printError("error: \(model) is a music model (88 note outputs): score it on a piano-roll data folder "
+                       + "(rawspeech score \(model) DATADIR --split test), not on audio")
+            throw ExitCode.failure
+        }
         let sources = try ScoringInputs.sources(inputs, split: split)
         if sources.isEmpty {
             printError("error: nothing to score: the manifests have no \(split.rawValue) entries")

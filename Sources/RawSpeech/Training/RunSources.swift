@@ -27,6 +27,21 @@ public struct ModelSource: Sendable {
     /// The data folder named in the run's config.json, resolved against the working folder
     /// (where `train` was run) and then the run folder's parent; nil with the reason.
     public func dataFolder() -> Result<DataFolder, RunSourceError> {
+        let found: URL
+        switch dataFolderURL() {
+        case .success(let url): found = url
+        case .failure(let error): return .failure(error)
+        }
+        do {
+            return .success(try DataFolder(url: found))
+        } catch {
+            return .failure(.unavailable("the training data \(found.path) is unusable: \(error)"))
+        }
+    }
+
+    /// Where the data folder named in the run's config.json is (audio or music: the caller
+    /// opens it with the reader of its kind, DataKind.of(folder:)).
+    public func dataFolderURL() -> Result<URL, RunSourceError> {
         guard let run = runFolder else { return .failure(.unavailable("\(url.path) is a model file, not a run folder: no config.json names its data")) }
         struct DataOnly: Decodable { var data: String? }
         guard let bytes = FileManager.default.contents(atPath: run.config.path),
@@ -38,11 +53,7 @@ public struct ModelSource: Sendable {
         guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent(DataFolder.summaryFile).path) }) else {
             return .failure(.unavailable("the training data \(path) (from \(run.config.path)) is not there"))
         }
-        do {
-            return .success(try DataFolder(url: found))
-        } catch {
-            return .failure(.unavailable("the training data \(found.path) is unusable: \(error)"))
-        }
+        return .success(found)
     }
 
     /// The linear baseline fitted on this run's training split: RUNDIR/baseline.ckpt when it
