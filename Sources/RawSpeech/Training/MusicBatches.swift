@@ -6,6 +6,7 @@
 //
 // B = chorales per batch, T = steps of the longest in the batch, D = notes (88).
 import RawSpeechCore
+import RawSpeechCorpus
 import RawSpeechNetwork
 import Foundation
 
@@ -82,5 +83,13 @@ package struct MusicBatches {
         PianoRollBatch.fill(picked.map { rolls[$0][...] }, notes: notes, batch: batch, steps: longest,
                             inputs: &inputs, targets: &targets, mask: &mask)
         return longest
+    }
+}
+
+extension MusicRolls {
+    /// The train and valid rolls of a piano-roll folder (each file checked against summary.json).
+    public static func load(_ folder: PianoRollFolder) throws -> MusicRolls {
+        func rolls(_ split: Split) throws -> [[Float]] { try folder.sequences(split).map { $0.keys.map(Float.init) } }
+        return MusicRolls(train: try rolls(.train), valid: try rolls(.valid), notes: folder.summary.notes)
     }
 }
