@@ -36,7 +36,8 @@ extension TrainCommand {
         let settings = options.settings
         let resuming = resume && saved
         let config = resuming ? try settings.resumed(Checkpoint.readState(from: run.checkpoint).config)
-                              : settings.newMusicConfig(notes: rolls.notes, longest: rolls.longestTrainSteps)
+                              : settings.newMusicConfig(notes: rolls.notes, longest: rolls.longestTrainSteps,
+                                                                      pieces: rolls.train.count)
         try run.create()
         let trainer = try Trainer(config: config, data: data, run: run, resume: resuming,
                                   summarySHA256: folder.summarySHA256)

@@ -24,10 +24,11 @@ extension TrainingSettings {
     /// chorale has `longest` steps: each chosen setting, else the music defaults (GRU at the
     /// 20.3k budget, Bernoulli head, B = 16 whole chorales, T = the longest chorale, the
     /// whole valid split), else TrainingConfig's.
-    public func newMusicConfig(notes: Int, longest: Int) -> TrainingConfig {
+    /// Without a chosen batch, a folder of fewer than 16 `pieces` gets a batch of all of them.
+    public func newMusicConfig(notes: Int, longest: Int, pieces: Int? = nil) -> TrainingConfig {
         var settings = self
         settings.budget = budget ?? TrainingConfig.musicDefaultBudget
-        settings.batch = batch ?? TrainingConfig.musicDefaultBatch
+        settings.batch = batch ?? min(TrainingConfig.musicDefaultBatch, max(1, pieces ?? .max))
         settings.evalEvery = evalEvery ?? TrainingConfig.musicDefaultEvalEvery
         settings.patience = patience ?? TrainingConfig.musicDefaultPatience
         settings.steps = steps ?? longest
