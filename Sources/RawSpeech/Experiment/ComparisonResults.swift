@@ -177,7 +177,8 @@ public struct ComparisonResults: Codable, Sendable {
         let cpu = cells.filter { $0.cell != "linear" }.flatMap(\.runs).compactMap(\.cpuSeconds)
         if let low = cpu.min(), let high = cpu.max(), low > 0, high > low * (1 + Self.computeTolerance) {
             computeWarning = String(format: "the runs' CPU seconds differ (%.0f to %.0f s): ", low, high)
-                + (plan.basis.waves ? "on the time basis the runs got unequal compute; compare the \"at equal updates\" column, or rerun with --updates"
+                + (plan.isMusic ? "music runs stop early, each at its own update; compare the \"at equal updates\" and \"at equal seconds\" figures for equal compute"
+                   : plan.basis.waves ? "on the time basis the runs got unequal compute; compare the \"at equal updates\" column, or rerun with --updates"
                                     : "the updates were equal, the time they took was not")
         }
     }

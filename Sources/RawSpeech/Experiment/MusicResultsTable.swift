@@ -39,6 +39,19 @@ extension ComparisonResults {
                 + "| \(pm(c.trainNLL, c.trainNLLStd, c.seeds)) | \(pm(c.validNLL, c.validNLLStd, c.seeds)) "
                 + "| \(pm(c.testNLL, c.testNLLStd, c.seeds)) | \(paper) |")
         }
+        if let equalUpdates, let equalSeconds {
+            lines.append("")
+            lines.append("At equal compute (each run's learning curve read at the updates and the training seconds every kept run reached; "
+                + "best valid NLL so far, mean over seeds; the paper's Figure 2 views):")
+            lines.append("")
+            lines.append("| cell | valid NLL by \(equalUpdates) updates | valid NLL by \(String(format: "%.0f", equalSeconds)) s |")
+            lines.append("|---|---|---|")
+            for c in cells { lines.append("| \(c.cell) | \(f(c.validNLLAtEqualUpdates)) | \(f(c.validNLLAtEqualSeconds)) |") }
+        }
+        if let computeWarning {
+            lines.append("")
+            lines.append("Note: \(computeWarning).")
+        }
         if !trials.isEmpty {
             lines.append("")
             lines.append("Learning-rate search (seed 1; the run with the lowest valid NLL per cell was kept):")
