@@ -37,8 +37,10 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Cells to compare, comma-separated.")
     var cells = "tanh,gru,lstm"
 
-    @Option(help: "Recurrent-parameter budget shared by every cell (the paper's 169k).")
-    var params = ParameterBudget(value: TrainingConfig.defaultBudget)
+    @Option(help: .text("Recurrent-parameter budget shared by every cell (the paper's 169k; on a music folder "
+                        + "\(ParameterBudget(value: TrainingConfig.musicDefaultBudget)): tanh 100, GRU 46, LSTM 36, see docs/RESULTS.md).",
+                        default: ParameterBudget(value: TrainingConfig.defaultBudget)))
+    var params: ParameterBudget?
 
     @Option(help: "Learning rates tried per cell, drawn log-uniformly (the paper's 10).")
     var trials = ComparisonPlan.defaultTrials
@@ -106,7 +108,7 @@ struct CompareCommand: ParsableCommand {
         for cell in try parsedCells() {
             var settings = TrainingSettings()
             settings.cell = cell
-            settings.budget = params.value
+            settings.budget = params?.value
             settings.batch = chunks.batch
             settings.steps = chunks.steps
             try checkMemory(settings.newConfig())
@@ -116,7 +118,7 @@ struct CompareCommand: ParsableCommand {
     func plan() throws -> ComparisonPlan {
         ComparisonPlan.choosing(
             data: URL(fileURLWithPath: dataFolder).standardizedFileURL.path, cells: try parsedCells(),
-            budget: params.value, learningRates: try parsedRates(), trials: trials, rateSeed: seed, seeds: seeds,
+            budget: params?.value, learningRates: try parsedRates(), trials: trials, rateSeed: seed, seeds: seeds,
             quick: quick, minutes: minutes, updates: updates, weightNoise: weightNoise, batch: chunks.batch, steps: chunks.steps,
             patience: evaluation.patience, evalEvery: evaluation.evalEvery)
     }
@@ -133,6 +135,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func compare() throws {
+        if (try? DataKind.of(folder: URL(fileURLWithPath: dataFolder))) == .pianoroll { return try compareMusic() }  // CompareMusic.swift
         // Under mpirun: each rank runs its share of every phase's runs (run i on rank i % N),
         // all ranks wait for the phase to end, and rank 0 alone measures and writes the results.
         let job = try MPIWorld.job()

@@ -29,8 +29,12 @@ struct ParameterBudget: ExpressibleByArgument, CustomStringConvertible {
         value = max(1, Int((number * scale).rounded()))
     }
 
-    /// As it would be typed: `169k`, or `169001`.
-    var description: String { value % 1000 == 0 ? "\(value / 1000)k" : "\(value)" }
+    /// As it would be typed: `169k`, `20.3k`, or `169001`.
+    var description: String {
+        if value % 1000 == 0 { return "\(value / 1000)k" }
+        if value >= 1000 && value % 100 == 0 { return "\(value / 1000).\(value % 1000 / 100)k" }
+        return "\(value)"
+    }
 
     var defaultValueDescription: String { description }
 }
@@ -61,7 +65,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Hidden units per layer (default: from --params).")
     var units: Int?
 
-    @Option(help: .text("Recurrent-parameter budget, e.g. 169k (the paper's: tanh 400, GRU 227, LSTM 195 units).",
+    @Option(help: .text("Recurrent-parameter budget, e.g. 169k (the paper's: tanh 400, GRU 227, LSTM 195 units). "
+                        + "On a music folder the default is \(ParameterBudget(value: TrainingConfig.musicDefaultBudget)) "
+                        + "counted with \(ModelConfig.musicBudgetInputs) inputs: the paper's music sizes, tanh 100, GRU 46, LSTM 36.",
                         default: ParameterBudget(value: TrainingConfig.defaultBudget)))
     var params: ParameterBudget?
 

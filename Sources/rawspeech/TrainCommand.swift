@@ -56,6 +56,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func train() throws {
+        if isMusicFolder { return try trainMusic() }  // TrainMusic.swift
         BLASRuntime.setThreads(1)
         // Under mpirun: this rank trains its rows of each batch; rank 0 alone writes and prints.
         let job = try MPIWorld.job()

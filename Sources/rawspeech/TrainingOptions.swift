@@ -30,10 +30,10 @@ struct RecipeOptions: ParsableArguments {
 
 /// The shape of a training batch: B sequences of T steps (`train`, `compare`, `bench train`).
 struct ChunkOptions: ParsableArguments {
-    @Option(help: .text("Sequences per batch (B).", default: defaults.batch))
+    @Option(help: .text("Sequences per batch (B; on a music folder whole pieces, default \(TrainingConfig.musicDefaultBatch)).", default: defaults.batch))
     var batch: Int?
 
-    @Option(help: .text("Time steps per truncated-BPTT chunk (T).", default: defaults.steps))
+    @Option(help: .text("Time steps per truncated-BPTT chunk (T; on a music folder the longest training piece, no truncation).", default: defaults.steps))
     var steps: Int?
 
     func validate() throws {

@@ -46,10 +46,14 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
     public var evalEvery: Int
     /// Preset name when the plan came from one (e.g. "quick"), for the results' caption.
     public var preset: String?
+    /// "pianoroll" for a music comparison (absent: audio): units are then counted with
+    /// ModelConfig.musicBudgetInputs, and the runs have the Bernoulli head.
+    public var dataKind: String?
 
     package enum CodingKeys: String, CodingKey {
         case data, cells, budget, learningRates = "learning_rates", seeds, minutes, updates
         case weightNoise = "weight_noise", batch, steps, patience, evalEvery = "eval_every", preset
+        case dataKind = "data_kind"
     }
 
     /// Learning rates drawn per cell: the paper's 10.
@@ -109,9 +113,13 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         return (0 ..< count).map { _ in exp(-12 + 6 * rng.nextUniform()) }.sorted()
     }
 
+    /// Whether this compares music models (a piano-roll folder).
+    public var isMusic: Bool { dataKind == "pianoroll" }
+
     /// Units of `cell` at this plan's budget.
     public func units(for cell: Cell) -> Int {
-        ModelConfig.units(for: cell, budget: budget)
+        isMusic ? ModelConfig.units(for: cell, budget: budget, inputSize: ModelConfig.musicBudgetInputs)
+                : ModelConfig.units(for: cell, budget: budget)
     }
 
     /// The learning-rate search: every cell at every rate, seed 1.

@@ -81,6 +81,9 @@ public struct CellSummary: Codable, Sendable {
     public var validNLLStd: Double
     public var testNLLStd: Double
     public var runs: [RunMeasurement]
+    /// Music: the recurrent parameters as `--params` counts them (with
+    /// ModelConfig.musicBudgetInputs inputs; `recurrent_params` is the real count with 88).
+    public var budgetParams: Int?
 
     package enum CodingKeys: String, CodingKey {
         case cell, units, recurrentParams = "recurrent_params", learningRate = "learning_rate"
@@ -90,6 +93,7 @@ public struct CellSummary: Codable, Sendable {
         case updates, cpuSeconds = "cpu_seconds", wallSeconds = "wall_seconds"
         case validNLLAtEqualUpdates = "valid_nll_at_equal_updates", validNLLAtEqualSeconds = "valid_nll_at_equal_seconds"
         case trainNLLStd = "train_nll_std", validNLLStd = "valid_nll_std", testNLLStd = "test_nll_std", runs
+        case budgetParams = "budget_params"
     }
 
     /// Mean and spread of `runs` (the same cell and learning rate, different seeds).
@@ -193,8 +197,9 @@ public struct ComparisonResults: Codable, Sendable {
                 runs[r].validNLLAtEqualUpdates = LearningCurve.bestValidNLL(curve, byUpdate: reach.updates)
                 runs[r].validNLLAtEqualSeconds = LearningCurve.bestValidNLL(curve, bySeconds: reach.seconds)
             }
-            let summary = CellSummary(cell: cells[index].cell, units: cells[index].units,
+            var summary = CellSummary(cell: cells[index].cell, units: cells[index].units,
                                       recurrentParams: cells[index].recurrentParams, runs: runs)
+            summary.budgetParams = cells[index].budgetParams
             cells[index] = summary
         }
     }
@@ -206,6 +211,7 @@ public struct ComparisonResults: Codable, Sendable {
 
     /// The table as Markdown, with the paper's figures for reference.
     public func markdown() -> String {
+        if plan.isMusic { return musicMarkdown() }  // MusicResultsTable.swift
         func f(_ value: Double?, _ digits: Int = 2) -> String {
             guard let value else { return "-" }
             if value.isInfinite { return value > 0 ? "inf" : "-inf" }

@@ -74,6 +74,10 @@ public struct RunDescription: Encodable, Sendable {
     public var blasCore: String
     /// Processes (MPI ranks) that trained the run together; absent for one process.
     public var ranks: Int?
+    /// "pianoroll" for a music run (absent: audio); such a run's `summary` is absent and
+    /// `budget_params` gives its recurrent parameters as `--params` counts them.
+    public var dataKind: String?
+    public var budgetParams: Int?
 
     package enum CodingKeys: String, CodingKey {
         case cell, units, layers, components, recurrentParams = "recurrent_params"
@@ -82,6 +86,7 @@ public struct RunDescription: Encodable, Sendable {
         case frame, training, data, summary
         case dataSummarySHA256 = "data_summary_sha256"
         case gitRevision = "git_revision", blasCore = "blas_core", ranks
+        case dataKind = "data_kind", budgetParams = "budget_params"
     }
 
     public init(config: TrainingConfig, parameterCount: Int, recurrentParameterCount: Int,
@@ -133,6 +138,8 @@ public struct RunDescription: Encodable, Sendable {
         try c.encodeIfPresent(summary, forKey: .summary)
         try c.encodeIfPresent(dataSummarySHA256, forKey: .dataSummarySHA256)
         try c.encodeIfPresent(ranks, forKey: .ranks)
+        try c.encodeIfPresent(dataKind, forKey: .dataKind)
+        try c.encodeIfPresent(budgetParams, forKey: .budgetParams)
         try c.encode(gitRevision, forKey: .gitRevision)
         try c.encode(blasCore, forKey: .blasCore)
     }

@@ -1,6 +1,8 @@
 // The training loop of paper.md: truncated BPTT over chunks, weight noise, gradient-norm
 // clipping, RMSProp, validation NLL every so often, early stopping with the best weights
 // kept, checkpoints that resume bit for bit, and a rollback when the loss stops being finite.
+// Music runs (TrainingData.music) go through the same loop with MusicBatches in place of the
+// audio chunks: whole chorales, padded and masked, validated by PianoRollScorer.
 // It reports through events; the CLI turns them into progress bars and log lines.
 import RawSpeechCore
 import RawSpeechNetwork
@@ -129,6 +131,10 @@ public final class Trainer {
     private var targets: [Float]
     private var gradient: [Float]
     private var noisy: [Float]
+    /// Music runs: the batches of whole chorales, their mask (T, B), and the valid scorer.
+    private var music: MusicBatches?
+    private var mask: [Float] = []
+    private let rollScorer: PianoRollScorer?
 
     /// A new run (or, with `resume`, the run saved in `run`'s checkpoint, continued with
     /// `config`: see `TrainingState.resume(with:)`). `threads` > 1 splits
@@ -168,6 +174,12 @@ public final class Trainer {
             var rng = SeededGenerator(seed: config.seed)
             var parameters = [Float](repeating: 0, count: network.parameterCount)
             network.initializeParameters(&parameters, using: &rng)
+            if let rolls = data.music, config.model.output == .bernoulli {
+                let bias = network.layout.headBias
+                for (j, logOdds) in rolls.trainNoteLogOdds.enumerated() where j < bias.count {
+                    parameters[bias.lowerBound + j] = logOdds
+                }
+            }
             let model = TrainedModel(kind: .recurrent, config: config.model, parameters: parameters,
                                      normalization: data.normalization, sampleRate: data.sampleRate,
                                      frame: data.frame)
@@ -180,13 +192,33 @@ public final class Trainer {
                 dataSummarySHA256: summarySHA256)
         }
         let (B, T) = (state.config.batch, state.config.steps)
+        if let rolls = data.music {
+            // Music trains in one thread per run (compare runs one per core), without replicas.
+            guard replicas == nil else { throw TrainingError.invalidConfig(field: "ranks", reason: "must be 1 for a music run") }
+            guard state.config.model.output == .bernoulli, state.config.model.inputSize == rolls.notes else {
+                throw TrainingError.invalidConfig(field: "model", reason: "must have a Bernoulli head of \(rolls.notes) notes for a music folder")
+            }
+            guard !rolls.train.isEmpty else { throw TrainingError.noChunks(steps: T) }
+            guard !rolls.valid.isEmpty else { throw TrainingError.emptyValidSplit(folder: run.url.path) }
+            guard rolls.longestTrainSteps <= T else {
+                throw TrainingError.invalidConfig(field: "steps", reason: "must hold the longest training chorale (\(rolls.longestTrainSteps) steps, got \(T))")
+            }
+            music = MusicBatches(rolls: rolls, batch: B)
+            mask = [Float](repeating: 0, count: T * B)
+            rollScorer = PianoRollScorer(model: network, batch: B)
+        } else {
+            guard state.config.model.output == .mixture else {
+                throw TrainingError.invalidConfig(field: "model", reason: "a music model (Bernoulli head) needs a music data folder")
+            }
+            rollScorer = nil
+        }
         if let replicas {
             let sync = try ReplicaSync(group: replicas, batch: B, parameterCount: network.parameterCount)
             split = ParallelStep(network: network, batch: B, steps: T, parts: threads,
                                  rows: ParallelStep.rows(replicas.rank, of: replicas.count, in: B))
             self.replicas = sync
         } else {
-            split = threads > 1 && B > 1 ? ParallelStep(network: network, batch: B, steps: T, parts: threads) : nil
+            split = threads > 1 && B > 1 && data.music == nil ? ParallelStep(network: network, batch: B, steps: T, parts: threads) : nil
             self.replicas = nil
         }
         workspace = network.makeWorkspace(batch: split == nil ? B : 1, steps: split == nil ? T : 1)
@@ -199,7 +231,7 @@ public final class Trainer {
             BatchSampler.usableStarts(samples: data.train.sampleCount($0), spec: data.frame, steps: T)
         }
         chunk = [Float](repeating: 0, count: data.frame.samplesSpanned(frames: T))
-        guard startWeights.contains(where: { $0 > 0 }) else { throw TrainingError.noChunks(steps: T) }
+        guard data.music != nil || startWeights.contains(where: { $0 > 0 }) else { throw TrainingError.noChunks(steps: T) }
         inputs = [Float](repeating: 0, count: T * B * data.frame.input)
         targets = [Float](repeating: 0, count: T * B * data.frame.target)
         gradient = [Float](repeating: 0, count: network.parameterCount)
@@ -224,6 +256,7 @@ public final class Trainer {
 
     /// Mean validation NLL per frame (normalized units) of `parameters`, on `validation`.
     public func validationNLL(_ parameters: [Float]) -> Double {
+        if let rollScorer, let rolls = data.music { return rollScorer.meanNLL(of: rolls.valid, parameters: parameters) }
         let results = scorer.run(validation.recordings, parameters: parameters)
         var sum = 0.0
         var count = 0
@@ -312,6 +345,7 @@ public final class Trainer {
     /// (mean NLL per frame, normalized units); a non-finite loss or gradient changes nothing.
     package func step() throws -> Double {
         let config = state.config
+        if music != nil { return musicStep() }
         // The sampler, generator and carried state are separate parts of `state`; take them
         // out for the call so that the accesses do not overlap.
         var sampler = state.sampler
@@ -352,6 +386,29 @@ public final class Trainer {
         return norm.isFinite ? loss : .nan
     }
 
+    /// One music update: B whole chorales from a zero state, masked; otherwise as `step`.
+    private func musicStep() -> Double {
+        var rng = state.rng
+        let steps = music!.fill(inputs: &inputs, targets: &targets, mask: &mask, rng: &rng)
+        WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
+                            std: state.config.weightNoise, rng: &rng)
+        state.rng = rng
+        for i in state.carriedState.indices { state.carriedState[i] = 0 }
+        let loss = Double(network.forward(parameters: noisy, inputs: inputs, targets: targets,
+                                          state: &state.carriedState, workspace: workspace, steps: steps, mask: mask))
+        guard loss.isFinite else { return loss }
+        gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        network.backward(parameters: noisy, gradient: &gradient, workspace: workspace)
+        var parameters: [Float] = []
+        swap(&parameters, &state.model.parameters)  // a move, not a copy of the weights
+        let config = state.config
+        let norm = state.optimizer.update(parameters: &parameters, gradient: gradient,
+                                          learningRate: state.progress.learningRate, decay: config.rmsDecay,
+                                          epsilon: config.rmsEpsilon, clip: config.clip)
+        swap(&parameters, &state.model.parameters)
+        return norm.isFinite ? loss : .nan
+    }
+
     /// Validation NLL, the best-so-far bookkeeping, and the metrics line.
     package func evaluate(seconds: Double) -> MetricsLine {
         let valid = validationNLL(state.model.parameters)
@@ -372,7 +429,7 @@ public final class Trainer {
         var line = MetricsLine(update: progress.update, seconds: seconds, trainNLL: train, validNLL: valid,
                                validNLLWaveform: valid + offset, learningRate: progress.learningRate)
         line.validSet = validation.isWholeSplit ? "whole" : "subset"
-        line.validSeconds = validation.seconds
+        line.validSeconds = data.music == nil ? validation.seconds : nil
         return line
     }
 

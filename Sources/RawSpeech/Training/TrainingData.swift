@@ -13,6 +13,9 @@ public struct TrainingData: Sendable {
     public var normalization: Normalization
     public var sampleRate: Int
     public var frame: FrameSpec
+    /// A music folder's piano rolls (nil for audio): the run trains on whole chorales
+    /// (MusicBatches) and `train`/`valid` are empty.
+    public var music: MusicRolls?
 
     public init(train: RecordingSet, valid: RecordingSet, normalization: Normalization,
                 sampleRate: Int, frame: FrameSpec) {
@@ -32,6 +35,15 @@ public struct TrainingData: Sendable {
 }
 
 extension TrainingData {
+    /// A music run's data: the rolls, and the frame and units a music model records (D notes
+    /// in and out, one step per frame, no normalization; "sample rate" 1: one step, the
+    /// tempo being the listener's choice).
+    public init(music: MusicRolls) {
+        self.init(train: RecordingSet([]), valid: RecordingSet([]), normalization: Normalization(mean: 0, std: 1),
+                  sampleRate: 1, frame: FrameSpec(input: music.notes, target: music.notes, hop: 1))
+        self.music = music
+    }
+
     /// The train and valid splits of a preprocessed folder, normalized with the training
     /// split's mean and standard deviation from summary.json: mapped from its stores, or
     /// (a version-1 folder of shards) read into memory.

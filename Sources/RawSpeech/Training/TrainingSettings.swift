@@ -72,7 +72,7 @@ public struct TrainingSettings: Equatable, Sendable {
         } else if let budget {
             let m = config.model
             config.model.units = ModelConfig.units(for: m.cell, budget: budget, layers: m.layers,
-                                                   inputSize: m.inputSize, gruForm: m.gruForm)
+                                                   inputSize: m.budgetInputSize, gruForm: m.gruForm)
         }
         apply(to: &config)
         if let difference = config.shapeDifference(from: saved) {

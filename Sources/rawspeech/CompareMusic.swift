@@ -1,0 +1,107 @@
+// `rawspeech compare DATADIR` when DATADIR is a piano-roll (music) folder: the paper's music
+// rows. The same plan, phases and run folders as speech (learning-rate search, then seeds at
+// each cell's best rate, each run a `rawspeech train` child process), with the music
+// defaults (ComparisonPlan.choosingMusic) and every kept run measured on train, valid and
+// test by PianoRollScorer (NLL in nats per time step). No linear baseline: it predicts
+// waveforms.
+import ArgumentParser
+import Foundation
+import RawSpeechCore
+import RawSpeechCorpus
+import RawSpeechNetwork
+import RawSpeechTraining
+import RawSpeechEvaluation
+import RawSpeechExperiment
+
+extension CompareCommand {
+    func compareMusic() throws {
+        if quick { throw ValidationError("--quick is the speech demo preset; on a music folder give --trials, --seeds or --updates") }
+        if chunks.steps != nil { throw ValidationError("--steps: a music run trains on whole pieces (T is the longest training piece)") }
+        let folder = try PianoRollFolder(url: URL(fileURLWithPath: dataFolder))
+        let measurer = try MusicRunMeasurer(folder: folder)
+        let longest = measurer.train.map { $0.count / folder.summary.notes }.max() ?? 1
+        let plan = ComparisonPlan.choosingMusic(
+            data: URL(fileURLWithPath: dataFolder).standardizedFileURL.path, cells: try parsedCells(), longest: longest,
+            budget: params?.value, learningRates: try parsedRates(), trials: trials, rateSeed: seed, seeds: seeds,
+            minutes: minutes, updates: updates, weightNoise: weightNoise, batch: chunks.batch,
+            patience: evaluation.patience, evalEvery: evaluation.evalEvery)
+        let out = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let lock = try FolderLock(folder: out, purpose: "compare")
+        defer { lock.release() }
+        let planURL = out.appendingPathComponent("plan.json")
+        if let saved = try? JSONDecoder().decode(ComparisonPlan.self, from: Data(contentsOf: planURL)), saved != plan {
+            throw ValidationError("\(output) holds a comparison with another plan (\(planURL.path)): choose another --output, or repeat its flags")
+        }
+        try RunFolder.writeJSON(plan, to: planURL)
+
+        let interrupt = InterruptFlag()
+        interrupt.install()
+        let scheduler = RunScheduler(jobs: jobs, waves: plan.basis.waves, interrupt: interrupt)
+        let units = plan.cells.map { "\($0.rawValue)-\(plan.units(for: $0))" }.joined(separator: ", ")
+        printError("comparing \(units) on the music in \(plan.data): \(plan.learningRates.count) learning rate(s), "
+            + "\(plan.seeds) seed(s), \(plan.basis.caption(threads: threads)), early stopping (patience \(plan.patience)), \(jobs) at a time")
+
+        try runAll(try jobsFor(plan.trialRuns, plan: plan, out: out), scheduler: scheduler)
+        if interrupt.isRequested { throw stopped() }
+        let trials = try plan.trialRuns.map { run -> (run: PlannedRun, outcome: RunOutcome) in
+            let folder = RunFolder(url: out.appendingPathComponent(run.folder))
+            guard let outcome = try folder.readOutcome() else {
+                throw ValidationError("\(folder.url.path) did not finish; see its train.log")
+            }
+            return (run, outcome)
+        }
+        let bestTrial = try plan.bestTrials(trials)
+        let seedRuns = plan.seedRuns(bestRates: bestTrial.mapValues(\.learningRate))
+        try runAll(try jobsFor(seedRuns, plan: plan, out: out), scheduler: scheduler)
+        if interrupt.isRequested { throw stopped() }
+
+        printError("measuring the kept runs on train, valid and test")
+        var summaries: [CellSummary] = []
+        for cell in plan.cells {
+            let kept = [bestTrial[cell]!] + seedRuns.filter { $0.cell == cell }
+            let measured = try kept.map {
+                try measurer.measure(runFolder: out.appendingPathComponent($0.folder), name: $0.folder,
+                                     learningRate: $0.learningRate, seed: $0.seed)
+            }
+            let config = ModelConfig(cell: cell, units: plan.units(for: cell), inputSize: folder.summary.notes,
+                                     targetSize: folder.summary.notes, output: .bernoulli)
+            var summary = CellSummary(cell: cell.rawValue, units: config.units,
+                                      recurrentParams: config.recurrentParameterCount, runs: measured)
+            summary.budgetParams = config.budgetParameterCount
+            summaries.append(summary)
+        }
+        let trialRows = trials.map { run, outcome -> RunMeasurement in
+            var row = RunMeasurement(folder: run.folder, cell: run.cell.rawValue, learningRate: run.learningRate,
+                                     seed: run.seed, trainNLL: .nan, validNLL: outcome.bestValidNLL, testNLL: .nan)
+            row.updates = outcome.updates
+            row.seconds = outcome.seconds
+            if let compute = RunCompute.read(in: out.appendingPathComponent(run.folder)) {
+                row.cpuSeconds = compute.cpuSeconds
+                row.wallSeconds = compute.wallSeconds
+                row.threads = compute.threads
+            }
+            return row
+        }
+        var results = ComparisonResults(cells: summaries, plan: plan, waveformOffset: 0, trials: trialRows,
+                                        threads: threads, samplesPerFrame: 1)
+        var curves: [String: [MetricsLine]] = [:]
+        for run in summaries.flatMap(\.runs) { curves[run.folder] = try RunMeasurer.curve(out.appendingPathComponent(run.folder)) }
+        results.readCurves(curves)
+        try results.write(to: out)
+
+        // The report: every kept run's learning curves (valid NLL per step against updates
+        // and against seconds: the paper's Figure 2 layout), labelled cell/run.
+        var records: [RunRecord] = []
+        for run in summaries.flatMap(\.runs) {
+            var record = try Report.loadRun(at: out.appendingPathComponent(run.folder))
+            record.name = run.folder
+            records.append(record)
+        }
+        let reportFiles = try Report.write(Report.document(runs: records, title: "rawspeech compare (music)"),
+                                           to: out.appendingPathComponent("report"))
+        print(results.markdown())
+        print("results: \(out.appendingPathComponent("results.md").path)")
+        if let page = reportFiles.first(where: { $0.pathExtension == "html" }) { print("report: \(page.path)") }
+    }
+}

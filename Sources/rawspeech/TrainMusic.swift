@@ -1,0 +1,85 @@
+// `rawspeech train DATADIR` when DATADIR is a piano-roll (music) folder: the same Trainer
+// and run folder as speech, with the music defaults (TrainingSettings.newMusicConfig: the
+// paper's music sizes, 16 whole chorales per batch) and NLL in nats per time step.
+import ArgumentParser
+import Foundation
+import RawSpeechCore
+import RawSpeechCorpus
+import RawSpeechDistributed
+import RawSpeechNetwork
+import RawSpeechTraining
+
+extension TrainCommand {
+    /// Whether the data folder is a piano-roll one (a missing summary is DataFolder's error to word).
+    var isMusicFolder: Bool {
+        (try? DataKind.of(folder: URL(fileURLWithPath: dataFolder))) == .pianoroll
+    }
+
+    func trainMusic() throws {
+        BLASRuntime.setThreads(1)
+        if MPIWorld.isLaunched {
+            throw ValidationError("music runs train in one process: run `rawspeech train` on a music folder without mpirun")
+        }
+        if options.settings.linear {
+            throw ValidationError("--cell linear is for audio: a music folder trains tanh, gru or lstm")
+        }
+        let folder = try PianoRollFolder(url: URL(fileURLWithPath: dataFolder))
+        let rolls = try MusicRolls.load(folder)
+        let data = TrainingData(music: rolls)
+        let run = RunFolder(url: URL(fileURLWithPath: output))
+        let lock = try FolderLock(folder: run.url, purpose: "train")
+        defer { lock.release() }
+        let saved = FileManager.default.fileExists(atPath: run.checkpoint.path)
+        if !resume, saved {
+            throw ValidationError("\(output) already holds a run: pass --resume to continue it, or choose another --output")
+        }
+        let settings = options.settings
+        let resuming = resume && saved
+        let config = resuming ? try settings.resumed(Checkpoint.readState(from: run.checkpoint).config)
+                              : settings.newMusicConfig(notes: rolls.notes, longest: rolls.longestTrainSteps,
+                                                                      pieces: rolls.train.count)
+        try run.create()
+        let trainer = try Trainer(config: config, data: data, run: run, resume: resuming,
+                                  summarySHA256: folder.summarySHA256)
+        let resolved = trainer.state.config
+        var written = RunDescription(config: resolved, parameterCount: resolved.model.parameterCount,
+                                     recurrentParameterCount: resolved.model.recurrentParameterCount,
+                                     normalization: data.normalization, sampleRate: data.sampleRate, frame: data.frame,
+                                     data: folder.url.path, summary: nil, gitRevision: RunDescription.gitRevision(),
+                                     dataSummarySHA256: folder.summarySHA256)
+        written.dataKind = DataKind.pianoroll.rawValue
+        written.budgetParams = resolved.model.budgetParameterCount
+        try RunFolder.writeJSON(written, to: run.config)
+        let m = resolved.model
+        printError("training \(m.cell.rawValue)-\(m.units) on music (\(m.recurrentParameterCount) recurrent parameters with "
+            + "\(m.inputSize) inputs, \(m.budgetParameterCount) as --params counts them; \(m.parameterCount) total) "
+            + "on \(rolls.train.count) pieces, \(resolved.batch) per batch, validating on all \(rolls.valid.count) valid pieces"
+            + (resuming ? ", resuming at update \(trainer.state.progress.update)" : ""))
+        let interrupt = InterruptFlag()
+        interrupt.install()
+        let progress = ProgressDisplay()
+        let outcome = try trainer.train(shouldStop: { interrupt.isRequested }) { event in
+            switch event {
+            case let .progress(update, loss, stepsPerSecond, seconds):
+                progress.update(Self.progressText(update: update, total: resolved.updates, loss: loss,
+                                                  stepsPerSecond: stepsPerSecond, seconds: seconds,
+                                                  minutes: resolved.minutes))
+            case let .evaluation(line):
+                progress.log(String(format: "update %6d  %7.1fs  train %7.3f  valid %7.3f  nats per step",
+                                    line.update, line.seconds, line.trainNLL, line.validNLL))
+            case let .rollback(update, rate):
+                progress.log("update \(update): non-finite loss; rolled back to the last good state, learning rate now \(rate)")
+            case .checkpoint:
+                break
+            }
+        }
+        progress.finish()
+        let p = outcome.progress
+        print(String(format: "stopped (%@) after %d updates, %.1f s; best valid NLL %.3f nats per step at update %d; model: %@",
+                     outcome.reason.rawValue, p.update, p.seconds, p.bestValidNLL, p.bestUpdate, run.model.path))
+        if outcome.reason == .interrupted {
+            printError("checkpoint saved: continue with --resume")
+            throw ExitCode(130)
+        }
+    }
+}
