@@ -10,8 +10,8 @@
 //                   in legends; "sample_rate" (default 16000) is the rate of raw .f32 signals.
 //   score.json      optional; a ScoreReport (`rawspeech score --json`), or for a music run a
 //                   PianoRollScoreReport ("kind": "pianoroll").
-//   A run is a music run (NLL per time step, no spectrograms) when config.json's
-//   training.model.output is "bernoulli" or its score.json is a piano-roll one.
+//   A run is a music run (NLL per time step, no spectrograms) when config.json's data_kind
+//   is "pianoroll" or training.model.output "bernoulli", or its score.json is a piano-roll one.
 //   spectrograms/   optional (RunSignals); signals to draw: NAME.f32 (raw little-endian float32, mono, at
 //                   the config's sample rate) and, when the caller passes an audio reader,
 //                   any other audio file. reference / prediction / generated come first, titled
@@ -27,6 +27,8 @@ struct RunLabel: Decodable {
     var sampleRate: Int?
     var model: Nested?
     var training: Training?
+    /// "pianoroll" for a music run (absent: audio).
+    var dataKind: String?
 
     /// training.model.output: "bernoulli" for a music model (absent for speech).
     struct Training: Decodable {
@@ -41,7 +43,7 @@ struct RunLabel: Decodable {
         enum CodingKeys: String, CodingKey { case cell, units, sampleRate = "sample_rate" }
     }
 
-    enum CodingKeys: String, CodingKey { case cell, units, sampleRate = "sample_rate", model, training }
+    enum CodingKeys: String, CodingKey { case cell, units, sampleRate = "sample_rate", model, training, dataKind = "data_kind" }
 }
 
 /// Everything the report shows about one run.
@@ -111,7 +113,7 @@ extension Report {
         var cell: String?, units: Int?, sampleRate = 16_000, isMusic = false
         do {
             if let label = try folder.readConfig(RunLabel.self) {
-                isMusic = label.training?.model?.output == "bernoulli"
+                isMusic = label.dataKind == "pianoroll" || label.training?.model?.output == "bernoulli"
                 cell = label.cell ?? label.model?.cell
                 units = label.units ?? label.model?.units
                 sampleRate = label.sampleRate ?? label.model?.sampleRate ?? 16_000
