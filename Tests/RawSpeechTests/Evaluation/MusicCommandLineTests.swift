@@ -1,6 +1,7 @@
 // The built binary on a music run: `score` writes per-piece figures (and RUNDIR/score.json),
 // `generate` writes a MIDI file mido reads back with the steps and tempo asked for, `report`
-// draws the curves in nats per time step with the music score table and no spectrograms; and
+// draws the curves in nats per time step with the music score table, the generated roll and
+// its MIDI file, and no spectrograms; and
 // every speech/music mix-up exits non-zero saying which is which. The run folder is made by
 // hand (a random-weight model, config.json naming its data, three metrics lines), so these
 // tests do not depend on training.
@@ -78,6 +79,16 @@ import Testing
         #expect(html.contains("independent notes NLL/step") && !html.contains("<h2>Spectrograms</h2>"))
         let curve = try String(contentsOf: page.appendingPathComponent("valid-nll-vs-updates.svg"), encoding: .utf8)
         #expect(curve.contains("NLL (nats per time step)"))
+        // The last generate (primed, 8 steps) kept its roll: drawn, and its MIDI file offered
+        // byte for byte as generate wrote it.
+        let kept = try JSONDecoder().decode(GeneratedRoll.self, from: Data(contentsOf: run.appendingPathComponent("generated-roll.json")))
+        #expect(kept.steps.count == 8 && kept.prime == "test/000" && kept.tempoBPM == 120)
+        #expect(html.contains("<h2>Generated music</h2>") && html.contains("continuing test/000"))
+        let link = try #require(html.range(of: "data:audio/midi;base64,"))
+        let encoded = html[link.upperBound...].prefix { $0 != "\"" }
+        #expect(Data(base64Encoded: String(encoded)) == (try Data(contentsOf: scratch.file("p.mid"))))
+        let figure = try String(contentsOf: page.appendingPathComponent("generated-roll-music-run.svg"), encoding: .utf8)
+        #expect(figure.components(separatedBy: "<title>MIDI ").count - 1 == kept.midi.notes.count)
     }
 
     @Test func speechAndMusicMixUpsAreRefused() throws {

@@ -98,6 +98,7 @@ extension Report {
             for run in scored { body += "<h3>\(SVG.escape(run.label))</h3>\n" + scoreTableHTML(run.score!) }
         }
         body += musicScoresHTML(runs)
+        body += generatedMusicHTML(runs, figures: &figures)
 
         let withSignals = runs.filter { !$0.spectrograms.isEmpty }
         if !withSignals.isEmpty {

@@ -12,6 +12,7 @@
 //                   PianoRollScoreReport ("kind": "pianoroll").
 //   A run is a music run (NLL per time step, no spectrograms) when config.json's data_kind
 //   is "pianoroll" or training.model.output "bernoulli", or its score.json is a piano-roll one.
+//   generated-roll.json  optional, music runs: the last `generate`'s roll (GeneratedRoll).
 //   spectrograms/   optional (RunSignals); signals to draw: NAME.f32 (raw little-endian float32, mono, at
 //                   the config's sample rate) and, when the caller passes an audio reader,
 //                   any other audio file. reference / prediction / generated come first, titled
@@ -61,6 +62,8 @@ public struct RunRecord: Sendable {
     public var musicScore: PianoRollScoreReport?
     /// A music run: NLL in nats per time step (88 notes), no audio signals.
     public var isMusic: Bool
+    /// A music run's last generated roll (RUNDIR/generated-roll.json).
+    public var generatedRoll: GeneratedRoll?
     public var spectrograms: [SpectrogramInput]
     /// Things skipped while reading, for the CLI to show as warnings.
     public var notes: [String]
@@ -74,8 +77,10 @@ public struct RunRecord: Sendable {
 
     public init(name: String, path: String, cell: String?, units: Int?, sampleRate: Int = 16_000,
                 points: [MetricsLine], score: ScoreReport? = nil, spectrograms: [SpectrogramInput] = [],
-                notes: [String] = [], musicScore: PianoRollScoreReport? = nil, isMusic: Bool = false) {
+                notes: [String] = [], musicScore: PianoRollScoreReport? = nil, isMusic: Bool = false,
+                generatedRoll: GeneratedRoll? = nil) {
         self.musicScore = musicScore
+        self.generatedRoll = generatedRoll
         self.isMusic = isMusic || musicScore != nil
         self.name = name
         self.path = path
@@ -141,11 +146,28 @@ extension Report {
             }
         }
 
+        var generatedRoll: GeneratedRoll?
+        let rollURL = url.appendingPathComponent(GeneratedRoll.fileName)
+        if FileManager.default.fileExists(atPath: rollURL.path) {
+            do {
+                let roll = try JSONDecoder().decode(GeneratedRoll.self, from: Data(contentsOf: rollURL))
+                guard roll.tempoBPM.isFinite, MIDIFile.tempoRange.contains(roll.tempoBPM),
+                      roll.steps.allSatisfy({ $0.allSatisfy { (0 ... 127).contains($0) } }) else {
+                    throw ReportError.badFile(path: rollURL.path, reason: "a tempo outside \(MIDIFile.tempoRange) bpm or a note outside MIDI 0...127")
+                }
+                generatedRoll = roll
+            } catch let error as ReportError {
+                throw error
+            } catch {
+                throw ReportError.badFile(path: rollURL.path, reason: "not a generated roll (\(error))")
+            }
+        }
+
         let spectrograms = try readSpectrogramInputs(RunSignals(run: url).folder,
                                                      sampleRate: sampleRate, readAudio: readAudio, notes: &notes)
         return RunRecord(name: url.standardizedFileURL.lastPathComponent, path: url.path, cell: cell, units: units,
                          sampleRate: sampleRate, points: metrics.lines, score: score, spectrograms: spectrograms, notes: notes,
-                         musicScore: musicScore, isMusic: isMusic)
+                         musicScore: musicScore, isMusic: isMusic || generatedRoll != nil, generatedRoll: generatedRoll)
     }
 
     package static func readSpectrogramInputs(_ folder: URL, sampleRate: Int, readAudio: AudioFileReader?,
