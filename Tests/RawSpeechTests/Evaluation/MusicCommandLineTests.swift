@@ -91,6 +91,19 @@ import Testing
         #expect(figure.components(separatedBy: "<title>MIDI ").count - 1 == kept.midi.notes.count)
     }
 
+    /// `rawspeech midi`: a real piece as MIDI, read back by mido note for note.
+    @Test func midiWritesAPieceOfTheFolder() throws {
+        let scratch = ScratchFolder()
+        let folder = try MusicEvaluationTests.musicFolder(scratch)
+        let output = scratch.file("piece.mid")
+        let made = try cli.run(["midi", folder.url.path, "train/000", "--output", output.path, "--tempo", "60"])
+        #expect(made.status == 0 && made.stdout.contains("train/000, 3 steps, 3.0 s at 60 bpm, 5 notes"), "\(made.stdout)\(made.stderr)")
+        let read = try MIDIFileTests.readWithMido(output)
+        // [[60, 64, 67], [], [21, 108]]: three notes of one step, a rest, two notes of one step.
+        #expect(read.notes.map { [$0[0], $0[1], $0[2]] } == [[60, 0, 480], [64, 0, 480], [67, 0, 480], [21, 960, 1440], [108, 960, 1440]])
+        #expect(read.tempos == [1_000_000] && read.names == ["train/000 of set.json"])
+    }
+
     @Test func speechAndMusicMixUpsAreRefused() throws {
         let scratch = ScratchFolder()
         let data = try MusicEvaluationTests.musicFolder(scratch).url
@@ -111,6 +124,9 @@ import Testing
             (["generate", run.path, "--steps", "4", "--sigma-scale", "0.5", "--output", scratch.file("s.mid").path], "--sigma-scale is for speech"),
             (["generate", run.path, "--output", scratch.file("n.mid").path], "give --seconds"),
             (["generate", run.path, "--steps", "4", "--tempo", "2", "--output", scratch.file("t.mid").path], "--tempo must be in"),
+            (["score", run.path, data.path, "--baseline", "none"], "--baseline is for speech models"),
+            (["midi", data.path, "test/007", "--output", scratch.file("m.mid").path], "no piece test/007"),
+            (["midi", data.path, "test/000", "--output", scratch.file("m.wav").path], "--output must name a .mid file"),
         ]
         for (arguments, message) in cases {
             let result = try cli.run(arguments)

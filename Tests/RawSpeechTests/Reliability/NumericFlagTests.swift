@@ -127,6 +127,8 @@ import Testing
                               "--steps", "--eval-every", "--patience", "--jobs", "--seed", "--valid-seconds"],
                     other: ["--cells", "--output"], dryMarker: missing),
             Command(words: ["report"], base: { _ in [] }, numeric: [], other: ["--output", "--title"]),
+            Command(words: ["midi"], base: { [missing, "test/000", "--output", $0 + ".mid"] }, numeric: ["--tempo"], other: ["--output"],
+                    dryMarker: missing),
             Command(words: ["export"], base: { _ in [] }, numeric: [], other: ["--output"]),
             Command(words: ["bench", "train"], base: { _ in ["--units", "8", "--components", "2", "--batch", "2", "--steps", "5",
                                                          "--seconds", "0.05", "--threads", "1"] },
