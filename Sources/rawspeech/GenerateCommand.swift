@@ -24,7 +24,7 @@ struct GenerateCommand: ParsableCommand {
         lower --sigma-scale before --component-temperature. Then prints the long-term average spectrum \
         distance (dB) between the output and the model's training data (the train split of the data folder in the run's \
         config.json, or --data). When MODEL is a run folder the output is also saved as \
-        RUNDIR/spectrograms/generated.f32 for `rawspeech report`. \
+        RUNDIR/spectrograms/generated.f32 for `rawspeech report`.
 
         A music model (trained on a piano-roll folder) writes a Standard MIDI File (--output \
         FILE.mid): --steps time steps, each a quarter note (the JSB step) at --tempo quarter notes \

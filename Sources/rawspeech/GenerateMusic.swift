@@ -1,7 +1,8 @@
 // `rawspeech generate MODEL --steps N --output FILE.mid` for a music model: samples a piano
 // roll (Evaluation/PianoRollGenerator) and writes it as a Standard MIDI File
 // (Evaluation/MIDIFile), one step a quarter note at --tempo; prints how busy it is next to
-// the training data (mean notes sounding per step).
+// the training data (mean notes sounding per step). Given a run folder, it also keeps the roll
+// as RUNDIR/generated-roll.json for `rawspeech report`.
 import ArgumentParser
 import Foundation
 import RawSpeechCore
@@ -50,8 +51,14 @@ extension GenerateCommand {
         }
         let started = Date()
         let roll = generator.generate(steps: count, seed: seed, temperature: temperature, prime: primer)
-        let file = MIDIFile(roll: roll, tempoBPM: bpm, name: "rawspeech \(source.model.name) seed \(seed)")
+        let sample = GeneratedRoll(model: source.model.name, steps: roll, tempoBPM: bpm, seed: seed,
+                                   temperature: Double(temperature), prime: prime)
+        let file = sample.midi
         try file.write(to: URL(fileURLWithPath: output))
+        if let run = source.runFolder {
+            // For `rawspeech report`: the roll, from which it draws the figure and remakes the MIDI file.
+            try RunFolder.writeJSON(sample, to: run.url.appendingPathComponent(GeneratedRoll.fileName))
+        }
         print(String(format: "wrote %@: %d steps, %.1f s at %g bpm (%@, temperature %g, seed %llu%@), generated in %.2f s",
                      output, count, Double(count) * 60 / bpm, bpm, source.model.name, Double(temperature), seed,
                      prime.map { ", continuing \($0)" } ?? "", Date().timeIntervalSince(started)))

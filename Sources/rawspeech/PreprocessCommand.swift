@@ -23,7 +23,7 @@ struct PreprocessCommand: ParsableCommand {
         may be gzip-compressed and have CRLF line ends. Without --sample-rate the recordings keep \
         their own rate, which they must all share; --sample-rate resamples every file (a rate \
         above a file's own upsamples it, and summary.json's bandwidth_hz records the band the \
-        data really has). \
+        data really has).
 
         Given a piano-roll JSON instead of a manifest (a .json file, or one object with \
         "train", "valid" and "test" arrays of pieces, each a list of time steps, each the MIDI \

@@ -9,7 +9,10 @@ struct RawSpeechCommand: ParsableCommand {
         discussion: """
         The pipeline: `manifest` lists recordings, `preprocess` turns them into sample \
         shards, `train` fits a predictor, `score` measures it on held-out audio, `generate` \
-        lets it speak, `compare` runs the paper's experiment.
+        lets it speak, `compare` runs the paper's experiment. Music (the paper's other \
+        task): `preprocess` also reads a piano-roll JSON (JSB Chorales) into a music folder, on \
+        which the same commands train, score, compare and report; `generate` then writes MIDI, \
+        and `midi` writes a real piece of the set.
         """,
         version: RawSpeechVersion.string,
         subcommands: [
@@ -19,6 +22,7 @@ struct RawSpeechCommand: ParsableCommand {
             TrainCommand.self,
             ScoreCommand.self,
             GenerateCommand.self,
+            MIDICommand.self,
             CompareCommand.self,
             ReportCommand.self,
             ExportCommand.self,

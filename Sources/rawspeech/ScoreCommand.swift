@@ -23,7 +23,7 @@ struct ScoreCommand: ParsableCommand {
         is reported with the reason and the others are still scored; the exit code is then 1. \
         When MODEL is a run folder and some file was scored, the report is also saved as RUNDIR/score.json, with the first \
         file's waveform and block prediction in RUNDIR/spectrograms/ for `rawspeech report`. \
-        Definitions of every figure: docs/EVALUATION.md. \
+        Definitions of every figure: docs/EVALUATION.md.
 
         With a music model, INPUT is one piano-roll data folder (from `rawspeech preprocess \
         SET.json`): every piece of --split is scored whole, and the figure is the NLL per time \

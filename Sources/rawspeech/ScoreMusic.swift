@@ -23,6 +23,10 @@ extension ScoreCommand {
     }
 
     func runMusic(_ folderURL: URL, source: ModelSource) throws {
+        if baseline != "auto" {
+            printError("error: --baseline is for speech models (the linear baseline of audio); a music score reports the independent-notes reference")
+            throw ExitCode.failure
+        }
         let report: PianoRollScoreReport
         let started = Date()
         do {

@@ -118,7 +118,8 @@ import Testing
             Command(words: ["score"], base: { _ in [model, wav, "--baseline", "none", "--no-save", "--jobs", "1"] },
                     numeric: ["--stream-above", "--jobs"], other: ["--json", "--split", "--baseline"]),
             Command(words: ["generate"], base: { [model, "--seconds", "0.05", "--output", $0 + ".wav", "--data", data] },
-                    numeric: ["--seconds", "--temperature", "--component-temperature", "--sigma-scale", "--seed"], other: ["--output", "--prime", "--data"]),
+                    numeric: ["--seconds", "--steps", "--tempo", "--temperature", "--component-temperature", "--sigma-scale", "--seed"],
+                    other: ["--output", "--prime", "--data"]),
             // Dry: the runs a comparison launches are `train`s, whose flags are tested above.
             Command(words: ["compare"], base: { [missing, "--output", $0, "--cells", "gru", "--params", "2k",
                                                  "--learning-rates", "0.001", "--minutes", "0.01", "--jobs", "1"] },
@@ -126,6 +127,8 @@ import Testing
                               "--steps", "--eval-every", "--patience", "--jobs", "--seed", "--valid-seconds"],
                     other: ["--cells", "--output"], dryMarker: missing),
             Command(words: ["report"], base: { _ in [] }, numeric: [], other: ["--output", "--title"]),
+            Command(words: ["midi"], base: { [missing, "test/000", "--output", $0 + ".mid"] }, numeric: ["--tempo"], other: ["--output"],
+                    dryMarker: missing),
             Command(words: ["export"], base: { _ in [] }, numeric: [], other: ["--output"]),
             Command(words: ["bench", "train"], base: { _ in ["--units", "8", "--components", "2", "--batch", "2", "--steps", "5",
                                                          "--seconds", "0.05", "--threads", "1"] },

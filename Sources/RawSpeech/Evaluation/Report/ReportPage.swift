@@ -2,7 +2,8 @@
 // data: URLs, nothing fetched) that a person reads without running anything, plus each
 // figure as its own SVG file. It shows the runs, their learning curves (validation NLL
 // against updates and against wall-clock seconds, one line per run: the paper's figures),
-// their score tables and their spectrograms. Building the page is a pure function of
+// their score tables and their spectrograms (music runs: NLL per time step, a piece-by-piece
+// score table, no spectrograms; MusicReport.swift). Building the page is a pure function of
 // RunRecords; `write` puts the files on disk atomically. It does not read run folders
 // (RunFolder.swift) and prints nothing.
 //
@@ -45,7 +46,7 @@ extension Report {
                 }
             }
             let hasTrain = runs.contains { $0.points.contains { $0.trainNLL.isFinite } }
-            return LinePlot(title: title, xLabel: xLabel, yLabel: "NLL (nats per frame)", series: series,
+            return LinePlot(title: title, xLabel: xLabel, yLabel: nllUnit(runs), series: series,
                             legendNote: hasTrain ? "dashed: training NLL" : nil)
         }
         return (plot(title: "Validation NLL against updates", xLabel: "parameter updates") { Double($0.update) },
@@ -89,13 +90,15 @@ extension Report {
         var body = "<h1>\(SVG.escape(title))</h1>\n"
         body += "<h2>Runs</h2>\n" + runsTable(runs)
         body += "<h2>Learning curves</h2>\n<div class=\"figures\">\n\(updatesSVG)\(secondsSVG)</div>\n"
-        body += "<p class=\"note\">Negative log-likelihood of the validation set in nats per frame (10 predicted samples); lower is better. Dashed lines are the training NLL.</p>\n"
+        body += "<p class=\"note\">\(curvesNote(runs))</p>\n"
 
         let scored = runs.filter { $0.score != nil }
         if !scored.isEmpty {
             body += "<h2>Scores</h2>\n<p class=\"note\">Likelihood in waveform units; LSD = log-spectral distance, SC = spectral convergence, of the block prediction (each frame's samples predicted together from the ones before) against the recording.</p>\n"
             for run in scored { body += "<h3>\(SVG.escape(run.label))</h3>\n" + scoreTableHTML(run.score!) }
         }
+        body += musicScoresHTML(runs)
+        body += generatedMusicHTML(runs, figures: &figures)
 
         let withSignals = runs.filter { !$0.spectrograms.isEmpty }
         if !withSignals.isEmpty {

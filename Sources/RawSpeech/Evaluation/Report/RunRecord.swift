@@ -8,7 +8,11 @@
 //                   an error naming the line.
 //   config.json     optional; "cell" and "units" (top level, or under "model") name the run
 //                   in legends; "sample_rate" (default 16000) is the rate of raw .f32 signals.
-//   score.json      optional; a ScoreReport (`rawspeech score --json`).
+//   score.json      optional; a ScoreReport (`rawspeech score --json`), or for a music run a
+//                   PianoRollScoreReport ("kind": "pianoroll").
+//   A run is a music run (NLL per time step, no spectrograms) when config.json's data_kind
+//   is "pianoroll" or training.model.output "bernoulli", or its score.json is a piano-roll one.
+//   generated-roll.json  optional, music runs: the last `generate`'s roll (GeneratedRoll).
 //   spectrograms/   optional (RunSignals); signals to draw: NAME.f32 (raw little-endian float32, mono, at
 //                   the config's sample rate) and, when the caller passes an audio reader,
 //                   any other audio file. reference / prediction / generated come first, titled
@@ -23,6 +27,15 @@ struct RunLabel: Decodable {
     var units: Int?
     var sampleRate: Int?
     var model: Nested?
+    var training: Training?
+    /// "pianoroll" for a music run (absent: audio).
+    var dataKind: String?
+
+    /// training.model.output: "bernoulli" for a music model (absent for speech).
+    struct Training: Decodable {
+        var model: Model?
+        struct Model: Decodable { var output: String? }
+    }
 
     struct Nested: Decodable {
         var cell: String?
@@ -31,7 +44,7 @@ struct RunLabel: Decodable {
         enum CodingKeys: String, CodingKey { case cell, units, sampleRate = "sample_rate" }
     }
 
-    enum CodingKeys: String, CodingKey { case cell, units, sampleRate = "sample_rate", model }
+    enum CodingKeys: String, CodingKey { case cell, units, sampleRate = "sample_rate", model, training, dataKind = "data_kind" }
 }
 
 /// Everything the report shows about one run.
@@ -45,6 +58,12 @@ public struct RunRecord: Sendable {
     public var sampleRate: Int
     public var points: [MetricsLine]
     public var score: ScoreReport?
+    /// A music run's score.json.
+    public var musicScore: PianoRollScoreReport?
+    /// A music run: NLL in nats per time step (88 notes), no audio signals.
+    public var isMusic: Bool
+    /// A music run's last generated roll (RUNDIR/generated-roll.json).
+    public var generatedRoll: GeneratedRoll?
     public var spectrograms: [SpectrogramInput]
     /// Things skipped while reading, for the CLI to show as warnings.
     public var notes: [String]
@@ -58,7 +77,11 @@ public struct RunRecord: Sendable {
 
     public init(name: String, path: String, cell: String?, units: Int?, sampleRate: Int = 16_000,
                 points: [MetricsLine], score: ScoreReport? = nil, spectrograms: [SpectrogramInput] = [],
-                notes: [String] = []) {
+                notes: [String] = [], musicScore: PianoRollScoreReport? = nil, isMusic: Bool = false,
+                generatedRoll: GeneratedRoll? = nil) {
+        self.musicScore = musicScore
+        self.generatedRoll = generatedRoll
+        self.isMusic = isMusic || musicScore != nil
         self.name = name
         self.path = path
         self.cell = cell
@@ -92,9 +115,10 @@ extension Report {
             notes.append("\(folder.metrics.path): line \(metrics.lines.count + 1) is incomplete (run still writing?), skipped")
         }
 
-        var cell: String?, units: Int?, sampleRate = 16_000
+        var cell: String?, units: Int?, sampleRate = 16_000, isMusic = false
         do {
             if let label = try folder.readConfig(RunLabel.self) {
+                isMusic = label.dataKind == "pianoroll" || label.training?.model?.output == "bernoulli"
                 cell = label.cell ?? label.model?.cell
                 units = label.units ?? label.model?.units
                 sampleRate = label.sampleRate ?? label.model?.sampleRate ?? 16_000
@@ -106,19 +130,44 @@ extension Report {
         }
 
         var score: ScoreReport?
+        var musicScore: PianoRollScoreReport?
         let scoreURL = url.appendingPathComponent("score.json")
         if FileManager.default.fileExists(atPath: scoreURL.path) {
+            struct Kind: Decodable { var kind: String? }
             do {
-                score = try ScoreReport.decode(Data(contentsOf: scoreURL))
+                let bytes = try Data(contentsOf: scoreURL)
+                if (try? JSONDecoder().decode(Kind.self, from: bytes))?.kind == "pianoroll" {
+                    musicScore = try JSONDecoder().decode(PianoRollScoreReport.self, from: bytes)
+                } else {
+                    score = try ScoreReport.decode(bytes)
+                }
             } catch {
                 throw ReportError.badFile(path: scoreURL.path, reason: "not a score report (\(error))")
+            }
+        }
+
+        var generatedRoll: GeneratedRoll?
+        let rollURL = url.appendingPathComponent(GeneratedRoll.fileName)
+        if FileManager.default.fileExists(atPath: rollURL.path) {
+            do {
+                let roll = try JSONDecoder().decode(GeneratedRoll.self, from: Data(contentsOf: rollURL))
+                guard roll.tempoBPM.isFinite, MIDIFile.tempoRange.contains(roll.tempoBPM),
+                      roll.steps.allSatisfy({ $0.allSatisfy { (0 ... 127).contains($0) } }) else {
+                    throw ReportError.badFile(path: rollURL.path, reason: "a tempo outside \(MIDIFile.tempoRange) bpm or a note outside MIDI 0...127")
+                }
+                generatedRoll = roll
+            } catch let error as ReportError {
+                throw error
+            } catch {
+                throw ReportError.badFile(path: rollURL.path, reason: "not a generated roll (\(error))")
             }
         }
 
         let spectrograms = try readSpectrogramInputs(RunSignals(run: url).folder,
                                                      sampleRate: sampleRate, readAudio: readAudio, notes: &notes)
         return RunRecord(name: url.standardizedFileURL.lastPathComponent, path: url.path, cell: cell, units: units,
-                         sampleRate: sampleRate, points: metrics.lines, score: score, spectrograms: spectrograms, notes: notes)
+                         sampleRate: sampleRate, points: metrics.lines, score: score, spectrograms: spectrograms, notes: notes,
+                         musicScore: musicScore, isMusic: isMusic || generatedRoll != nil, generatedRoll: generatedRoll)
     }
 
     package static func readSpectrogramInputs(_ folder: URL, sampleRate: Int, readAudio: AudioFileReader?,

@@ -11,7 +11,7 @@ import RawSpeechIngest
 import RawSpeechTraining
 
 enum Harness: String, CaseIterable {
-    case manifest, audio, shard, checkpoint, json
+    case manifest, audio, shard, checkpoint, json, pianoroll
 
     /// Where a harness writes the bytes it reads back as a file (one per process).
     static let scratch: URL = {
@@ -66,10 +66,28 @@ enum Harness: String, CaseIterable {
             _ = try? decoder.decode(DataSummary.self, from: bytes)
             _ = try? decoder.decode(MetricsLine.self, from: bytes)
             _ = try? decoder.decode(RunOutcome.self, from: bytes)
+            _ = try? decoder.decode(PianoRollSummary.self, from: bytes)
             let run = RunFolder(url: Harness.scratch.appendingPathComponent("run", isDirectory: true))
             try? FileManager.default.createDirectory(at: run.url, withIntermediateDirectories: true)
             try? bytes.write(to: run.metrics)
             _ = try? run.readMetrics()
+        case .pianoroll:
+            // The bytes as a piano-roll JSON (preprocess's input), then as the body of a
+            // rolls file with a valid SHA-256, named by a summary.json that carries that
+            // file's hash: the parser behind both checksums is what gets fuzzed.
+            let json = Harness.scratch.appendingPathComponent("p.json")
+            try? bytes.write(to: json)
+            _ = try? PianoRollSource(url: json)
+            let folder = Harness.scratch.appendingPathComponent("rolls", isDirectory: true)
+            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var body = Data(PianoRollFolder.magic.utf8)
+            body.append(bytes)
+            body.append(contentsOf: SHA256.digest(body))
+            try? body.write(to: folder.appendingPathComponent("train.rolls"))
+            let entry = PianoRollSplitSummary(sequences: 1, steps: Int(bytes.first ?? 1), notesOn: 0, file: "train.rolls",
+                                              sha256: SHA256.hex(SHA256.digest(body)))
+            try? DataFolder.writeSummary(PianoRollSummary(source: "fuzz", sourceSHA256: "", splits: ["train": entry]), to: folder)
+            _ = try? PianoRollFolder(url: folder).sequences(.train)
         }
     }
 }
