@@ -38,7 +38,7 @@ struct CompareCommand: ParsableCommand {
     var cells = "tanh,gru,lstm"
 
     @Option(help: .text("Recurrent-parameter budget shared by every cell (the paper's 169k; on a music folder "
-                        + "\(ParameterBudget(value: TrainingConfig.musicDefaultBudget)): tanh 100, GRU 46, LSTM 36, see docs/RESULTS.md).",
+                        + "\(ParameterBudget(value: TrainingConfig.musicDefaultBudget)): tanh 100, GRU 46, LSTM 36, see docs/TRAINING.md).",
                         default: ParameterBudget(value: TrainingConfig.defaultBudget)))
     var params: ParameterBudget?
 
