@@ -62,7 +62,7 @@ extension CompareCommand {
             let kept = [bestTrial[cell]!] + seedRuns.filter { $0.cell == cell }
             let measured = try kept.map {
                 try measurer.measure(runFolder: out.appendingPathComponent($0.folder), name: $0.folder,
-                                     learningRate: $0.learningRate, seed: $0.seed)
+                                     learningRate: $0.learningRate, seed: $0.seed, batch: plan.batch)
             }
             let config = ModelConfig(cell: cell, units: plan.units(for: cell), inputSize: folder.summary.notes,
                                      targetSize: folder.summary.notes, output: .bernoulli)
@@ -90,12 +90,13 @@ extension CompareCommand {
         results.readCurves(curves)
         try results.write(to: out)
 
-        // The report: every kept run's learning curves (valid NLL per step against updates
-        // and against seconds: the paper's Figure 2 layout), labelled cell/run.
+        // The report: each cell's winning trial (seed 1 at its best rate), one line per cell
+        // against updates and against seconds: the paper's Figure 2 layout. The other seeds'
+        // curves are in their run folders (`rawspeech report` draws any set of them).
         var records: [RunRecord] = []
-        for run in summaries.flatMap(\.runs) {
-            var record = try Report.loadRun(at: out.appendingPathComponent(run.folder))
-            record.name = run.folder
+        for cell in plan.cells {
+            var record = try Report.loadRun(at: out.appendingPathComponent(bestTrial[cell]!.folder))
+            record.name = cell.rawValue
             records.append(record)
         }
         let reportFiles = try Report.write(Report.document(runs: records, title: "rawspeech compare (music)"),

@@ -47,8 +47,9 @@ public final class MusicRunMeasurer {
     }
 
     /// Train, valid and test NLL per time step of the model in `runFolder` (its best
-    /// weights, model.ckpt), with the run's updates, seconds and compute.
-    public func measure(runFolder: URL, name: String, learningRate: Double, seed: UInt64) throws -> RunMeasurement {
+    /// weights, model.ckpt), with the run's updates, seconds and compute. Its training speed
+    /// counts real (unpadded) steps: `batch` pieces of the training split's mean length per update.
+    public func measure(runFolder: URL, name: String, learningRate: Double, seed: UInt64, batch: Int) throws -> RunMeasurement {
         let model = try Checkpoint.loadModel(from: runFolder)
         guard model.kind == .recurrent, model.config.output == .bernoulli else {
             throw TrainedModelError.inconsistent("\(runFolder.path): not a music model")
@@ -58,7 +59,10 @@ public final class MusicRunMeasurer {
         var measurement = RunMeasurement(folder: name, cell: model.config.cell.rawValue, learningRate: learningRate,
                                          seed: seed, trainNLL: nll(train), validNLL: nll(valid), testNLL: nll(test))
         if let outcome = try RunFolder(url: runFolder).readOutcome() {
-            measurement.trainStepsPerSecond = outcome.trainStepsPerSecond
+            let notes = model.config.targetSize
+            let meanSteps = Double(train.reduce(0) { $0 + $1.count } / notes) / Double(max(1, train.count))
+            measurement.trainStepsPerSecond = outcome.seconds > 0
+                ? Double(outcome.updates) * Double(min(batch, train.count)) * meanSteps / outcome.seconds : nil
             measurement.updates = outcome.updates
             measurement.seconds = outcome.seconds
         }

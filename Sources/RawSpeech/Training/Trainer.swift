@@ -453,6 +453,12 @@ public final class Trainer {
             outcome.wholeValidNLL = try wholeValidNLL()
             var written = RunOutcome(outcome, config: state.config)
             written.wholeValidNLL = outcome.wholeValidNLL
+            if let rolls = data.music, outcome.progress.seconds > 0 {
+                // Real (unpadded) steps: B pieces of the training split's mean length per update.
+                let meanSteps = Double(rolls.train.reduce(0) { $0 + $1.count } / rolls.notes) / Double(rolls.train.count)
+                written.trainStepsPerSecond = Double(outcome.progress.update) * Double(min(state.config.batch, rolls.train.count))
+                    * meanSteps / outcome.progress.seconds
+            }
             // Written last: its presence says the run is finished (compare skips such runs).
             try RunFolder.writeJSON(written, to: run.outcome)
         }
