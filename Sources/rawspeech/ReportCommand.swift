@@ -14,7 +14,10 @@ struct ReportCommand: ParsableCommand {
         Each RUNDIR is a folder written by `rawspeech train` (metrics.jsonl, config.json), \
         optionally with score.json from `rawspeech score --json` and signals to draw in \
         spectrograms/ (reference.f32, prediction.f32, generated.f32: raw float32 at the run's rate). \
-        Writes DIR/index.html, self-contained, and each figure as DIR/*.svg.
+        Writes DIR/index.html, self-contained, and each figure as DIR/*.svg. Music runs (trained on \
+        a piano-roll folder) have their NLL in nats per time step, a score table per piece and, \
+        after `rawspeech generate RUNDIR ... --output FILE.mid`, the sampled piano roll with its \
+        MIDI file; no spectrograms.
         """)
 
     @Argument(help: ArgumentHelp("Run folders, one line each in the learning curves.", valueName: "RUNDIR"))

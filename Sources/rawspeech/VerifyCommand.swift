@@ -13,7 +13,8 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Check every sample of a data folder against its checksums.",
         discussion: """
         Training and scoring verify each 1 MiB block of a split's samples the first time they \
-        read it; this reads them all, so damage anywhere is found now rather than mid-run.
+        read it; this reads them all, so damage anywhere is found now rather than mid-run. A \
+        piano-roll (music) folder's rolls files are checked whole against their SHA-256s.
         """)
 
     @Argument(help: "The data folder (written by `rawspeech preprocess`).")
