@@ -189,13 +189,12 @@ struct CompareCommand: ParsableCommand {
         // Measure the kept runs and write the table and the report.
         printError("measuring the kept runs on train, valid and test")
         let measurer = try RunMeasurer(folder: folder)
-        let test = try folder.recordings(split: .test)
         let linearModel = try Checkpoint.loadModel(from: linear)
         func measure(_ name: String, learningRate: Double, seed: UInt64) throws -> RunMeasurement {
             let runURL = out.appendingPathComponent(name)
             let model = try Checkpoint.loadModel(from: runURL)
             var measured = try measurer.measure(model, runFolder: runURL, name: name, learningRate: learningRate, seed: seed)
-            try scoreTestSplit(model, runURL, test, baseline: linearModel, into: &measured)
+            try scoreTestSplit(model, runURL, folder, baseline: linearModel, into: &measured)
             return measured
         }
         var summaries: [CellSummary] = []
@@ -248,14 +247,33 @@ struct CompareCommand: ParsableCommand {
     }
 
     /// The evaluator on the test split: score.json and the report's spectrogram signals in
-    /// the run folder, and the test columns of the table.
-    func scoreTestSplit(_ model: TrainedModel, _ runURL: URL, _ test: [Recording], baseline: TrainedModel,
+    /// the run folder, and the test columns of the table. The split is scored a group of
+    /// recordings at a time (`RunMeasurer.defaultGroupSamples` of audio, read from the store
+    /// as each group is scored), so a large test split is never held in memory whole.
+    func scoreTestSplit(_ model: TrainedModel, _ runURL: URL, _ folder: DataFolder, baseline: TrainedModel,
                         into measured: inout RunMeasurement) throws {
         let scorer = ModelScorer(model: model, baseline: model.kind == .linear ? nil : baseline)
         scorer.modelName = runURL.deletingLastPathComponent().lastPathComponent + "/" + runURL.lastPathComponent
-        let report = try scorer.score(test.map { (name: $0.name, samples: $0.samples) })
+        let groupSamples = RunMeasurer.defaultGroupSamples
+        var parts: [ScoreReport] = []
+        var group: [(name: String, samples: [Float])] = []
+        var held = 0
+        var first: Recording?
+        func flush() throws {
+            if !group.isEmpty { parts.append(try scorer.score(group)) }
+            group.removeAll()
+            held = 0
+        }
+        try folder.forEachRecording(split: .test) { recording in
+            if first == nil { first = recording }
+            group.append((name: recording.name, samples: recording.samples))
+            held += recording.samples.count
+            if held >= groupSamples { try flush() }
+        }
+        try flush()
+        guard let report = ScoreReport.concatenating(parts) else { return }
         try AtomicFile.write(try report.jsonData(), to: runURL.appendingPathComponent("score.json"))
-        if let first = test.first {
+        if let first {
             let input = ScoreInput.recording(ScoredRecording(path: first.name, samples: first.samples))
             try RunSignals(run: runURL).writeOnePrediction(scorer, inputs: [input])
         }

@@ -292,6 +292,23 @@ public struct ScoreReport: Codable, Equatable, Sendable {
         self.predictedSamples = predictedSamples
     }
 
+    /// One report over the files of `parts`, in order: what a single call over all their
+    /// inputs gives (every file is scored on its own and the totals are frame-weighted means
+    /// of the files), for a split scored a group of recordings at a time to bound memory.
+    /// The model, framing and notes are the first part's; nil when `parts` is empty.
+    public static func concatenating(_ parts: [ScoreReport]) -> ScoreReport? {
+        guard let first = parts.first else { return nil }
+        let baseline = first.baseline.map { BaselineScores(model: $0.model, files: parts.flatMap { $0.baseline?.files ?? [] }) }
+        var report = ScoreReport(model: first.model, files: parts.flatMap(\.files), baseline: baseline,
+                                 baselineNote: first.baselineNote, contextSamples: first.contextSamples,
+                                 predictedSamples: first.predictedSamples)
+        if var band = first.outOfBand {
+            band.files = parts.flatMap { $0.outOfBand?.files ?? [] }
+            report.outOfBand = band
+        }
+        return report
+    }
+
     /// True when some file could not be scored (the CLI's exit code).
     public var hasFailures: Bool {
         files.contains { $0.scores == nil } || (baseline?.files.contains { $0.scores == nil } ?? false)
