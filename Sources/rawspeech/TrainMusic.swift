@@ -23,6 +23,14 @@ extension TrainCommand {
         if options.settings.linear {
             throw ValidationError("--cell linear is for audio: a music folder trains tanh, gru or lstm")
         }
+        // Flags of the speech path that a music run does not use: said, not silently dropped.
+        if let threads, threads > 1 {
+            printError("note: --threads \(threads) is ignored: a music run trains on one thread (its batches of "
+                + "16 chorales are too small to split; run several trainings at once instead, as compare does)")
+        }
+        if options.evaluation.validSeconds != nil {
+            printError("note: --valid-seconds is ignored: a music run validates on the whole valid split, which is small")
+        }
         let folder = try PianoRollFolder(url: URL(fileURLWithPath: dataFolder))
         let rolls = try MusicRolls.load(folder)
         let data = TrainingData(music: rolls)
@@ -33,7 +41,8 @@ extension TrainCommand {
         if !resume, saved {
             throw ValidationError("\(output) already holds a run: pass --resume to continue it, or choose another --output")
         }
-        let settings = options.settings
+        var settings = options.settings
+        settings.validSeconds = nil  // ignored, with the note above (and never a resume conflict)
         let resuming = resume && saved
         let config = resuming ? try settings.resumed(Checkpoint.readState(from: run.checkpoint).config)
                               : settings.newMusicConfig(notes: rolls.notes, longest: rolls.longestTrainSteps,

@@ -45,8 +45,11 @@ import Testing
         #expect(training["batch"] as? Int == 12, "16 chorales by default, at most the 12 there are: \(training)")
         let metrics = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(metrics.count == 3)
-        let resumed = try EvalProcess.run(binary.path, ["train", data, "--output", run, "--resume", "--updates", "40", "--eval-every", "10"])
+        let resumed = try EvalProcess.run(binary.path, ["train", data, "--output", run, "--resume", "--updates", "40", "--eval-every", "10",
+                                                        "--threads", "2", "--valid-seconds", "5"])
         #expect(resumed.0 == 0 && resumed.1.contains("after 40 updates"), "\(resumed.1)\(resumed.2)")
+        // Speech-only flags are said to be ignored, not dropped in silence.
+        #expect(resumed.2.contains("--threads 2 is ignored") && resumed.2.contains("--valid-seconds is ignored"), "\(resumed.2)")
 
         let linear = try EvalProcess.run(binary.path, ["train", data, "--cell", "linear", "--output", scratch.file("linear").path])
         #expect(linear.0 != 0 && linear.2.contains("--cell linear is for audio"), "\(linear.2)")
