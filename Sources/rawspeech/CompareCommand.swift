@@ -158,7 +158,7 @@ struct CompareCommand: ParsableCommand {
         let scheduler = RunScheduler(jobs: jobs, waves: plan.basis.waves, interrupt: interrupt)
         let units = plan.cells.map { "\($0.rawValue)-\(plan.units(for: $0))" }.joined(separator: ", ")
         printError("comparing \(units) on \(plan.data): \(plan.learningRates.count) learning rate(s), "
-            + "\(plan.seeds) seed(s), \(plan.basis.caption(threads: threads)), \(jobs) at a time")
+            + "\(plan.seeds) seed(s), \(plan.basis.caption(threads: threads, patience: plan.patience)), \(jobs) at a time")
 
         // Phase 1: the linear baseline (closed form, on no budget: before the timed runs, so
         // it shares no wave with them) and the learning-rate search.

@@ -40,7 +40,7 @@ extension CompareCommand {
         let scheduler = RunScheduler(jobs: jobs, waves: plan.basis.waves, interrupt: interrupt)
         let units = plan.cells.map { "\($0.rawValue)-\(plan.units(for: $0))" }.joined(separator: ", ")
         printError("comparing \(units) on the music in \(plan.data): \(plan.learningRates.count) learning rate(s), "
-            + "\(plan.seeds) seed(s), \(plan.basis.caption(threads: threads)), early stopping (patience \(plan.patience)), \(jobs) at a time")
+            + "\(plan.seeds) seed(s), \(plan.basis.caption(threads: threads, patience: plan.patience)), \(jobs) at a time")
 
         try runAll(try jobsFor(plan.trialRuns, plan: plan, out: out), scheduler: scheduler)
         if interrupt.isRequested { throw stopped() }

@@ -213,8 +213,11 @@ public enum ComparisonBasis: Equatable, Sendable {
     }
 
     /// The table's caption: "equal updates: 2000 each", "equal wall time: 3 min each, 1 thread each".
-    public func caption(threads: Int?) -> String {
+    /// With early stopping (`patience` > 0) an updates budget is a cap, and the caption says so.
+    public func caption(threads: Int?, patience: Int = 0) -> String {
         switch self {
+        case .updates(let n) where patience > 0:
+            return "at most \(n) updates each, early stopping on valid (patience \(patience) evaluations)"
         case .updates(let n): return "equal updates: \(n) each"
         case .minutes(let m):
             let each = threads.map { ", \($0) thread\($0 == 1 ? "" : "s") each, run in waves" } ?? ""

@@ -173,7 +173,7 @@ public struct ComparisonResults: Codable, Sendable {
         self.waveformOffset = waveformOffset
         self.trials = trials
         basis = plan.basis.name
-        basisCaption = plan.basis.caption(threads: threads)
+        basisCaption = plan.basis.caption(threads: threads, patience: plan.patience)
         let cpu = cells.filter { $0.cell != "linear" }.flatMap(\.runs).compactMap(\.cpuSeconds)
         if let low = cpu.min(), let high = cpu.max(), low > 0, high > low * (1 + Self.computeTolerance) {
             computeWarning = String(format: "the runs' CPU seconds differ (%.0f to %.0f s): ", low, high)

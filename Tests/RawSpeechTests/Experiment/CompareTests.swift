@@ -122,6 +122,8 @@ import Testing
         let plan = ComparisonPlan.choosing(data: "/d", cells: [.gru, .lstm], learningRates: [1e-3], updates: 2000)
         #expect(plan.updates == 2000 && plan.minutes == nil && plan.patience == 0)
         #expect(plan.basis == .updates(2000) && plan.basis.caption(threads: 1) == "equal updates: 2000 each")
+        // With early stopping the updates are a cap, and the caption must not claim equal updates.
+        #expect(plan.basis.caption(threads: 1, patience: 20) == "at most 2000 updates each, early stopping on valid (patience 20 evaluations)")
         #expect(!plan.basis.waves)
         for run in plan.trialRuns {
             let config = plan.settings(for: run).newConfig()
@@ -200,7 +202,8 @@ import Testing
         #expect(waveform.contains("test NLL (nats/frame, waveform)") && waveform.contains("test bits/sample (waveform)")
                 && !waveform.contains("normalized"))
         #expect(results.markdown().contains("| gru | -7.00 | 4.500 |"), "test NLL in waveform units: 3 + (-10)")
-        #expect(results.markdown().contains("Compared on **equal updates: 50 each**"))
+        // This plan stops early (patience 10), so its 50 updates are a cap, not equal compute.
+        #expect(results.markdown().contains("Compared on **at most 50 updates each, early stopping on valid (patience 10 evaluations)**"))
     }
 
     @Test func compareWithAnUpdatesBudgetRecordsEachRunsCompute() throws {
