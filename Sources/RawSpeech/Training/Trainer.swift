@@ -28,7 +28,7 @@ extension RunOutcome {
         let p = outcome.progress
         self.init(reason: outcome.reason, updates: p.update, seconds: p.seconds,
                   bestValidNLL: p.bestValidNLL, bestUpdate: p.bestUpdate, rollbacks: p.rollbacks,
-                  trainStepsPerSecond: p.seconds > 0 ? Double(p.update * config.batch * config.steps) / p.seconds : 0)
+                  trainStepsPerSecond: p.seconds > 0 ? Double(p.update * config.sequencesPerUpdate * config.steps) / p.seconds : 0)
     }
 }
 
@@ -123,12 +123,17 @@ public final class Trainer {
     private let startWeights: [Int]
     // One stream's chunk of samples, read from the recordings before framing: (T frames' span).
     private var chunk: [Float]
-    // Per-update buffers, allocated once: inputs (T, B, I), targets (T, B, D),
+    // Per-update buffers, allocated once: inputs (T, K x B, I), targets (T, K x B, D),
     // gradient and noisy weights (P).
     private var inputs: [Float]
     private var targets: [Float]
     private var gradient: [Float]
     private var noisy: [Float]
+    // With --accumulate K > 1, micro-batch k's rows k*B ..< (k+1)*B of the above and of the
+    // carried state: inputs (T, B, I), targets (T, B, D), state (B, stateSize). Empty for K = 1.
+    private var microInputs: [Float] = []
+    private var microTargets: [Float] = []
+    private var microState: [Float] = []
 
     /// A new run (or, with `resume`, the run saved in `run`'s checkpoint, continued with
     /// `config`: see `TrainingState.resume(with:)`). `threads` > 1 splits
@@ -174,8 +179,8 @@ public final class Trainer {
             state = TrainingState(
                 config: config, model: model, bestParameters: parameters,
                 optimizer: RMSProp(parameterCount: parameters.count), rng: rng,
-                sampler: BatchSampler(batch: config.batch, steps: config.steps, spec: data.frame),
-                carriedState: [Float](repeating: 0, count: config.batch * network.stateSize),
+                sampler: BatchSampler(batch: config.sequencesPerUpdate, steps: config.steps, spec: data.frame),
+                carriedState: [Float](repeating: 0, count: config.sequencesPerUpdate * network.stateSize),
                 progress: TrainingProgress(learningRate: config.learningRate),
                 dataSummarySHA256: summarySHA256)
         }
@@ -200,10 +205,16 @@ public final class Trainer {
         }
         chunk = [Float](repeating: 0, count: data.frame.samplesSpanned(frames: T))
         guard startWeights.contains(where: { $0 > 0 }) else { throw TrainingError.noChunks(steps: T) }
-        inputs = [Float](repeating: 0, count: T * B * data.frame.input)
-        targets = [Float](repeating: 0, count: T * B * data.frame.target)
+        let streams = state.config.sequencesPerUpdate
+        inputs = [Float](repeating: 0, count: T * streams * data.frame.input)
+        targets = [Float](repeating: 0, count: T * streams * data.frame.target)
         gradient = [Float](repeating: 0, count: network.parameterCount)
         noisy = gradient
+        if streams > B {
+            microInputs = [Float](repeating: 0, count: T * B * data.frame.input)
+            microTargets = [Float](repeating: 0, count: T * B * data.frame.target)
+            microState = [Float](repeating: 0, count: B * network.stateSize)
+        }
     }
 
     /// Groups of sequences each batch is split into (1: the batch runs whole).
@@ -269,7 +280,7 @@ public final class Trainer {
                 state.progress.learningRate = previous.learningRate * config.rollbackLearningRateFactor
                 state.progress.rollbacks = previous.rollbacks + 1
                 // Fresh chunks from zero state: the cursors' carried state was rolled back.
-                state.sampler = BatchSampler(batch: config.batch, steps: config.steps, spec: data.frame)
+                state.sampler = BatchSampler(batch: config.sequencesPerUpdate, steps: config.steps, spec: data.frame)
                 state.rng = SeededGenerator(seed: config.seed &+ UInt64(state.progress.rollbacks))
                 onEvent(.rollback(update: previous.update, newLearningRate: state.progress.learningRate))
                 if state.progress.rollbacks > 20 {
@@ -280,7 +291,7 @@ public final class Trainer {
             state.progress.update += 1
             state.progress.trainLossSum += loss
             state.progress.trainLossCount += 1
-            stepsSinceReport += config.batch * config.steps
+            stepsSinceReport += config.sequencesPerUpdate * config.steps
 
             if clock.now - lastReport > .milliseconds(500) {
                 let seconds = Double((clock.now - lastReport).components.attoseconds) * 1e-18
@@ -310,38 +321,54 @@ public final class Trainer {
 
     /// One update: draw a chunk, perturb the weights, BPTT, clip, RMSProp. Returns the loss
     /// (mean NLL per frame, normalized units); a non-finite loss or gradient changes nothing.
+    /// With --accumulate K: K x B streams' chunks, one draw of weight noise, and the mean of
+    /// the K micro-batches' losses and gradients (micro-batch k: streams k*B ..< (k+1)*B,
+    /// each continuing its own recording and carried state) before one clipped step.
     package func step() throws -> Double {
         let config = state.config
+        let (K, B, T, S) = (config.microBatches, config.batch, config.steps, network.stateSize)
         // The sampler, generator and carried state are separate parts of `state`; take them
         // out for the call so that the accesses do not overlap.
         var sampler = state.sampler
         var rng = state.rng
         try sampler.fill(inputs: &inputs, targets: &targets, state: &state.carriedState,
-                         stateSize: network.stateSize, recordings: data.train,
+                         stateSize: S, recordings: data.train,
                          startWeights: startWeights, chunk: &chunk, rng: &rng)
         state.sampler = sampler
         WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
                             std: config.weightNoise, rng: &rng)
         state.rng = rng
+        var carried: [Float] = []
+        swap(&carried, &state.carriedState)  // a move: microStep reads other parts of self
+        var lossSum: Float = 0  // the unsplit path's (a split keeps its sums in its parts)
+        if K == 1 {
+            lossSum = microStep(inputs: inputs, targets: targets, state: &carried, first: true)
+        } else {
+            let (I, D) = (data.frame.input, data.frame.target)
+            for k in 0 ..< K {
+                Self.copyRows(k * B ..< (k + 1) * B, of: inputs, rowsPerStep: K * B, width: I, steps: T, into: &microInputs)
+                Self.copyRows(k * B ..< (k + 1) * B, of: targets, rowsPerStep: K * B, width: D, steps: T, into: &microTargets)
+                for i in 0 ..< B * S { microState[i] = carried[k * B * S + i] }
+                lossSum += microStep(inputs: microInputs, targets: microTargets, state: &microState, first: k == 0)
+                for i in 0 ..< B * S { carried[k * B * S + i] = microState[i] }
+            }
+        }
+        swap(&carried, &state.carriedState)
         let loss: Double
         if let replicas, let split {
             // This process's rows, then one sum over the group of its gradient and loss.
-            let part = split.run(parameters: noisy, inputs: inputs, targets: targets,
-                                 state: &state.carriedState, gradient: &replicas.buffer)
+            let part = split.combine(into: &replicas.buffer, microBatches: K)
             loss = Double(replicas.reduce(loss: part, into: &gradient))
-            guard loss.isFinite else { return loss }
         } else if let split {
-            loss = Double(split.run(parameters: noisy, inputs: inputs, targets: targets,
-                                    state: &state.carriedState, gradient: &gradient))
-            guard loss.isFinite else { return loss }
+            loss = Double(split.combine(into: &gradient, microBatches: K))
         } else {
-            loss = Double(network.forward(parameters: noisy, inputs: inputs, targets: targets,
-                                   state: &state.carriedState, workspace: workspace,
-                                   steps: config.steps))
-            guard loss.isFinite else { return loss }
-            gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            network.backward(parameters: noisy, gradient: &gradient, workspace: workspace)
+            loss = Double(K == 1 ? lossSum : lossSum / Float(K))
+            if K > 1, loss.isFinite {
+                let scale = 1 / Float(K)
+                for i in gradient.indices { gradient[i] *= scale }
+            }
         }
+        guard loss.isFinite else { return loss }
         var parameters: [Float] = []
         swap(&parameters, &state.model.parameters)  // a move, not a copy of the weights
         // A non-finite gradient norm leaves weights and optimizer state untouched.
@@ -350,6 +377,35 @@ public final class Trainer {
                                           epsilon: config.rmsEpsilon, clip: config.clip)
         swap(&parameters, &state.model.parameters)
         return norm.isFinite ? loss : .nan
+    }
+
+    /// Forward + backward of one micro-batch (T, B) at the noisy weights: into the split's
+    /// parts, or added into `gradient` (zeroed first when `first`). Returns the unsplit
+    /// path's mean NLL per frame (0 with a split: its parts keep their losses).
+    private func microStep(inputs: [Float], targets: [Float], state carried: inout [Float], first: Bool) -> Float {
+        if let split {
+            split.accumulate(parameters: noisy, inputs: inputs, targets: targets, state: &carried, first: first)
+            return 0
+        }
+        if first { gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        let loss = network.forward(parameters: noisy, inputs: inputs, targets: targets, state: &carried,
+                                   workspace: workspace, steps: state.config.steps)
+        if loss.isFinite { network.backward(parameters: noisy, gradient: &gradient, workspace: workspace) }
+        return loss
+    }
+
+    /// Rows `rows` of each time step of a time-major (T, rowsPerStep, width) buffer into `out` (T, rows.count, width).
+    private static func copyRows(_ rows: Range<Int>, of source: [Float], rowsPerStep: Int, width: Int, steps: Int,
+                                 into out: inout [Float]) {
+        let count = rows.count * width
+        source.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for t in 0 ..< steps {
+                    (dst.baseAddress! + t * count).update(from: src.baseAddress! + (t * rowsPerStep + rows.lowerBound) * width,
+                                                          count: count)
+                }
+            }
+        }
     }
 
     /// Validation NLL, the best-so-far bookkeeping, and the metrics line.
