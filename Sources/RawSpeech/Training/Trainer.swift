@@ -335,9 +335,11 @@ public final class Trainer {
                          stateSize: S, recordings: data.train,
                          startWeights: startWeights, chunk: &chunk, rng: &rng)
         state.sampler = sampler
-        WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
-                            std: config.weightNoise, rng: &rng)
         state.rng = rng
+        // One draw per update (every micro-batch sees it), split over this process's threads.
+        let key = WeightNoise.Key(seed: config.seed, rollbacks: state.progress.rollbacks, update: state.progress.update)
+        WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
+                            std: config.weightNoise, key: key, parts: split?.partCount ?? 1)
         var carried: [Float] = []
         swap(&carried, &state.carriedState)  // a move: microStep reads other parts of self
         var lossSum: Float = 0  // the unsplit path's (a split keeps its sums in its parts)
