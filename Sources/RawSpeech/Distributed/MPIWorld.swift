@@ -52,6 +52,9 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
         ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
     }
 
+    /// Every rank on this machine: the same local size on every rank, so every rank agrees.
+    public var sharesMachine: Bool { localCount == count }
+
     // Joined once per process (MPI allows one MPI_Init); only the main thread gets here.
     private nonisolated(unsafe) static var joined: MPIWorld?
     private nonisolated(unsafe) static var finished = false

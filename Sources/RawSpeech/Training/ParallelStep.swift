@@ -32,6 +32,13 @@ public protocol ReplicaGroup: AnyObject {
     func share(_ values: inout [Float], counts: [Int])
     /// Throws when `parameters` are not the same bits on every member (after `update`).
     func checkIdentical(_ parameters: [Float], update: Int) throws
+    /// Whether every member runs on this machine, where an all-gather costs next to nothing
+    /// (the members then split the weight noise's draws instead of each drawing all).
+    var sharesMachine: Bool { get }
+}
+
+extension ReplicaGroup {
+    public var sharesMachine: Bool { false }
 }
 
 public final class ParallelStep {

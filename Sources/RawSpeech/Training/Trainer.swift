@@ -134,6 +134,9 @@ public final class Trainer {
     private var microInputs: [Float] = []
     private var microTargets: [Float] = []
     private var microState: [Float] = []
+    /// With replicas on one machine: the weight noise (one value per weight), the blocks of
+    /// draws this member draws, and each member's count of values in the all-gather.
+    private var sharedNoise: (noise: [Float], blocks: Range<Int>, counts: [Int])?
 
     /// A new run (or, with `resume`, the run saved in `run`'s checkpoint, continued with
     /// `config`: see `TrainingState.resume(with:)`). `threads` > 1 splits
@@ -210,6 +213,13 @@ public final class Trainer {
         targets = [Float](repeating: 0, count: T * streams * data.frame.target)
         gradient = [Float](repeating: 0, count: network.parameterCount)
         noisy = gradient
+        if let replicas, replicas.sharesMachine {
+            let weights = network.layout.weightRanges.reduce(0) { $0 + $1.count }
+            let blocks = WeightNoise.blockCount(weights: weights)
+            let mine = { ParallelStep.rows($0, of: replicas.count, in: blocks) }
+            sharedNoise = ([Float](repeating: 0, count: weights), mine(replicas.rank),
+                           (0 ..< replicas.count).map { WeightNoise.span(of: mine($0), weights: weights).count })
+        }
         if streams > B {
             microInputs = [Float](repeating: 0, count: T * B * data.frame.input)
             microTargets = [Float](repeating: 0, count: T * B * data.frame.target)
@@ -338,8 +348,20 @@ public final class Trainer {
         state.rng = rng
         // One draw per update (every micro-batch sees it), split over this process's threads.
         let key = WeightNoise.Key(seed: config.seed, rollbacks: state.progress.rollbacks, update: state.progress.update)
-        WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
-                            std: config.weightNoise, key: key, parts: split?.partCount ?? 1)
+        if let replicas, sharedNoise != nil, config.weightNoise > 0 {
+            // This member's blocks, the others' by all-gather: the same bits as drawing all.
+            var shared = sharedNoise!
+            sharedNoise = nil  // a move, not a copy of the noise
+            let weights = shared.noise.count
+            WeightNoise.draw(blocks: shared.blocks, weights: weights, std: config.weightNoise, key: key,
+                             parts: split?.partCount ?? 1, into: &shared.noise)
+            replicas.group.share(&shared.noise, counts: shared.counts)
+            WeightNoise.add(shared.noise, to: state.model.parameters, into: &noisy, ranges: network.layout.weightRanges)
+            sharedNoise = shared
+        } else {
+            WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
+                                std: config.weightNoise, key: key, parts: split?.partCount ?? 1)
+        }
         var carried: [Float] = []
         swap(&carried, &state.carriedState)  // a move: microStep reads other parts of self
         var lossSum: Float = 0  // the unsplit path's (a split keeps its sums in its parts)

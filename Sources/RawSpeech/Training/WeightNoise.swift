@@ -58,6 +58,56 @@ public enum WeightNoise {
         }
     }
 
+    /// Blocks of draws for `weights` weights.
+    public static func blockCount(weights: Int) -> Int { (weights + blockSize - 1) / blockSize }
+
+    /// The flat weight indices (0 ..< weights, counting through the ranges) of `blocks`.
+    public static func span(of blocks: Range<Int>, weights: Int) -> Range<Int> {
+        min(weights, blocks.lowerBound * blockSize) ..< min(weights, blocks.upperBound * blockSize)
+    }
+
+    /// The noise alone (std x draw) of `blocks`, at their flat indices of `noise` (one value
+    /// per weight, in `ranges` order; other indices untouched), drawn by `parts` threads:
+    /// what `perturb` adds there, to the bit. Processes that share a machine each draw some
+    /// blocks and all-gather the rest (Trainer), instead of each drawing all of them.
+    public static func draw(blocks: Range<Int>, weights: Int, std: Double, key: Key, parts: Int = 1,
+                            into noise: inout [Float]) {
+        precondition(noise.count >= weights && blocks.upperBound <= blockCount(weights: weights))
+        let parts = max(1, min(parts, blocks.count))
+        let std = Float(std)
+        noise.withUnsafeMutableBufferPointer { n in
+            nonisolated(unsafe) let base = n.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let share = ParallelStep.rows(part, of: parts, in: blocks.count)
+                for block in blocks.lowerBound + share.lowerBound ..< blocks.lowerBound + share.upperBound {
+                    var rng = generator(key, block: block)
+                    let span = span(of: block ..< block + 1, weights: weights)
+                    var f = span.lowerBound
+                    while f < span.upperBound {  // the pairs in perturb's order: a, b, a, b, ...
+                        let (a, b) = gaussianPair(&rng)
+                        base[f] = std * a
+                        if f + 1 < span.upperBound { base[f + 1] = std * b }
+                        f += 2
+                    }
+                }
+            }
+        }
+    }
+
+    /// `clean` into `noisy`, plus `noise[f]` on the f-th weight of `ranges`.
+    public static func add(_ noise: [Float], to clean: [Float], into noisy: inout [Float], ranges: [Range<Int>]) {
+        precondition(clean.count == noisy.count)
+        noisy.withUnsafeMutableBufferPointer { n in
+            clean.withUnsafeBufferPointer { n.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+            noise.withUnsafeBufferPointer { z in
+                var f = 0
+                for range in ranges {
+                    for i in range { n[i] += z[f]; f += 1 }
+                }
+            }
+        }
+    }
+
     /// Block `block`'s weights, from its own generator.
     private static func fill(block: Int, key: Key, std: Double, ranges: [Range<Int>], starts: [Int],
                              clean: UnsafePointer<Float>, noisy: UnsafeMutablePointer<Float>) {

@@ -45,6 +45,23 @@ import Testing
         }
     }
 
+    /// What replicas on one machine do: each draws some blocks, they gather the rest.
+    @Test func blocksDrawnApartAndAddedGiveThePerturbation() {
+        let key = WeightNoise.Key(seed: 4, rollbacks: 1, update: 9)
+        let weights = layout.weightRanges.reduce(0) { $0 + $1.count }
+        let blocks = WeightNoise.blockCount(weights: weights)
+        #expect(blocks > 3 && weights % WeightNoise.blockSize != 0)  // a partial last block
+        var noise = [Float](repeating: .nan, count: weights)
+        for member in 0 ..< 3 {
+            WeightNoise.draw(blocks: ParallelStep.rows(member, of: 3, in: blocks), weights: weights, std: 0.075,
+                             key: key, parts: 2, into: &noise)
+        }
+        var out = [Float](repeating: .nan, count: clean.count)
+        WeightNoise.add(noise, to: clean, into: &out, ranges: layout.weightRanges)
+        #expect(out.map(\.bitPattern) == noisy(key).map(\.bitPattern))
+        #expect(WeightNoise.span(of: 0 ..< blocks, weights: weights) == 0 ..< weights)
+    }
+
     @Test func theKeyChoosesTheNoise() {
         let base = WeightNoise.Key(seed: 1, rollbacks: 0, update: 5)
         let reference = noisy(base)
