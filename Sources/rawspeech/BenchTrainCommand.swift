@@ -31,8 +31,8 @@ struct BenchTrainCommand: ParsableCommand {
     @OptionGroup var chunks: ChunkOptions
     // No weight noise by default: tools/bench-train-pytorch.py has none, and the figures
     // stay comparable with docs/PERFORMANCE.md's. train's 0.075 draws a Gaussian per weight
-    // per update: ~12% more CPU time per update at the paper's GRU (2026-11-30, 68.4K vs
-    // 77.0K steps per CPU second).
+    // per update: ~4% more CPU time per update at the paper's GRU since the counter-based
+    // polar draws (2026-11-30, 72.3K vs 75.4K steps per CPU second; ~13% before).
     @Option(name: .customLong("weight-noise"),
             help: "Std of the weight noise of the timed updates (train's default: \(TrainingConfig.defaults.weightNoise)).")
     var weightNoise = 0.0
