@@ -11,7 +11,8 @@ nn.GRU is the cuDNN form (one recurrent GEMM fewer per step than the paper's), n
 peepholes: a little less work than rawspeech's cells.
 Started once per rank by the script (torch.distributed's env:// rendezvous on 127.0.0.1:
 MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE). Rank 0 prints one JSON object:
-ms_per_update and train_steps_per_second (time steps x global batch per second).
+ms_per_update and train_steps_per_second (time steps x global batch per second), and
+cpu_ms_per_update, rank 0's CPU time per update (steadier than wall clock on a shared machine).
 """
 import argparse
 import json
@@ -86,15 +87,17 @@ def main():
 
     update()  # warm-up
     dist.barrier()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(args.updates):
         update()
+    cpu = time.process_time() - cpu_start  # this process's CPU (all its threads), before the barrier's wait
     dist.barrier()
     seconds = time.perf_counter() - start
     if rank == 0:
         print(json.dumps({"framework": f"pytorch {torch.__version__} gloo", "world": world, "cell": args.cell,
                           "weight_noise": args.weight_noise,
                           "ms_per_update": round(1000 * seconds / args.updates, 1),
+                          "cpu_ms_per_update": round(1000 * cpu / args.updates, 1),
                           "train_steps_per_second": round(args.updates * T * args.batch / seconds, 1)}))
     dist.destroy_process_group()
 
