@@ -7,9 +7,10 @@
 // (or process) can draw any block, threads split the blocks between them, and the noise is
 // the same bits whatever the split; a resumed run redraws an update's noise from its counters
 // alone. Gaussians come in pairs from Marsaglia's polar method in Float (two 24-bit uniforms
-// from one 64-bit draw, one FastMath.log and one square root per two draws, no cosine): the
-// Box-Muller draw in Double with one of its pair discarded that an update used before cost
-// 8-9% of an update at the paper's GRU (docs/PERFORMANCE.md, "Weight noise").
+// from one 64-bit draw, one FastMath.log and one square root per two draws, no cosine):
+// 3.4x less CPU than the Box-Muller draw in Double, one of its pair discarded, that an update
+// used before (6.5 ms against 1.9 ms per update at the paper's GRU; docs/PERFORMANCE.md,
+// "Data parallel across processes": "What this round changed").
 import Dispatch
 import RawSpeechCore
 import RawSpeechNetwork
