@@ -189,10 +189,11 @@ func checkMemory(_ config: TrainingConfig, threads: Int = 1) throws {
 
 private func memoryMessage(_ config: TrainingConfig, bytes: Double) -> String {
     let m = config.model
-    return String(format: "a %@-%d model of %d layer(s) and %d components (%.3g parameters) with --batch %d --steps %d "
-                  + "needs about %.1f GB (limit %.0f GB): lower --units (or --params), --layers, --components, --batch or --steps",
+    let accumulate = config.microBatches > 1 ? " --accumulate \(config.microBatches)" : ""
+    return String(format: "a %@-%d model of %d layer(s) and %d components (%.3g parameters) with --batch %d --steps %d%@ "
+                  + "needs about %.1f GB (limit %.0f GB): lower --units (or --params), --layers, --components, --batch, --steps or --accumulate",
                   m.cell.rawValue, m.units, m.layers, m.components, Double(m.parameterCount), config.batch, config.steps,
-                  bytes / 1e9, TrainingLimits.memoryBytes / 1e9)
+                  accumulate, bytes / 1e9, TrainingLimits.memoryBytes / 1e9)
 }
 
 /// A training error in the command line's words: what went wrong and which flag to change.
@@ -209,7 +210,7 @@ func describe(_ error: Error, given settings: TrainingSettings = TrainingSetting
     case .diverged:
         return "\(error): start again with a lower --learning-rate"
     case .tooLarge:
-        return "\(error): lower --units (or --params), --layers, --components, --batch or --steps"
+        return "\(error): lower --units (or --params), --layers, --components, --batch, --steps or --accumulate"
     case let .invalidConfig(field, reason):
         let flags = ["learning_rate": "--learning-rate", "clip": "--clip", "weight_noise": "--weight-noise",
                      "minutes": "--minutes", "units": "--units", "layers": "--layers", "components": "--components",
