@@ -346,22 +346,7 @@ public final class Trainer {
                          startWeights: startWeights, chunk: &chunk, rng: &rng)
         state.sampler = sampler
         state.rng = rng
-        // One draw per update (every micro-batch sees it), split over this process's threads.
-        let key = WeightNoise.Key(seed: config.seed, rollbacks: state.progress.rollbacks, update: state.progress.update)
-        if let replicas, sharedNoise != nil, config.weightNoise > 0 {
-            // This member's blocks, the others' by all-gather: the same bits as drawing all.
-            var shared = sharedNoise!
-            sharedNoise = nil  // a move, not a copy of the noise
-            let weights = shared.noise.count
-            WeightNoise.draw(blocks: shared.blocks, weights: weights, std: config.weightNoise, key: key,
-                             parts: split?.partCount ?? 1, into: &shared.noise)
-            replicas.group.share(&shared.noise, counts: shared.counts)
-            WeightNoise.add(shared.noise, to: state.model.parameters, into: &noisy, ranges: network.layout.weightRanges)
-            sharedNoise = shared
-        } else {
-            WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
-                                std: config.weightNoise, key: key, parts: split?.partCount ?? 1)
-        }
+        perturbWeights()
         var carried: [Float] = []
         swap(&carried, &state.carriedState)  // a move: microStep reads other parts of self
         var lossSum: Float = 0  // the unsplit path's (a split keeps its sums in its parts)
@@ -401,6 +386,26 @@ public final class Trainer {
                                           epsilon: config.rmsEpsilon, clip: config.clip)
         swap(&parameters, &state.model.parameters)
         return norm.isFinite ? loss : .nan
+    }
+
+    /// `noisy` = the weights plus this update's noise: one draw per update (every micro-batch
+    /// sees it), split over this process's threads, and with replicas on one machine over them.
+    private func perturbWeights() {
+        let config = state.config
+        let key = WeightNoise.Key(seed: config.seed, rollbacks: state.progress.rollbacks, update: state.progress.update)
+        if let replicas, sharedNoise != nil, config.weightNoise > 0 {
+            // This member's blocks, the others' by all-gather: the same bits as drawing all.
+            var shared = sharedNoise!
+            sharedNoise = nil  // a move, not a copy of the noise
+            WeightNoise.draw(blocks: shared.blocks, weights: shared.noise.count, std: config.weightNoise, key: key,
+                             parts: split?.partCount ?? 1, into: &shared.noise)
+            replicas.group.share(&shared.noise, counts: shared.counts)
+            WeightNoise.add(shared.noise, to: state.model.parameters, into: &noisy, ranges: network.layout.weightRanges)
+            sharedNoise = shared
+        } else {
+            WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
+                                std: config.weightNoise, key: key, parts: split?.partCount ?? 1)
+        }
     }
 
     /// Forward + backward of one micro-batch (T, B) at the noisy weights: into the split's
