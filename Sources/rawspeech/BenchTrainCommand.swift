@@ -31,8 +31,8 @@ struct BenchTrainCommand: ParsableCommand {
     @OptionGroup var chunks: ChunkOptions
     // No weight noise by default: tools/bench-train-pytorch.py has none, and the figures
     // stay comparable with docs/PERFORMANCE.md's. train's 0.075 draws a Gaussian per weight
-    // per update: ~12% more CPU time per update at the paper's GRU (2026-11-30, 68.4K vs
-    // 77.0K steps per CPU second).
+    // per update: ~4% more CPU time per update at the paper's GRU since the counter-based
+    // polar draws (2026-11-30, 72.3K vs 75.4K steps per CPU second; ~13% before).
     @Option(name: .customLong("weight-noise"),
             help: "Std of the weight noise of the timed updates (train's default: \(TrainingConfig.defaults.weightNoise)).")
     var weightNoise = 0.0
@@ -62,6 +62,7 @@ struct BenchTrainCommand: ParsableCommand {
         settings.weightNoise = weightNoise
         settings.batch = chunks.batch
         settings.steps = chunks.steps
+        settings.accumulate = chunks.accumulate
         return settings.newConfig()
     }
 
@@ -74,7 +75,7 @@ struct BenchTrainCommand: ParsableCommand {
         let fields: [(String, String)] = [
             ("cell", "\"\(cell.rawValue)\""), ("gru_form", "\"\(gruForm.rawValue)\""),
             ("units", "\(config.units)"), ("layers", "\(config.layers)"), ("components", "\(config.components)"),
-            ("batch", "\(batch)"), ("steps", "\(steps)"),
+            ("batch", "\(batch)"), ("steps", "\(steps)"), ("accumulate", "\(training.microBatches)"),
             ("recurrent_parameters", "\(config.recurrentParameterCount)"), ("parameters", "\(config.parameterCount)"),
             ("blas_core", "\"\(BLASRuntime.coreName)\""), ("blas_threads", "\(BLASRuntime.threads)"), ("parallel", "\(result.parts)"),
             ("ckernels", "\"\(CKernelsRuntime.variantName)\""),
@@ -168,9 +169,10 @@ struct BenchTrainRun {
         }
         let trainBound = Double(rows) / GEMMTimer.seconds(for: network.gemmPlan(batch: batch, steps: steps, backward: true))
         let inferenceBound = Double(rows) / GEMMTimer.seconds(for: network.gemmPlan(batch: batch, steps: steps, backward: false))
-        return Result(trainStepsPerSecond: Double(train.count * rows) / train.seconds,
+        let trainRows = rows * config.microBatches  // an update trains K micro-batches of B x T
+        return Result(trainStepsPerSecond: Double(train.count * trainRows) / train.seconds,
                       inferenceStepsPerSecond: Double(inference.count * rows) / inference.seconds,
-                      trainStepsPerCPUSecond: Double(train.count * rows) / train.cpuSeconds,
+                      trainStepsPerCPUSecond: Double(train.count * trainRows) / train.cpuSeconds,
                       inferenceStepsPerCPUSecond: Double(inference.count * rows) / inference.cpuSeconds,
                       trainBound: trainBound, inferenceBound: inferenceBound,
                       updates: train.count, finalLoss: lastLoss, parts: trainer.partCount)

@@ -111,6 +111,7 @@ struct CompareCommand: ParsableCommand {
             settings.budget = params?.value
             settings.batch = chunks.batch
             settings.steps = chunks.steps
+            settings.accumulate = chunks.accumulate
             try checkMemory(settings.newConfig())
         }
     }
@@ -120,7 +121,7 @@ struct CompareCommand: ParsableCommand {
             data: URL(fileURLWithPath: dataFolder).standardizedFileURL.path, cells: try parsedCells(),
             budget: params?.value, learningRates: try parsedRates(), trials: trials, rateSeed: seed, seeds: seeds,
             quick: quick, minutes: minutes, updates: updates, weightNoise: weightNoise, batch: chunks.batch, steps: chunks.steps,
-            patience: evaluation.patience, evalEvery: evaluation.evalEvery)
+            accumulate: chunks.accumulate, patience: evaluation.patience, evalEvery: evaluation.evalEvery)
     }
 
     func run() throws {

@@ -17,6 +17,9 @@ extension CompareCommand {
     func compareMusic() throws {
         if quick { throw ValidationError("--quick is the speech demo preset; on a music folder give --trials, --seeds or --updates") }
         if chunks.steps != nil { throw ValidationError("--steps: a music run trains on whole pieces (T is the longest training piece)") }
+        if let k = chunks.accumulate, k > 1 {
+            throw ValidationError("--accumulate is for audio: a music batch is already whole pieces (raise --batch instead)")
+        }
         let folder = try PianoRollFolder(url: URL(fileURLWithPath: dataFolder))
         let measurer = try MusicRunMeasurer(folder: folder)
         let longest = measurer.train.map { $0.count / folder.summary.notes }.max() ?? 1

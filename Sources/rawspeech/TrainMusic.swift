@@ -20,6 +20,9 @@ extension TrainCommand {
         if MPIWorld.isLaunched {
             throw ValidationError("music runs train in one process: run `rawspeech train` on a music folder without mpirun")
         }
+        if let k = options.chunks.accumulate, k > 1 {
+            throw ValidationError("--accumulate is for audio: a music batch is already whole pieces (raise --batch instead)")
+        }
         if options.settings.linear {
             throw ValidationError("--cell linear is for audio: a music folder trains tanh, gru or lstm")
         }

@@ -36,9 +36,17 @@ struct ChunkOptions: ParsableArguments {
     @Option(help: .text("Time steps per truncated-BPTT chunk (T; on a music folder the longest training piece, no truncation).", default: defaults.steps))
     var steps: Int?
 
+    @Option(help: .text("""
+        Micro-batches per update (K): each update averages the loss and gradient of K micro-batches of \
+        --batch sequences (K x B streams, each carrying its own state; one weight-noise draw, one allreduce \
+        with ranks, one clipped RMSProp step). Memory stays that of one micro-batch. Fixed for a run.
+        """, default: 1))
+    var accumulate: Int?
+
     func validate() throws {
         try check("--batch", batch, in: TrainingLimits.batch)
         try check("--steps", steps, in: TrainingLimits.steps)
+        try check("--accumulate", accumulate, in: TrainingLimits.accumulate)
     }
 }
 
@@ -106,6 +114,7 @@ struct TrainingOptions: ParsableArguments {
         settings.weightNoise = recipe.weightNoise
         settings.batch = chunks.batch
         settings.steps = chunks.steps
+        settings.accumulate = chunks.accumulate
         settings.evalEvery = evaluation.evalEvery
         settings.validSeconds = evaluation.validSeconds
         settings.patience = evaluation.patience
@@ -130,6 +139,7 @@ extension TrainingSetting {
         case .frame: "the data folder's frames"
         case .batch: "--batch"
         case .steps: "--steps"
+        case .accumulate: "--accumulate"
         case .seed: "--seed"
         case .validSeconds: "--valid-seconds"
         }
@@ -156,6 +166,7 @@ extension TrainingSettings {
         add("--weight-noise", weightNoise)
         add("--batch", batch)
         add("--steps", steps)
+        add("--accumulate", accumulate)
         add("--eval-every", evalEvery)
         add("--valid-seconds", validSeconds)
         add("--patience", patience)
@@ -178,10 +189,11 @@ func checkMemory(_ config: TrainingConfig, threads: Int = 1) throws {
 
 private func memoryMessage(_ config: TrainingConfig, bytes: Double) -> String {
     let m = config.model
-    return String(format: "a %@-%d model of %d layer(s) and %d components (%.3g parameters) with --batch %d --steps %d "
-                  + "needs about %.1f GB (limit %.0f GB): lower --units (or --params), --layers, --components, --batch or --steps",
+    let accumulate = config.microBatches > 1 ? " --accumulate \(config.microBatches)" : ""
+    return String(format: "a %@-%d model of %d layer(s) and %d components (%.3g parameters) with --batch %d --steps %d%@ "
+                  + "needs about %.1f GB (limit %.0f GB): lower --units (or --params), --layers, --components, --batch, --steps or --accumulate",
                   m.cell.rawValue, m.units, m.layers, m.components, Double(m.parameterCount), config.batch, config.steps,
-                  bytes / 1e9, TrainingLimits.memoryBytes / 1e9)
+                  accumulate, bytes / 1e9, TrainingLimits.memoryBytes / 1e9)
 }
 
 /// A training error in the command line's words: what went wrong and which flag to change.
@@ -198,11 +210,11 @@ func describe(_ error: Error, given settings: TrainingSettings = TrainingSetting
     case .diverged:
         return "\(error): start again with a lower --learning-rate"
     case .tooLarge:
-        return "\(error): lower --units (or --params), --layers, --components, --batch or --steps"
+        return "\(error): lower --units (or --params), --layers, --components, --batch, --steps or --accumulate"
     case let .invalidConfig(field, reason):
         let flags = ["learning_rate": "--learning-rate", "clip": "--clip", "weight_noise": "--weight-noise",
                      "minutes": "--minutes", "units": "--units", "layers": "--layers", "components": "--components",
-                     "batch": "--batch", "steps": "--steps", "sigma_floor": "--sigma-floor", "eval_every": "--eval-every",
+                     "batch": "--batch", "steps": "--steps", "accumulate": "--accumulate", "sigma_floor": "--sigma-floor", "eval_every": "--eval-every",
                      "checkpoint_every": "--checkpoint-every"]
         return "\(flags[field] ?? field) \(reason)"
     case .emptyValidSplit:

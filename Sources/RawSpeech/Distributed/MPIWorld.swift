@@ -52,6 +52,9 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
         ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
     }
 
+    /// Every rank on this machine: the same local size on every rank, so every rank agrees.
+    public var sharesMachine: Bool { localCount == count }
+
     // Joined once per process (MPI allows one MPI_Init); only the main thread gets here.
     private nonisolated(unsafe) static var joined: MPIWorld?
     private nonisolated(unsafe) static var finished = false
@@ -64,6 +67,12 @@ public final class MPIWorld: ReplicaGroup, @unchecked Sendable {
             guard rs_mpi_load(&error, error.count) == 0 else {
                 throw DistributedError.libraryUnavailable(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             }
+            // A rank waiting in the allreduce yields its core instead of spinning on it, unless
+            // the job says otherwise (`--mca mpi_yield_when_idle 0` reaches us as this variable):
+            // on a loaded machine spinning took CPU from the rank it waited for (2 ranks x 1
+            // thread, GRU-227: 63-117 ms per update spinning, 51-80 ms yielding, load 5,
+            // interleaved; docs/PERFORMANCE.md). Read by Open MPI in MPI_Init.
+            setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0)
             var rank: Int32 = 0, size: Int32 = 0
             let status = rs_mpi_init(&rank, &size)
             guard status == 0 else { throw DistributedError.initFailed(status: status) }

@@ -42,6 +42,8 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
     public var weightNoise: Double
     public var batch: Int
     public var steps: Int
+    /// Micro-batches per update (`--accumulate`; nil: 1, and absent from plans made before it).
+    public var accumulate: Int?
     public var patience: Int
     public var evalEvery: Int
     /// Preset name when the plan came from one (e.g. "quick"), for the results' caption.
@@ -52,7 +54,7 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
 
     package enum CodingKeys: String, CodingKey {
         case data, cells, budget, learningRates = "learning_rates", seeds, minutes, updates
-        case weightNoise = "weight_noise", batch, steps, patience, evalEvery = "eval_every", preset
+        case weightNoise = "weight_noise", batch, steps, accumulate, patience, evalEvery = "eval_every", preset
         case dataKind = "data_kind"
     }
 
@@ -70,7 +72,7 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
                 minutes: Double?, updates: Int? = nil, weightNoise: Double,
                 batch: Int = TrainingConfig.defaults.batch, steps: Int = TrainingConfig.defaults.steps,
                 patience: Int = TrainingConfig.defaults.patience, evalEvery: Int = TrainingConfig.defaults.evalEvery,
-                preset: String? = nil) {
+                preset: String? = nil, accumulate: Int? = nil) {
         self.data = data
         self.cells = cells
         self.budget = budget
@@ -81,6 +83,7 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         self.weightNoise = weightNoise
         self.batch = batch
         self.steps = steps
+        self.accumulate = accumulate == 1 ? nil : accumulate
         self.patience = patience
         self.evalEvery = evalEvery
         self.preset = preset
@@ -94,7 +97,8 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
     public static func choosing(data: String, cells: [Cell], budget: Int? = nil, learningRates: [Double]? = nil,
                                 trials: Int = defaultTrials, rateSeed: UInt64 = 1, seeds: Int = 1, quick: Bool = false,
                                 minutes: Double? = nil, updates: Int? = nil, weightNoise: Double? = nil, batch: Int? = nil,
-                                steps: Int? = nil, patience: Int? = nil, evalEvery: Int? = nil) -> ComparisonPlan {
+                                steps: Int? = nil, accumulate: Int? = nil, patience: Int? = nil,
+                                evalEvery: Int? = nil) -> ComparisonPlan {
         let defaults = TrainingConfig.defaults
         let rates = learningRates ?? (quick ? quickLearningRates : sampleLearningRates(count: trials, seed: rateSeed))
         return ComparisonPlan(
@@ -103,7 +107,7 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
             weightNoise: weightNoise ?? (quick ? quickWeightNoise : defaults.weightNoise),
             batch: batch ?? defaults.batch, steps: steps ?? defaults.steps,
             patience: patience ?? (updates != nil ? 0 : defaults.patience), evalEvery: evalEvery ?? defaults.evalEvery,
-            preset: quick ? "quick" : nil)
+            preset: quick ? "quick" : nil, accumulate: accumulate)
     }
 
     /// `count` learning rates with log(lr) uniform in [-12, -6] (the paper's search range),
@@ -157,6 +161,7 @@ public struct ComparisonPlan: Codable, Equatable, Sendable {
         settings.weightNoise = weightNoise
         settings.batch = batch
         settings.steps = steps
+        settings.accumulate = accumulate
         settings.patience = patience
         settings.evalEvery = evalEvery
         return settings

@@ -66,7 +66,7 @@ public struct TrainingState: Sendable {
     public var optimizer: RMSProp
     public var rng: SeededGenerator
     public var sampler: BatchSampler
-    /// Hidden state carried into the next chunk: (B, stateSize).
+    /// Hidden state carried into the next chunk: (K x B, stateSize) (K: --accumulate).
     public var carriedState: [Float]
     public var progress: TrainingProgress
     /// Hex SHA-256 of the data folder's summary.json when the run started (nil in checkpoints

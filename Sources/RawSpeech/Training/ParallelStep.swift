@@ -32,6 +32,13 @@ public protocol ReplicaGroup: AnyObject {
     func share(_ values: inout [Float], counts: [Int])
     /// Throws when `parameters` are not the same bits on every member (after `update`).
     func checkIdentical(_ parameters: [Float], update: Int) throws
+    /// Whether every member runs on this machine, where an all-gather costs next to nothing
+    /// (the members then split the weight noise's draws instead of each drawing all).
+    var sharesMachine: Bool { get }
+}
+
+extension ReplicaGroup {
+    public var sharesMachine: Bool { false }
 }
 
 public final class ParallelStep {
@@ -44,7 +51,7 @@ public final class ParallelStep {
         package var targets: [Float]          // (T, b, D)
         package var state: [Float]            // (b, stateSize)
         package var gradient: [Float]         // (P)
-        package var loss: Float = 0
+        package var loss: Float = 0           // summed over an update's micro-batches
 
         package init(network: RecurrentMDN<Float>, rows: Range<Int>, batch: Int, steps: Int) {
             self.rows = rows
@@ -99,10 +106,20 @@ public final class ParallelStep {
     /// may be longer than the parameters (room for a loss to reduce with it): the rest is untouched.
     public func run(parameters: [Float], inputs: [Float], targets: [Float],
                     state: inout [Float], gradient: inout [Float]) -> Float {
+        accumulate(parameters: parameters, inputs: inputs, targets: targets, state: &state, first: true)
+        return combine(into: &gradient, microBatches: 1)
+    }
+
+    /// One micro-batch of an update (`--accumulate`): forward + backward of the chunk, as
+    /// `run`, with each part's gradient and loss added to what the update's earlier
+    /// micro-batches left in the part (`first`: nothing yet, start from zero). Backward
+    /// accumulates, so a part's sum over micro-batches is its own arithmetic alone: the same
+    /// bits whichever thread or process runs the part.
+    package func accumulate(parameters: [Float], inputs: [Float], targets: [Float],
+                            state: inout [Float], first: Bool) {
         let (I, D, S) = (network.config.inputSize, network.config.targetSize, network.stateSize)
         precondition(inputs.count >= steps * batch * I && targets.count >= steps * batch * D, "inputs/targets: expected (T, B, ...)")
-        let P = network.parameterCount
-        precondition(state.count == batch * S && gradient.count >= P, "state or gradient size")
+        precondition(state.count == batch * S, "state size")
         // Scatter the time-major chunk into each part's contiguous (T, b, ...) buffers.
         inputs.withUnsafeBufferPointer { x in
             targets.withUnsafeBufferPointer { y in
@@ -116,32 +133,45 @@ public final class ParallelStep {
         let chunkSteps = steps
         DispatchQueue.concurrentPerform(iterations: groups.count) { index in
             let part = groups[index]
-            part.loss = net.forward(parameters: weights, inputs: part.inputs, targets: part.targets,
-                                    state: &part.state, workspace: part.workspace, steps: chunkSteps)
-            for i in part.gradient.indices { part.gradient[i] = 0 }
-            if part.loss.isFinite {
+            if first {
+                for i in part.gradient.indices { part.gradient[i] = 0 }
+                part.loss = 0
+            }
+            let loss = net.forward(parameters: weights, inputs: part.inputs, targets: part.targets,
+                                   state: &part.state, workspace: part.workspace, steps: chunkSteps)
+            part.loss += loss
+            if loss.isFinite {
                 net.backward(parameters: weights, gradient: &part.gradient, workspace: part.workspace)
-            }
-        }
-        // Combine in part order.
-        var loss: Float = 0
-        for part in parts { loss += part.weight * part.loss }
-        gradient.withUnsafeMutableBufferPointer { g in
-            let first = parts[0]
-            first.gradient.withUnsafeBufferPointer { p in
-                for i in 0 ..< P { g[i] = first.weight * p[i] }
-            }
-            for part in parts.dropFirst() {
-                part.gradient.withUnsafeBufferPointer { p in
-                    let w = part.weight
-                    for i in 0 ..< P { g[i] += w * p[i] }
-                }
             }
         }
         state.withUnsafeMutableBufferPointer { s in
             for part in parts {
                 part.state.withUnsafeBufferPointer {
                     (s.baseAddress! + part.rows.lowerBound * S).update(from: $0.baseAddress!, count: part.rows.count * S)
+                }
+            }
+        }
+    }
+
+    /// Writes the update's gradient into `gradient` (P; any values past P untouched) and
+    /// returns its loss: the parts' sums over `microBatches` micro-batches, each weighted
+    /// rows/B / K and added in part order. K = 1 is `run`'s arithmetic exactly (w / 1 = w).
+    package func combine(into gradient: inout [Float], microBatches: Int) -> Float {
+        let P = network.parameterCount
+        precondition(gradient.count >= P && microBatches >= 1, "gradient size")
+        let K = Float(microBatches)
+        var loss: Float = 0
+        for part in parts { loss += part.weight / K * part.loss }
+        gradient.withUnsafeMutableBufferPointer { g in
+            let first = parts[0]
+            first.gradient.withUnsafeBufferPointer { p in
+                let w = first.weight / K
+                for i in 0 ..< P { g[i] = w * p[i] }
+            }
+            for part in parts.dropFirst() {
+                part.gradient.withUnsafeBufferPointer { p in
+                    let w = part.weight / K
+                    for i in 0 ..< P { g[i] += w * p[i] }
                 }
             }
         }
@@ -195,12 +225,14 @@ package final class ReplicaSync {
     package private(set) var agreed = Votes()
     private var votes = Votes()
     private let parameterCount: Int
+    private let batch: Int
     private let rowCounts: [Int]             // each member's rows of the batch
 
     package init(group: ReplicaGroup, batch: Int, parameterCount: Int) throws {
         guard group.count <= batch else { throw ReplicaError.batchTooSmall(batch: batch, replicas: group.count) }
         self.group = group
         self.parameterCount = parameterCount
+        self.batch = batch
         buffer = [Float](repeating: 0, count: parameterCount + 3)
         rowCounts = (0 ..< group.count).map { ParallelStep.rows($0, of: group.count, in: batch).count }
     }
@@ -225,8 +257,18 @@ package final class ReplicaSync {
         return buffer[P]
     }
 
-    /// Each member's rows of the carried state (B, stateSize) to every member.
+    /// Each member's rows of the carried state (K x B, stateSize) to every member: one
+    /// all-gather per micro-batch of B streams (a member owns the same rows of each).
     package func gather(carried: inout [Float], stateSize: Int) {
-        group.share(&carried, counts: rowCounts.map { $0 * stateSize })
+        let counts = rowCounts.map { $0 * stateSize }
+        let block = batch * stateSize
+        precondition(carried.count % block == 0, "carried state: expected (K x B, stateSize)")
+        if carried.count == block { return group.share(&carried, counts: counts) }
+        var part = [Float](repeating: 0, count: block)
+        for start in stride(from: 0, to: carried.count, by: block) {
+            for i in 0 ..< block { part[i] = carried[start + i] }
+            group.share(&part, counts: counts)
+            for i in 0 ..< block { carried[start + i] = part[i] }
+        }
     }
 }

@@ -30,7 +30,7 @@ extension RunOutcome {
         let p = outcome.progress
         self.init(reason: outcome.reason, updates: p.update, seconds: p.seconds,
                   bestValidNLL: p.bestValidNLL, bestUpdate: p.bestUpdate, rollbacks: p.rollbacks,
-                  trainStepsPerSecond: p.seconds > 0 ? Double(p.update * config.batch * config.steps) / p.seconds : 0)
+                  trainStepsPerSecond: p.seconds > 0 ? Double(p.update * config.sequencesPerUpdate * config.steps) / p.seconds : 0)
     }
 }
 
@@ -125,7 +125,7 @@ public final class Trainer {
     private let startWeights: [Int]
     // One stream's chunk of samples, read from the recordings before framing: (T frames' span).
     private var chunk: [Float]
-    // Per-update buffers, allocated once: inputs (T, B, I), targets (T, B, D),
+    // Per-update buffers, allocated once: inputs (T, K x B, I), targets (T, K x B, D),
     // gradient and noisy weights (P).
     private var inputs: [Float]
     private var targets: [Float]
@@ -135,6 +135,14 @@ public final class Trainer {
     private var music: MusicBatches?
     private var mask: [Float] = []
     private let rollScorer: PianoRollScorer?
+    // With --accumulate K > 1, micro-batch k's rows k*B ..< (k+1)*B of the above and of the
+    // carried state: inputs (T, B, I), targets (T, B, D), state (B, stateSize). Empty for K = 1.
+    private var microInputs: [Float] = []
+    private var microTargets: [Float] = []
+    private var microState: [Float] = []
+    /// With replicas on one machine: the weight noise (one value per weight), the blocks of
+    /// draws this member draws, and each member's count of values in the all-gather.
+    private var sharedNoise: (noise: [Float], blocks: Range<Int>, counts: [Int])?
 
     /// A new run (or, with `resume`, the run saved in `run`'s checkpoint, continued with
     /// `config`: see `TrainingState.resume(with:)`). `threads` > 1 splits
@@ -186,8 +194,8 @@ public final class Trainer {
             state = TrainingState(
                 config: config, model: model, bestParameters: parameters,
                 optimizer: RMSProp(parameterCount: parameters.count), rng: rng,
-                sampler: BatchSampler(batch: config.batch, steps: config.steps, spec: data.frame),
-                carriedState: [Float](repeating: 0, count: config.batch * network.stateSize),
+                sampler: BatchSampler(batch: config.sequencesPerUpdate, steps: config.steps, spec: data.frame),
+                carriedState: [Float](repeating: 0, count: config.sequencesPerUpdate * network.stateSize),
                 progress: TrainingProgress(learningRate: config.learningRate),
                 dataSummarySHA256: summarySHA256)
         }
@@ -232,10 +240,23 @@ public final class Trainer {
         }
         chunk = [Float](repeating: 0, count: data.frame.samplesSpanned(frames: T))
         guard data.music != nil || startWeights.contains(where: { $0 > 0 }) else { throw TrainingError.noChunks(steps: T) }
-        inputs = [Float](repeating: 0, count: T * B * data.frame.input)
-        targets = [Float](repeating: 0, count: T * B * data.frame.target)
+        let streams = state.config.sequencesPerUpdate
+        inputs = [Float](repeating: 0, count: T * streams * data.frame.input)
+        targets = [Float](repeating: 0, count: T * streams * data.frame.target)
         gradient = [Float](repeating: 0, count: network.parameterCount)
         noisy = gradient
+        if let replicas, replicas.sharesMachine {
+            let weights = network.layout.weightRanges.reduce(0) { $0 + $1.count }
+            let blocks = WeightNoise.blockCount(weights: weights)
+            let mine = { ParallelStep.rows($0, of: replicas.count, in: blocks) }
+            sharedNoise = ([Float](repeating: 0, count: weights), mine(replicas.rank),
+                           (0 ..< replicas.count).map { WeightNoise.span(of: mine($0), weights: weights).count })
+        }
+        if streams > B {
+            microInputs = [Float](repeating: 0, count: T * B * data.frame.input)
+            microTargets = [Float](repeating: 0, count: T * B * data.frame.target)
+            microState = [Float](repeating: 0, count: B * network.stateSize)
+        }
     }
 
     /// Groups of sequences each batch is split into (1: the batch runs whole).
@@ -302,7 +323,7 @@ public final class Trainer {
                 state.progress.learningRate = previous.learningRate * config.rollbackLearningRateFactor
                 state.progress.rollbacks = previous.rollbacks + 1
                 // Fresh chunks from zero state: the cursors' carried state was rolled back.
-                state.sampler = BatchSampler(batch: config.batch, steps: config.steps, spec: data.frame)
+                state.sampler = BatchSampler(batch: config.sequencesPerUpdate, steps: config.steps, spec: data.frame)
                 state.rng = SeededGenerator(seed: config.seed &+ UInt64(state.progress.rollbacks))
                 onEvent(.rollback(update: previous.update, newLearningRate: state.progress.learningRate))
                 if state.progress.rollbacks > 20 {
@@ -313,7 +334,7 @@ public final class Trainer {
             state.progress.update += 1
             state.progress.trainLossSum += loss
             state.progress.trainLossCount += 1
-            stepsSinceReport += config.batch * config.steps
+            stepsSinceReport += config.sequencesPerUpdate * config.steps
 
             if clock.now - lastReport > .milliseconds(500) {
                 let seconds = Double((clock.now - lastReport).components.attoseconds) * 1e-18
@@ -343,42 +364,63 @@ public final class Trainer {
 
     /// One update: draw a chunk, perturb the weights, BPTT, clip, RMSProp. Returns the loss
     /// (mean NLL per frame, normalized units); a non-finite loss or gradient changes nothing.
+    /// With --accumulate K: K x B streams' chunks, one draw of weight noise, and the mean of
+    /// the K micro-batches' losses and gradients (micro-batch k: streams k*B ..< (k+1)*B,
+    /// each continuing its own recording and carried state) before one clipped step.
     package func step() throws -> Double {
         let config = state.config
         if music != nil { return musicStep() }
+        let (K, B, T, S) = (config.microBatches, config.batch, config.steps, network.stateSize)
         // The sampler, generator and carried state are separate parts of `state`; take them
         // out for the call so that the accesses do not overlap.
         var sampler = state.sampler
         var rng = state.rng
         try sampler.fill(inputs: &inputs, targets: &targets, state: &state.carriedState,
-                         stateSize: network.stateSize, recordings: data.train,
+                         stateSize: S, recordings: data.train,
                          startWeights: startWeights, chunk: &chunk, rng: &rng)
         state.sampler = sampler
-        WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
-                            std: config.weightNoise, rng: &rng)
         state.rng = rng
+        perturbWeights()
+        var carried: [Float] = []
+        swap(&carried, &state.carriedState)  // a move: microStep reads other parts of self
+        var lossSum: Float = 0  // the unsplit path's (a split keeps its sums in its parts)
+        if K == 1 {
+            lossSum = microStep(inputs: inputs, targets: targets, state: &carried, first: true)
+        } else {
+            let (I, D) = (data.frame.input, data.frame.target)
+            for k in 0 ..< K {
+                Self.copyRows(k * B ..< (k + 1) * B, of: inputs, rowsPerStep: K * B, width: I, steps: T, into: &microInputs)
+                Self.copyRows(k * B ..< (k + 1) * B, of: targets, rowsPerStep: K * B, width: D, steps: T, into: &microTargets)
+                for i in 0 ..< B * S { microState[i] = carried[k * B * S + i] }
+                lossSum += microStep(inputs: microInputs, targets: microTargets, state: &microState, first: k == 0)
+                for i in 0 ..< B * S { carried[k * B * S + i] = microState[i] }
+            }
+        }
+        swap(&carried, &state.carriedState)
         let loss: Double
         if let replicas, let split {
             // This process's rows, then one sum over the group of its gradient and loss.
-            let part = split.run(parameters: noisy, inputs: inputs, targets: targets,
-                                 state: &state.carriedState, gradient: &replicas.buffer)
+            let part = split.combine(into: &replicas.buffer, microBatches: K)
             loss = Double(replicas.reduce(loss: part, into: &gradient))
-            guard loss.isFinite else { return loss }
         } else if let split {
-            loss = Double(split.run(parameters: noisy, inputs: inputs, targets: targets,
-                                    state: &state.carriedState, gradient: &gradient))
-            guard loss.isFinite else { return loss }
+            loss = Double(split.combine(into: &gradient, microBatches: K))
         } else {
-            loss = Double(network.forward(parameters: noisy, inputs: inputs, targets: targets,
-                                   state: &state.carriedState, workspace: workspace,
-                                   steps: config.steps))
-            guard loss.isFinite else { return loss }
-            gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            network.backward(parameters: noisy, gradient: &gradient, workspace: workspace)
+            loss = Double(K == 1 ? lossSum : lossSum / Float(K))
+            if K > 1, loss.isFinite {
+                let scale = 1 / Float(K)
+                for i in gradient.indices { gradient[i] *= scale }
+            }
         }
+        guard loss.isFinite else { return loss }
+        return applyGradient(loss: loss)
+    }
+
+    /// The clipped RMSProp step with `gradient`; returns `loss`, or NaN when the gradient's
+    /// norm is not finite (the weights and optimizer state are then left untouched).
+    private func applyGradient(loss: Double) -> Double {
+        let config = state.config
         var parameters: [Float] = []
         swap(&parameters, &state.model.parameters)  // a move, not a copy of the weights
-        // A non-finite gradient norm leaves weights and optimizer state untouched.
         let norm = state.optimizer.update(parameters: &parameters, gradient: gradient,
                                           learningRate: state.progress.learningRate, decay: config.rmsDecay,
                                           epsilon: config.rmsEpsilon, clip: config.clip)
@@ -390,23 +432,64 @@ public final class Trainer {
     private func musicStep() -> Double {
         var rng = state.rng
         let steps = music!.fill(inputs: &inputs, targets: &targets, mask: &mask, rng: &rng)
-        WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
-                            std: state.config.weightNoise, rng: &rng)
         state.rng = rng
+        perturbWeights()
         for i in state.carriedState.indices { state.carriedState[i] = 0 }
         let loss = Double(network.forward(parameters: noisy, inputs: inputs, targets: targets,
                                           state: &state.carriedState, workspace: workspace, steps: steps, mask: mask))
         guard loss.isFinite else { return loss }
         gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         network.backward(parameters: noisy, gradient: &gradient, workspace: workspace)
-        var parameters: [Float] = []
-        swap(&parameters, &state.model.parameters)  // a move, not a copy of the weights
+        return applyGradient(loss: loss)
+    }
+
+    /// `noisy` = the weights plus this update's noise: one draw per update (every micro-batch
+    /// sees it), split over this process's threads, and with replicas on one machine over them.
+    private func perturbWeights() {
         let config = state.config
-        let norm = state.optimizer.update(parameters: &parameters, gradient: gradient,
-                                          learningRate: state.progress.learningRate, decay: config.rmsDecay,
-                                          epsilon: config.rmsEpsilon, clip: config.clip)
-        swap(&parameters, &state.model.parameters)
-        return norm.isFinite ? loss : .nan
+        let key = WeightNoise.Key(seed: config.seed, rollbacks: state.progress.rollbacks, update: state.progress.update)
+        if let replicas, sharedNoise != nil, config.weightNoise > 0 {
+            // This member's blocks, the others' by all-gather: the same bits as drawing all.
+            var shared = sharedNoise!
+            sharedNoise = nil  // a move, not a copy of the noise
+            WeightNoise.draw(blocks: shared.blocks, weights: shared.noise.count, std: config.weightNoise, key: key,
+                             parts: split?.partCount ?? 1, into: &shared.noise)
+            replicas.group.share(&shared.noise, counts: shared.counts)
+            WeightNoise.add(shared.noise, to: state.model.parameters, into: &noisy, ranges: network.layout.weightRanges)
+            sharedNoise = shared
+        } else {
+            WeightNoise.perturb(state.model.parameters, into: &noisy, ranges: network.layout.weightRanges,
+                                std: config.weightNoise, key: key, parts: split?.partCount ?? 1)
+        }
+    }
+
+    /// Forward + backward of one micro-batch (T, B) at the noisy weights: into the split's
+    /// parts, or added into `gradient` (zeroed first when `first`). Returns the unsplit
+    /// path's mean NLL per frame (0 with a split: its parts keep their losses).
+    private func microStep(inputs: [Float], targets: [Float], state carried: inout [Float], first: Bool) -> Float {
+        if let split {
+            split.accumulate(parameters: noisy, inputs: inputs, targets: targets, state: &carried, first: first)
+            return 0
+        }
+        if first { gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        let loss = network.forward(parameters: noisy, inputs: inputs, targets: targets, state: &carried,
+                                   workspace: workspace, steps: state.config.steps)
+        if loss.isFinite { network.backward(parameters: noisy, gradient: &gradient, workspace: workspace) }
+        return loss
+    }
+
+    /// Rows `rows` of each time step of a time-major (T, rowsPerStep, width) buffer into `out` (T, rows.count, width).
+    private static func copyRows(_ rows: Range<Int>, of source: [Float], rowsPerStep: Int, width: Int, steps: Int,
+                                 into out: inout [Float]) {
+        let count = rows.count * width
+        source.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for t in 0 ..< steps {
+                    (dst.baseAddress! + t * count).update(from: src.baseAddress! + (t * rowsPerStep + rows.lowerBound) * width,
+                                                          count: count)
+                }
+            }
+        }
     }
 
     /// Validation NLL, the best-so-far bookkeeping, and the metrics line.

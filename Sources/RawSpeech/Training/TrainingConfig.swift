@@ -28,6 +28,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var batch: Int = 32
     /// Time steps per truncated-BPTT chunk (T): 100 frames are 1,000 samples, 62.5 ms at 16 kHz.
     public var steps: Int = 100
+    /// Micro-batches per update (K, `--accumulate`; nil: 1): each update averages the
+    /// gradients of K micro-batches of `batch` sequences, K x B streams in all, before one
+    /// clipped RMSProp step (and, across processes, one allreduce). nil rather than 1 so a
+    /// run's config.json and checkpoints without accumulation read and write as before.
+    public var accumulate: Int? = nil
     /// Stop after this many updates (nil: no limit; early stopping or --minutes ends the run).
     public var updates: Int? = nil
     /// Stop after this many minutes of wall clock (nil: no limit).
@@ -58,7 +63,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     package enum CodingKeys: String, CodingKey {
         case model, linear
         case learningRate = "learning_rate", rmsDecay = "rms_decay", rmsEpsilon = "rms_epsilon"
-        case clip, weightNoise = "weight_noise", batch, steps, updates, minutes
+        case clip, weightNoise = "weight_noise", batch, steps, accumulate, updates, minutes
         case evalEvery = "eval_every", validSeconds = "valid_seconds", patience, checkpointEvery = "checkpoint_every", seed
         case rollbackLearningRateFactor = "rollback_learning_rate_factor"
     }
@@ -74,6 +79,11 @@ extension TrainingConfig {
     /// Threads splitting each batch: one per core, at most 2 (~1.8x faster at B = 32 on two
     /// cores; beyond that the per-thread GEMMs get too small to gain).
     public static var defaultThreads: Int { min(2, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// K: micro-batches per update (1 without `--accumulate`).
+    public var microBatches: Int { accumulate ?? 1 }
+    /// Sequences (streams) one update trains on: K x B.
+    public var sequencesPerUpdate: Int { microBatches * batch }
 
     /// Every default: the paper's GRU at the 169K budget for frames of 20 -> 10 samples.
     public static let defaults = TrainingConfig(
@@ -95,6 +105,8 @@ extension TrainingConfig {
             (.frame, "\(a.inputSize)->\(a.targetSize)", "\(b.inputSize)->\(b.targetSize)"),
             (.batch, "\(batch)", "\(saved.batch)"),
             (.steps, "\(steps)", "\(saved.steps)"),
+            // K x B streams are carried in the checkpoint: another K would be another batch layout.
+            (.accumulate, "\(microBatches)", "\(saved.microBatches)"),
             (.seed, "\(seed)", "\(saved.seed)"),
             // The validation subset: a resumed run's best NLL must compare with its earlier ones.
             (.validSeconds, validSeconds.map { "\($0)" } ?? "the whole split",
@@ -114,6 +126,8 @@ public enum TrainingLimits {
     public static let components = 1 ... 1_024
     public static let batch = 1 ... 65_536
     public static let steps = 1 ... 100_000
+    /// Micro-batches per update (`--accumulate`): past a thousand an update is minutes long.
+    public static let accumulate = 1 ... 1_024
     /// Recurrent-parameter budgets (`--params`): a billion parameters are 4 GB of weights.
     public static let budget = 1 ... 1_000_000_000
     /// RMSProp step sizes: (0, 1] (the paper searches [e^-12, e^-6]).
@@ -146,7 +160,10 @@ extension TrainingConfig {
         let parameters = recurrent + headOutputs * (H + 1)
         let row = L * (2 * G * H + 8 * H) + 2 * headOutputs + 2 * I + D + K * D + K + 1
         let rows = Double(batch) * Double(steps) + Double(max(1, threads)) * Double(steps)
-        return 4 * (10 * parameters + 2 * rows * row)
+        // With --accumulate, the other (K - 1) x B streams' chunk (inputs and targets) and carried state.
+        let streams = Double(microBatches - 1) * Double(batch)
+        let carried = streams * (Double(steps) * (I + D) + L * 2 * H)
+        return 4 * (10 * parameters + 2 * rows * row + carried)
     }
 
     /// Refuses a configuration no run should start with: a setting outside TrainingLimits, a
@@ -163,6 +180,7 @@ extension TrainingConfig {
         if let minutes { try within("minutes", minutes, TrainingLimits.minutes) }
         try within("batch", batch, TrainingLimits.batch)
         try within("steps", steps, TrainingLimits.steps)
+        try within("accumulate", microBatches, TrainingLimits.accumulate)
         try within("eval_every", evalEvery, 1 ... Int.max)
         try within("checkpoint_every", checkpointEvery, 1 ... Int.max)
         guard !linear else { return }

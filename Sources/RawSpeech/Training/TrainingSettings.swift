@@ -8,7 +8,7 @@ import RawSpeechNetwork
 
 /// A setting of a run, as errors name it (the command line words it as its flag).
 public enum TrainingSetting: String, Sendable, CaseIterable {
-    case cell, units, layers, components, gruForm, sigmaFloor, frame, batch, steps, seed, validSeconds
+    case cell, units, layers, components, gruForm, sigmaFloor, frame, batch, steps, accumulate, seed, validSeconds
 }
 
 /// The settings a caller chose; nil: not chosen.
@@ -28,6 +28,8 @@ public struct TrainingSettings: Equatable, Sendable {
     public var weightNoise: Double?
     public var batch: Int?
     public var steps: Int?
+    /// Micro-batches per update (K).
+    public var accumulate: Int?
     public var updates: Int?
     public var minutes: Double?
     public var evalEvery: Int?
@@ -89,6 +91,7 @@ public struct TrainingSettings: Equatable, Sendable {
         if let weightNoise { config.weightNoise = weightNoise }
         if let batch { config.batch = batch }
         if let steps { config.steps = steps }
+        if let accumulate { config.accumulate = accumulate == 1 ? nil : accumulate }
         if let updates { config.updates = updates }
         if let minutes { config.minutes = minutes }
         if let evalEvery { config.evalEvery = evalEvery }

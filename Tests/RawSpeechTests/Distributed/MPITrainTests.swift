@@ -151,6 +151,28 @@ enum MPIRun {
         try Self.expectSameRun(whole, back, "2 threads then 2 ranks")
     }
 
+    /// --accumulate 2: each rank sums its rows of both micro-batches before the one allreduce,
+    /// as each thread's part does before the parts are combined; the checkpoint gathers the
+    /// ranks' rows of both micro-batches' carried state. Resumed halfway on the ranks.
+    @Test func accumulatingRanksGiveTheBitsOfAsManyThreads() throws {
+        let scratch = ScratchFolder()
+        let data = try TrainCommandTests.makeData(scratch, name: "data")
+        let flags = Self.tiny + ["--accumulate", "2"]
+        let threads = scratch.file("threads").path
+        let alone = try TrainCommandTests.command(["train", data, "--output", threads, "--threads", "2", "--updates", "150"] + flags)
+        #expect(alone.status == 0, "\(alone.stderr)")
+        let job = scratch.file("ranks").path
+        let first = try MPIRun.run(ranks: 2, ["train", data, "--output", job, "--threads", "1", "--updates", "100"] + flags)
+        #expect(first.status == 0, "\(first.output)")
+        let refused = try TrainCommandTests.command(["train", data, "--output", job, "--threads", "2", "--updates", "150",
+                                                     "--resume"] + Self.tiny + ["--accumulate", "3"])
+        #expect(refused.status != 0 && refused.stderr.contains("--accumulate 3 differs from the run's 2"), "\(refused.stderr)")
+        let second = try MPIRun.run(ranks: 2, ["train", data, "--output", job, "--threads", "1", "--updates", "150",
+                                               "--resume"] + flags)
+        #expect(second.status == 0 && second.output.contains("resuming at update 100"), "\(second.output)")
+        try Self.expectSameRun(threads, job, "2 ranks vs 2 threads, --accumulate 2")
+    }
+
     @Test func killingOneRankEndsTheJobAndResumeContinues() throws {
         let scratch = ScratchFolder()
         let data = try TrainCommandTests.makeData(scratch, name: "data")

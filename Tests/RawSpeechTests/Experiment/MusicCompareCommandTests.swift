@@ -51,6 +51,8 @@ import Testing
         // Speech-only flags are said to be ignored, not dropped in silence.
         #expect(resumed.2.contains("--threads 2 is ignored") && resumed.2.contains("--valid-seconds is ignored"), "\(resumed.2)")
 
+        let accumulated = try EvalProcess.run(binary.path, ["train", data, "--accumulate", "2", "--output", scratch.file("accumulated").path])
+        #expect(accumulated.0 != 0 && accumulated.2.contains("--accumulate is for audio"), "\(accumulated.2)")
         let linear = try EvalProcess.run(binary.path, ["train", data, "--cell", "linear", "--output", scratch.file("linear").path])
         #expect(linear.0 != 0 && linear.2.contains("--cell linear is for audio"), "\(linear.2)")
     }

@@ -58,20 +58,3 @@ import Testing
         #expect(abs(parameters[0] - expected) < 1e-6 && abs(parameters[1] - expected) < 1e-6)
     }
 }
-
-@Suite struct WeightNoiseTests {
-    @Test func perturbsWeightsNotBiases() {
-        let layout = ParameterLayout(config: ModelConfig(cell: .lstm, units: 3, components: 2))
-        let clean = [Float](repeating: 1, count: layout.count)
-        var noisy = [Float](repeating: 0, count: layout.count)
-        var rng = SeededGenerator(seed: 1)
-        WeightNoise.perturb(clean, into: &noisy, ranges: layout.weightRanges, std: 0.075, rng: &rng)
-        let biases = layout.layers.flatMap { Array($0.bias) } + Array(layout.headBias)
-        #expect(biases.allSatisfy { noisy[$0] == 1 })
-        let weights = layout.weightRanges.flatMap { Array($0) }
-        #expect(weights.count + biases.count == layout.count)
-        let deviations = weights.map { Double(noisy[$0] - 1) }
-        let std = (deviations.reduce(0) { $0 + $1 * $1 } / Double(deviations.count)).squareRoot()
-        #expect(abs(std - 0.075) < 0.015, "noise std \(std)")
-    }
-}

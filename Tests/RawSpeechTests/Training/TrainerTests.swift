@@ -168,10 +168,11 @@ func temporaryRunFolder(_ name: String) -> RunFolder {
         (.sigmaFloor, "0.01", "0.001", { $0.sigmaFloor = 0.01 }),
         (.batch, "32", "16", { $0.batch = 32 }),
         (.steps, "50", "100", { $0.steps = 50 }),
+        (.accumulate, "2", "1", { $0.accumulate = 2 }),
         (.seed, "1", "7", { $0.seed = 1 }),
     ]
 
-    @Test(arguments: 0 ..< 11) func aChangedShapeIsRefusedByName(index: Int) {
+    @Test(arguments: 0 ..< 12) func aChangedShapeIsRefusedByName(index: Int) {
         let (setting, value, saved, change) = Self.shapeChanges[index]
         var settings = TrainingSettings()
         change(&settings)
