@@ -34,6 +34,13 @@ extension TrainCommand {
         let folder = try PianoRollFolder(url: URL(fileURLWithPath: dataFolder))
         let rolls = try MusicRolls.load(folder)
         let data = TrainingData(music: rolls)
+        // T is the longest training piece, not a flag the user gave: say so, instead of
+        // "--steps must be in ..." or "lower --steps" about a flag nobody passed.
+        let longest = rolls.longestTrainSteps
+        if options.settings.steps == nil, longest > TrainingLimits.steps.upperBound {
+            throw ValidationError("\(dataFolder): the longest training piece has \(longest) steps; a music run trains "
+                + "on whole pieces of at most \(TrainingLimits.steps.upperBound) steps: split the long pieces and preprocess again")
+        }
         let run = RunFolder(url: URL(fileURLWithPath: output))
         let lock = try FolderLock(folder: run.url, purpose: "train")
         defer { lock.release() }
@@ -48,8 +55,15 @@ extension TrainCommand {
                               : settings.newMusicConfig(notes: rolls.notes, longest: rolls.longestTrainSteps,
                                                                       pieces: rolls.train.count)
         try run.create()
-        let trainer = try Trainer(config: config, data: data, run: run, resume: resuming,
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(config: config, data: data, run: run, resume: resuming,
                                   summarySHA256: folder.summarySHA256)
+        } catch let error as TrainingError {
+            guard case .tooLarge = error else { throw error }
+            throw ValidationError("\(error): each batch holds \(config.batch) whole pieces padded to the longest "
+                + "training piece (\(longest) steps): lower --batch, --units (or --params) or --layers, or split the long pieces")
+        }
         let resolved = trainer.state.config
         var written = RunDescription(config: resolved, parameterCount: resolved.model.parameterCount,
                                      recurrentParameterCount: resolved.model.recurrentParameterCount,
