@@ -104,6 +104,20 @@ import Testing
         #expect(read.tempos == [1_000_000] && read.names == ["train/000 of set.json"])
     }
 
+    /// A training piece longer than a run can hold is refused naming the piece's length and
+    /// what to do, not with "--steps must be in 1...100000", a flag the user never gave.
+    @Test func aTrainingPieceTooLongIsNamedNotASteps() throws {
+        let scratch = ScratchFolder()
+        let rests = Array(repeating: "[]", count: 100_001).joined(separator: ",")
+        let source = scratch.file("long.json")
+        try Data("{\"train\": [[\(rests)]], \"valid\": [[[60]]], \"test\": [[[60]]]}".utf8).write(to: source)
+        _ = try PianoRollSource.preprocess(source, output: scratch.file("long"))
+        let trained = try cli.run(["train", scratch.file("long").path, "--output", scratch.file("run").path, "--updates", "1"])
+        #expect(trained.status == 1, "\(trained.stderr)")
+        #expect(trained.stderr.contains("the longest training piece has 100001 steps") && !trained.stderr.contains("--steps must"),
+                "\(trained.stderr)")
+    }
+
     @Test func speechAndMusicMixUpsAreRefused() throws {
         let scratch = ScratchFolder()
         let data = try MusicEvaluationTests.musicFolder(scratch).url
