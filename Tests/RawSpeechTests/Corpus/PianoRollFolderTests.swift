@@ -119,6 +119,34 @@ import Testing
         #expect(throws: CorpusError.self) { try PianoRollFolder(url: data) }
     }
 
+    /// summary.json edited with its checksum rewritten (as a user who knows the format would):
+    /// a file name leading out of the folder and a notes_on the keys do not have are refused.
+    @Test func editedSummaryWithANewChecksumIsStillChecked() throws {
+        let scratch = ScratchFolder()
+        let data = scratch.file("data")
+        _ = try PianoRollSource.preprocess(try write(Self.smallSet, scratch), output: data)
+        let summaryURL = data.appendingPathComponent("summary.json")
+        let original = try String(contentsOf: summaryURL, encoding: .utf8)
+        func edit(_ from: String, _ to: String) throws -> PianoRollFolder {
+            let text = original.replacingOccurrences(of: from, with: to)
+            #expect(text != original, "\(from) not in summary.json")
+            try Data(text.utf8).write(to: summaryURL)
+            let sum = SHA256.hex(SHA256.digest(Data(text.utf8)))
+            try Data("\(sum)  summary.json\n".utf8).write(to: data.appendingPathComponent("summary.sha256"))
+            return try PianoRollFolder(url: data)
+        }
+        try FileManager.default.copyItem(at: data.appendingPathComponent("train.rolls"), to: scratch.file("elsewhere.rolls"))
+        let outside = try edit("\"file\" : \"train.rolls\"", "\"file\" : \"..\\/elsewhere.rolls\"")
+        #expect { try outside.sequences(.train) } throws: { "\($0)".contains("not a file name in the folder") }
+        let trainOn = try PianoRollFolder(url: data).summary.split(.train).notesOn
+        let inflated = try edit("\"notes_on\" : \(trainOn)", "\"notes_on\" : \(trainOn + 1000)")
+        #expect { try inflated.sequences(.train) } throws: { "\($0)".contains("sounding notes") }
+        #expect(throws: CorpusError.self) { try inflated.verifyAll() }
+        // The same folder with its file name and count as preprocess wrote them reads.
+        _ = try edit("\"notes_on\" : \(trainOn)", "\"notes_on\" : \(trainOn)\n")
+        #expect(try PianoRollFolder(url: data).verifyAll() > 0)
+    }
+
     @Test func eachReaderRefusesTheOtherKind() throws {
         let scratch = ScratchFolder()
         let music = scratch.file("music")
