@@ -51,8 +51,14 @@ extension TrainCommand {
         var settings = options.settings
         settings.validSeconds = nil  // ignored, with the note above (and never a resume conflict)
         let resuming = resume && saved
-        let config = resuming ? try settings.resumed(Checkpoint.readState(from: run.checkpoint).config)
-                              : settings.newMusicConfig(notes: rolls.notes, longest: rolls.longestTrainSteps,
+        let savedConfig = resuming ? try Checkpoint.readState(from: run.checkpoint).config : nil
+        if let savedConfig, savedConfig.model.output != .bernoulli {
+            // Said in words, not as "trained at 16000 Hz with frames 20/10/10".
+            throw ValidationError("\(output) holds a speech run (audio); \(dataFolder) is a piano-roll (music) data folder: "
+                + "resume it on its audio data folder, or start a new --output")
+        }
+        let config = try savedConfig.map { try settings.resumed($0) }
+                              ?? settings.newMusicConfig(notes: rolls.notes, longest: rolls.longestTrainSteps,
                                                                       pieces: rolls.train.count)
         try run.create()
         let trainer: Trainer

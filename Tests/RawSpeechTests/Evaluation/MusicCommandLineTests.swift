@@ -118,6 +118,29 @@ import Testing
                 "\(trained.stderr)")
     }
 
+    /// `train --resume` of a run on a folder of the other kind, and `generate --prime` with a
+    /// --data that is not a piano-roll folder, say which kind is which (they said "trained at 1 Hz
+    /// with frames 88/88/1", and "pass --data DATADIR" to a user who had passed it).
+    @Test func resumingOrPrimingAcrossKindsSaysWhichIsWhich() throws {
+        let scratch = ScratchFolder()
+        let music = try MusicEvaluationTests.musicFolder(scratch).url.path
+        let speech = try TrainCommandTests.makeData(scratch, name: "speech")
+        let speechRun = scratch.file("speech-run").path, musicRun = scratch.file("music-run").path
+        let tiny = ["--updates", "2", "--eval-every", "1", "--units", "4"]
+        #expect(try cli.run(["train", speech, "--output", speechRun] + tiny).status == 0)
+        #expect(try cli.run(["train", music, "--output", musicRun] + tiny).status == 0)
+        let cases: [([String], String)] = [
+            (["train", music, "--output", speechRun, "--resume"], "holds a speech run (audio)"),
+            (["train", speech, "--output", musicRun, "--resume"], "holds a music run (piano rolls)"),
+            (["generate", musicRun, "--steps", "2", "--data", speech, "--prime", "test/000", "--output", scratch.file("p.mid").path],
+             "--prime: \(speech): an audio (speech) data folder"),
+        ]
+        for (arguments, message) in cases {
+            let result = try cli.run(arguments)
+            #expect(result.status == 1 && result.stderr.contains(message), "rawspeech \(arguments.joined(separator: " ")): \(result.stderr)")
+        }
+    }
+
     @Test func speechAndMusicMixUpsAreRefused() throws {
         let scratch = ScratchFolder()
         let data = try MusicEvaluationTests.musicFolder(scratch).url
