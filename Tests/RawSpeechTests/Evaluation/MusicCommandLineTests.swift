@@ -139,6 +139,13 @@ import Testing
             let result = try cli.run(arguments)
             #expect(result.status == 1 && result.stderr.contains(message), "rawspeech \(arguments.joined(separator: " ")): \(result.stderr)")
         }
+        // A folder of a kind this build does not know is named so, not called audio.
+        let summary = URL(fileURLWithPath: music).appendingPathComponent("summary.json")
+        let text = try String(contentsOf: summary, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "\"pianoroll\"", with: "\"midi\"").utf8).write(to: summary)
+        let scored = try cli.run(["score", musicRun, music, "--split", "test"])
+        #expect(scored.status == 1 && scored.stderr.contains("unknown kind \"midi\"") && !scored.stderr.contains("not on audio"),
+                "\(scored.stderr)")
     }
 
     @Test func speechAndMusicMixUpsAreRefused() throws {
