@@ -15,6 +15,12 @@ extension TrainCommand {
         (try? DataKind.of(folder: URL(fileURLWithPath: dataFolder))) == .pianoroll
     }
 
+    /// Why a folder whose longest training piece has `longest` steps cannot train (compare says it too).
+    static func pieceTooLong(_ folder: String, _ longest: Int) -> String {
+        "\(folder): the longest training piece has \(longest) steps; a music run trains on whole pieces of at most "
+            + "\(TrainingLimits.steps.upperBound) steps: split the long pieces and preprocess again"
+    }
+
     func trainMusic() throws {
         BLASRuntime.setThreads(1)
         if MPIWorld.isLaunched {
@@ -28,6 +34,9 @@ extension TrainCommand {
             printError("note: --threads \(threads) is ignored: a music run trains on one thread (its batches of "
                 + "16 chorales are too small to split; run several trainings at once instead, as compare does)")
         }
+        for (flag, given) in [("--components", options.settings.components != nil), ("--sigma-floor", options.settings.sigmaFloor != nil)] where given {
+            printError("note: \(flag) is ignored: a music run's head is 88 independent notes (Bernoulli), not a mixture")
+        }
         if options.evaluation.validSeconds != nil {
             printError("note: --valid-seconds is ignored: a music run validates on the whole valid split, which is small")
         }
@@ -38,8 +47,7 @@ extension TrainCommand {
         // "--steps must be in ..." or "lower --steps" about a flag nobody passed.
         let longest = rolls.longestTrainSteps
         if options.settings.steps == nil, longest > TrainingLimits.steps.upperBound {
-            throw ValidationError("\(dataFolder): the longest training piece has \(longest) steps; a music run trains "
-                + "on whole pieces of at most \(TrainingLimits.steps.upperBound) steps: split the long pieces and preprocess again")
+            throw ValidationError(Self.pieceTooLong(dataFolder, longest))
         }
         let run = RunFolder(url: URL(fileURLWithPath: output))
         let lock = try FolderLock(folder: run.url, purpose: "train")

@@ -116,6 +116,15 @@ import Testing
         #expect(trained.status == 1, "\(trained.stderr)")
         #expect(trained.stderr.contains("the longest training piece has 100001 steps") && !trained.stderr.contains("--steps must"),
                 "\(trained.stderr)")
+        let compared = try cli.run(["compare", scratch.file("long").path, "--output", scratch.file("cmp").path,
+                                    "--trials", "1", "--seeds", "1", "--updates", "1"])
+        #expect(compared.status == 1 && compared.stderr.contains("the longest training piece has 100001 steps")
+                && !compared.stderr.contains("CommandError"), "\(compared.stderr)")
+        // Mixture flags on a music folder are said to be ignored, not dropped in silence.
+        let noted = try cli.run(["train", try MusicEvaluationTests.musicFolder(scratch).url.path, "--output", scratch.file("run2").path,
+                                 "--updates", "1", "--units", "4", "--components", "3", "--sigma-floor", "0.1"])
+        #expect(noted.status == 0 && noted.stderr.contains("--components is ignored") && noted.stderr.contains("--sigma-floor is ignored"),
+                "\(noted.stderr)")
     }
 
     /// `train --resume` of a run on a folder of the other kind, and `generate --prime` with a
