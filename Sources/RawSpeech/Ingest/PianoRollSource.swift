@@ -10,8 +10,10 @@ import Foundation
 
 /// A checked piano-roll set: every split's pieces, in file order.
 public struct PianoRollSource: Sendable {
-    /// Largest file read (the JSB set is 317 KB): past this it is surely not piano rolls.
-    public static let maxBytes = 256 << 20
+    /// Largest file read (the JSB set is 317 KB, 100 times less). JSONSerialization's objects
+    /// take up to ~100 bytes of memory per byte of piano-roll JSON (3 million one-note pieces,
+    /// 24 MB, took 2.5 GB): at the former 256 MB a file could need ~25 GB and be killed.
+    public static let maxBytes = 32 << 20
 
     public let url: URL
     public let splits: [Split: [PianoRoll]]

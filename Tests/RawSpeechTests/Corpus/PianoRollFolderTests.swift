@@ -147,6 +147,19 @@ import Testing
         #expect(try PianoRollFolder(url: data).verifyAll() > 0)
     }
 
+    /// A piano-roll file over 32 MB is refused before it is read: parsing one takes up to
+    /// ~100 times its size in memory (a 256 MB limit let a file exhaust the machine).
+    @Test func aPianoRollFileOver32MBIsRefusedUnread() throws {
+        let scratch = ScratchFolder()
+        let big = scratch.file("big.json")
+        FileManager.default.createFile(atPath: big.path, contents: Data("{\"train\": [".utf8))
+        let handle = try FileHandle(forWritingTo: big)
+        try handle.truncate(atOffset: UInt64(PianoRollSource.maxBytes) + 1)  // sparse: no 32 MB written
+        try handle.close()
+        #expect(PianoRollSource.maxBytes == 32 << 20)
+        #expect { _ = try PianoRollSource(url: big) } throws: { "\($0)".contains("more than the 32 MB a piano-roll file may have") }
+    }
+
     @Test func eachReaderRefusesTheOtherKind() throws {
         let scratch = ScratchFolder()
         let music = scratch.file("music")
