@@ -160,6 +160,18 @@ import Testing
         #expect { _ = try PianoRollSource(url: big) } throws: { "\($0)".contains("more than the 32 MB a piano-roll file may have") }
     }
 
+    /// A split given twice is refused (JSONSerialization kept one of the two in silence); a
+    /// repeated key elsewhere, or "train" inside a string or a nested object, is not a split.
+    @Test func aSplitGivenTwiceIsRefused() throws {
+        let scratch = ScratchFolder()
+        let twice = #"{"train": [[[60]]], "valid": [[[60]]], "test": [[[60]]], "train" : [[[61]]]}"#
+        #expect { _ = try PianoRollSource(url: try write(twice, scratch, name: "twice.json")) } throws: {
+            "\($0)".contains("\"train\" appears twice")
+        }
+        let fine = #"{"note": "a \"train\": here", "meta": {"train": 1, "x": {"train": 2}}, "train": [[[60]]], "valid": [[[60]]], "test": [[[60]]], "x": 1, "x": 2}"#
+        #expect(try PianoRollSource(url: try write(fine, scratch, name: "fine.json")).splits[.train]?.count == 1)
+    }
+
     @Test func eachReaderRefusesTheOtherKind() throws {
         let scratch = ScratchFolder()
         let music = scratch.file("music")
