@@ -40,6 +40,10 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         try check("--threads", threads, in: FlagBounds.threads)
+        // A new speech run's shape at the paper's frames (a resumed run keeps its own, checked when
+        // saved). Not for a music folder: its model and T differ (the Trainer checks those), and
+        // this check quoted a gru-227 of 20 components with --steps 100 to a music user.
+        if !isMusicFolder { try checkMemory(options.settings.newConfig()) }
     }
 
     func run() throws {

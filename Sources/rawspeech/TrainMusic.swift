@@ -75,8 +75,10 @@ extension TrainCommand {
                                   summarySHA256: folder.summarySHA256)
         } catch let error as TrainingError {
             guard case .tooLarge = error else { throw error }
+            let validLongest = rolls.valid.map { $0.count / rolls.notes }.max() ?? 0
             throw ValidationError("\(error): each batch holds \(config.batch) whole pieces padded to the longest "
-                + "training piece (\(longest) steps): lower --batch, --units (or --params) or --layers, or split the long pieces")
+                + "(training: \(longest) steps; validation: \(validLongest), scored in windows of at most "
+                + "\(PianoRollScorer.defaultWindowSteps)): lower --batch, --units (or --params) or --layers, or split the long pieces")
         }
         let resolved = trainer.state.config
         var written = RunDescription(config: resolved, parameterCount: resolved.model.parameterCount,

@@ -77,7 +77,9 @@ public final class PianoRollScorer {
     /// valid piece otherwise sized a 24 GB workspace and the kernel killed the run).
     public let windowSteps: Int
 
-    public init(model: RecurrentMDN<Float>, batch: Int = 16, windowSteps: Int = 2048) {
+    public static let defaultWindowSteps = 2048
+
+    public init(model: RecurrentMDN<Float>, batch: Int = 16, windowSteps: Int = PianoRollScorer.defaultWindowSteps) {
         precondition(model.config.output == .bernoulli, "PianoRollScorer scores music models (Bernoulli head)")
         precondition(batch >= 1 && windowSteps >= 1, "batch and windowSteps must be positive")
         self.model = model

@@ -120,6 +120,11 @@ import Testing
                                     "--trials", "1", "--seeds", "1", "--updates", "1"])
         #expect(compared.status == 1 && compared.stderr.contains("the longest training piece has 100001 steps")
                 && !compared.stderr.contains("CommandError"), "\(compared.stderr)")
+        // A music run's memory is judged as music (88 Bernoulli outputs, whole pieces), not as the
+        // speech default (gru-227, 20 components, --steps 100 refused --batch 4096 at 14 GB).
+        let wide = try cli.run(["train", try MusicEvaluationTests.musicFolder(scratch).url.path, "--output", scratch.file("run3").path,
+                                "--updates", "1", "--batch", "4096"])
+        #expect(wide.status == 0 && !wide.stderr.contains("gru-227"), "\(wide.stderr)")
         // Mixture flags on a music folder are said to be ignored, not dropped in silence.
         let noted = try cli.run(["train", try MusicEvaluationTests.musicFolder(scratch).url.path, "--output", scratch.file("run2").path,
                                  "--updates", "1", "--units", "4", "--components", "3", "--sigma-floor", "0.1"])

@@ -140,6 +140,27 @@ func syntheticMusic(notes: Int = 12) -> TrainingData {
         #expect(mixture.estimatedBytes() > 4 * config.estimatedBytes())
     }
 
+    /// Validation's workspace is counted too: one-step training pieces in batches of 4,096 fit,
+    /// but a 2,048-step valid piece scored 4,096 at a time would need ~70 GB: refused up front.
+    @Test func aLongValidPieceWithAHugeBatchIsRefusedBeforeAllocating() throws {
+        let notes = 88
+        var settings = TrainingSettings()
+        settings.batch = 4096
+        settings.updates = 1
+        let config = settings.newMusicConfig(notes: notes, longest: 1, pieces: 4096)
+        try config.check()
+        let train = [[Float]](repeating: [Float](repeating: 0, count: notes), count: 8)
+        let valid = [Float](repeating: 0, count: 2048 * notes)
+        let data = TrainingData(music: MusicRolls(train: train, valid: [valid], notes: notes))
+        let run = temporaryRunFolder("music-long-valid")
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        try run.create()
+        #expect { _ = try Trainer(config: config, data: data, run: run, resume: false) } throws: { error in
+            guard case TrainingError.tooLarge(let bytes, _)? = error as? TrainingError else { return false }
+            return bytes > TrainingLimits.memoryBytes
+        }
+    }
+
     /// The default budget picks the paper's music sizes, and counting with the piano's 88
     /// inputs is what the run really has.
     @Test func defaultBudgetGivesThePaperMusicSizes() {
