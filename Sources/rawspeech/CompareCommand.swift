@@ -105,7 +105,9 @@ struct CompareCommand: ParsableCommand {
         if minutes != nil && updates != nil { throw ValidationError("--minutes and --updates: give one budget, not both") }
         try check("--weight-noise", weightNoise, in: FlagBounds.weightNoise, FlagBounds.weightNoiseRule)
         try check("--jobs", jobs, in: FlagBounds.threads)
-        for cell in try parsedCells() {
+        // Speech shapes only: a music comparison's runs are checked by their Trainer (music sizes, whole pieces).
+        let music = (try? DataKind.of(folder: URL(fileURLWithPath: dataFolder))) == .pianoroll
+        for cell in try parsedCells() where !music {
             var settings = TrainingSettings()
             settings.cell = cell
             settings.budget = params?.value

@@ -23,6 +23,8 @@ extension CompareCommand {
         let folder = try PianoRollFolder(url: URL(fileURLWithPath: dataFolder))
         let measurer = try MusicRunMeasurer(folder: folder)
         let longest = measurer.train.map { $0.count / folder.summary.notes }.max() ?? 1
+        // Said before any child starts (each would fail on its own, quoting a --steps never given).
+        if longest > TrainingLimits.steps.upperBound { throw ValidationError(TrainCommand.pieceTooLong(dataFolder, longest)) }
         let plan = ComparisonPlan.choosingMusic(
             data: URL(fileURLWithPath: dataFolder).standardizedFileURL.path, cells: try parsedCells(), longest: longest,
             budget: params?.value, learningRates: try parsedRates(), trials: trials, rateSeed: seed, seeds: seeds,

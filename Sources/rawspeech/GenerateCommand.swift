@@ -29,9 +29,10 @@ struct GenerateCommand: ParsableCommand {
         A music model (trained on a piano-roll folder) writes a Standard MIDI File (--output \
         FILE.mid): --steps time steps, each a quarter note (the JSB step) at --tempo quarter notes \
         a minute (default 120), or --seconds of music at that tempo; every key is drawn on or off \
-        with the model's probability (--temperature divides the logits), seeded by --seed. Keys \
-        held over consecutive steps are one note. --prime NAME continues a piece of the run's data \
-        folder (e.g. test/000, as `score --json` names them).
+        with the model's probability (--temperature divides the logits; 0 sounds only the keys \
+        over even odds, often none), seeded by --seed. Keys held over consecutive steps are one \
+        note. --prime NAME continues a piece of the run's data folder (e.g. test/000, as `score \
+        --json` names them).
         """)
 
     @Argument(help: ArgumentHelp("A run folder from `rawspeech train`, or a model file.", valueName: "MODEL"))

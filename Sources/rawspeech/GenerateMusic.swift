@@ -29,11 +29,14 @@ extension GenerateCommand {
         }
         let bpm = tempo ?? Self.defaultTempo
         let count = steps ?? max(1, Int((seconds! * bpm / 60).rounded()))
-        let folder = musicData(source)
+        let (folder, folderError) = musicData(source, quiet: prime != nil)
         var primer: PianoRoll?
         if let prime {
             do {
-                guard let folder else { throw ValidationError("no data folder to take \(prime) from (pass --data DATADIR)") }
+                // The folder's own error when there is one (--data given but not a piano-roll folder).
+                guard let folder else {
+                    throw folderError ?? ValidationError("no data folder to take \(prime) from (pass --data DATADIR)")
+                }
                 guard let split = prime.split(separator: "/").first.flatMap({ Split(rawValue: String($0)) }),
                       let piece = try folder.sequences(split).first(where: { $0.name == prime }) else {
                     throw ValidationError("no piece \(prime) in \(folder.url.path) (names are like test/000)")
@@ -67,8 +70,9 @@ extension GenerateCommand {
         print(String(format: "%.2f notes sounding per step%@, %d notes in the file", mean, train ?? "", file.notes.count))
     }
 
-    /// The run's (or --data's) piano-roll folder, or nil with a note.
-    func musicData(_ source: ModelSource) -> PianoRollFolder? {
+    /// The run's (or --data's) piano-roll folder, or nil and why (also printed as a note,
+    /// unless `quiet`: --prime then stops with it as its error).
+    func musicData(_ source: ModelSource, quiet: Bool = false) -> (PianoRollFolder?, Error?) {
         let url: URL
         if let data {
             url = URL(fileURLWithPath: data)
@@ -76,13 +80,13 @@ extension GenerateCommand {
             switch source.dataFolderURL() {
             case .success(let found): url = found
             case .failure(let error):
-                printError("note: no training data to compare with: \(error)")
-                return nil
+                if !quiet { printError("note: no training data to compare with: \(error)") }
+                return (nil, error)
             }
         }
-        do { return try PianoRollFolder(url: url) } catch {
-            printError("note: no training data to compare with: \(error)")
-            return nil
+        do { return (try PianoRollFolder(url: url), nil) } catch {
+            if !quiet { printError("note: no training data to compare with: \(error)") }
+            return (nil, error)
         }
     }
 }

@@ -68,6 +68,13 @@ struct ScoreCommand: ParsableCommand {
         let trained = source.model
         if let music = try musicFolder() { return try runMusic(music, source: source) }
         if trained.config.output == .bernoulli {
+            // A folder that is neither kind (unknown "kind", no summary.json) is named as what it
+            // is, not taken for audio.
+            if inputs.count == 1, case .failure(let error) = Result(catching: { try DataKind.of(folder: URL(fileURLWithPath: inputs[0])) }),
+               (try? URL(fileURLWithPath: inputs[0]).resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true {
+                printError("error: \(error)")
+                throw ExitCode.failure
+            }
             printError("error: \(model) is a music model (88 note outputs): score it on a piano-roll data folder "
                        + "(rawspeech score \(model) DATADIR --split test), not on audio")
             throw ExitCode.failure

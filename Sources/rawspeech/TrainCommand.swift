@@ -40,6 +40,10 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         try check("--threads", threads, in: FlagBounds.threads)
+        // A new speech run's shape at the paper's frames (a resumed run keeps its own, checked when
+        // saved). Not for a music folder: its model and T differ (the Trainer checks those), and
+        // this check quoted a gru-227 of 20 components with --steps 100 to a music user.
+        if !isMusicFolder { try checkMemory(options.settings.newConfig()) }
     }
 
     func run() throws {
@@ -78,8 +82,13 @@ struct TrainCommand: ParsableCommand {
         }
         let settings = options.settings
         let resuming = resume && saved
-        let config = resuming ? try settings.resumed(Checkpoint.readState(from: run.checkpoint).config)
-                              : settings.newConfig(frame: data.frame)
+        let savedConfig = resuming ? try Checkpoint.readState(from: run.checkpoint).config : nil
+        if let savedConfig, savedConfig.model.output == .bernoulli {
+            // Said in words, not as "trained at 1 Hz with frames 88/88/1".
+            throw ValidationError("\(output) holds a music run (piano rolls); \(dataFolder) is an audio (speech) data folder: "
+                + "resume it on its piano-roll folder, or start a new --output")
+        }
+        let config = try savedConfig.map { try settings.resumed($0) } ?? settings.newConfig(frame: data.frame)
         if writes { try run.create() }
         if config.linear {
             guard writes else { return }  // a closed-form fit: rank 0 alone

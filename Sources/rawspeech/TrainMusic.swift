@@ -15,6 +15,12 @@ extension TrainCommand {
         (try? DataKind.of(folder: URL(fileURLWithPath: dataFolder))) == .pianoroll
     }
 
+    /// Why a folder whose longest training piece has `longest` steps cannot train (compare says it too).
+    static func pieceTooLong(_ folder: String, _ longest: Int) -> String {
+        "\(folder): the longest training piece has \(longest) steps; a music run trains on whole pieces of at most "
+            + "\(TrainingLimits.steps.upperBound) steps: split the long pieces and preprocess again"
+    }
+
     func trainMusic() throws {
         BLASRuntime.setThreads(1)
         if MPIWorld.isLaunched {
@@ -31,12 +37,21 @@ extension TrainCommand {
             printError("note: --threads \(threads) is ignored: a music run trains on one thread (its batches of "
                 + "16 chorales are too small to split; run several trainings at once instead, as compare does)")
         }
+        for (flag, given) in [("--components", options.settings.components != nil), ("--sigma-floor", options.settings.sigmaFloor != nil)] where given {
+            printError("note: \(flag) is ignored: a music run's head is 88 independent notes (Bernoulli), not a mixture")
+        }
         if options.evaluation.validSeconds != nil {
             printError("note: --valid-seconds is ignored: a music run validates on the whole valid split, which is small")
         }
         let folder = try PianoRollFolder(url: URL(fileURLWithPath: dataFolder))
         let rolls = try MusicRolls.load(folder)
         let data = TrainingData(music: rolls)
+        // T is the longest training piece, not a flag the user gave: say so, instead of
+        // "--steps must be in ..." or "lower --steps" about a flag nobody passed.
+        let longest = rolls.longestTrainSteps
+        if options.settings.steps == nil, longest > TrainingLimits.steps.upperBound {
+            throw ValidationError(Self.pieceTooLong(dataFolder, longest))
+        }
         let run = RunFolder(url: URL(fileURLWithPath: output))
         let lock = try FolderLock(folder: run.url, purpose: "train")
         defer { lock.release() }
@@ -47,12 +62,27 @@ extension TrainCommand {
         var settings = options.settings
         settings.validSeconds = nil  // ignored, with the note above (and never a resume conflict)
         let resuming = resume && saved
-        let config = resuming ? try settings.resumed(Checkpoint.readState(from: run.checkpoint).config)
-                              : settings.newMusicConfig(notes: rolls.notes, longest: rolls.longestTrainSteps,
+        let savedConfig = resuming ? try Checkpoint.readState(from: run.checkpoint).config : nil
+        if let savedConfig, savedConfig.model.output != .bernoulli {
+            // Said in words, not as "trained at 16000 Hz with frames 20/10/10".
+            throw ValidationError("\(output) holds a speech run (audio); \(dataFolder) is a piano-roll (music) data folder: "
+                + "resume it on its audio data folder, or start a new --output")
+        }
+        let config = try savedConfig.map { try settings.resumed($0) }
+                              ?? settings.newMusicConfig(notes: rolls.notes, longest: rolls.longestTrainSteps,
                                                                       pieces: rolls.train.count)
         try run.create()
-        let trainer = try Trainer(config: config, data: data, run: run, resume: resuming,
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(config: config, data: data, run: run, resume: resuming,
                                   summarySHA256: folder.summarySHA256)
+        } catch let error as TrainingError {
+            guard case .tooLarge = error else { throw error }
+            let validLongest = rolls.valid.map { $0.count / rolls.notes }.max() ?? 0
+            throw ValidationError("\(error): each batch holds \(config.batch) whole pieces padded to the longest "
+                + "(training: \(longest) steps; validation: \(validLongest), scored in windows of at most "
+                + "\(PianoRollScorer.defaultWindowSteps)): lower --batch, --units (or --params) or --layers, or split the long pieces")
+        }
         let resolved = trainer.state.config
         var written = RunDescription(config: resolved, parameterCount: resolved.model.parameterCount,
                                      recurrentParameterCount: resolved.model.recurrentParameterCount,

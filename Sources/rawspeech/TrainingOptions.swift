@@ -101,10 +101,6 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: .text("Seed of initialization, batch order and weight noise.", default: defaults.seed))
     var seed: UInt64?
 
-    func validate() throws {
-        // A new run's shape at the paper's frames (a resumed run keeps its own, checked when saved).
-        try checkMemory(settings.newConfig())
-    }
 
     var settings: TrainingSettings {
         var settings = TrainingSettings()

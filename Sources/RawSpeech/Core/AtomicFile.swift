@@ -16,6 +16,12 @@ public enum AtomicFile {
     /// Replaces `url` with what `body` writes to the temporary path it is given (which it
     /// may create, open and close as it likes). If `body` throws, nothing is replaced.
     public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
+        // Foundation says "The file doesn't exist" for a missing folder: name the folder instead.
+        let folder = url.deletingLastPathComponent()
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw RecordFileError(path: url.path, reason: "cannot write: no folder \(folder.path) (create it first)")
+        }
         let pending = Pending(url)
         let target = WriteFaults.target(for: url.path)
         do {

@@ -38,7 +38,7 @@ public enum CorpusError: Error, Sendable, CustomStringConvertible {
         case .badDataFolder(let path, let reason): return "\(path): not a usable data folder: \(reason) (run `rawspeech preprocess`)"
         case .noAudioFound(let directory): return "\(directory): no audio files libsndfile reads were found"
         case .wrongDataKind(let path, let found, let expected):
-            return "\(path): a \(found.label) data folder (summary.json kind \"\(found.rawValue)\"), where \(expected.label) data is needed"
+            return "\(path): \(found == .audio ? "an" : "a") \(found.label) data folder (summary.json kind \"\(found.rawValue)\"), where \(expected.label) data is needed"
         case .badPianoRoll(let path, let place, let reason):
             return place.isEmpty ? "\(path): not a usable piano-roll file: \(reason)" : "\(path): \(place): \(reason)"
         }

@@ -47,6 +47,12 @@ public struct PianoRollFolder: Sendable {
         guard !entry.file.isEmpty else {
             throw CorpusError.badDataFolder(path: url.path, reason: "summary.json lists no \(split.rawValue) split")
         }
+        // A bare file name inside the folder: summary.json is data, and "../x" or "/x" in it
+        // would read a file elsewhere under this folder's name.
+        guard !entry.file.contains("/"), entry.file != ".", entry.file != ".." else {
+            throw CorpusError.badDataFolder(path: url.appendingPathComponent(DataFolder.summaryFile).path,
+                                            reason: "the \(split.rawValue) split's file \"\(entry.file)\" is not a file name in the folder")
+        }
         let fileURL = url.appendingPathComponent(entry.file)
         func bad(_ reason: String) -> CorpusError { .badDataFolder(path: fileURL.path, reason: reason) }
         guard let bytes = FileManager.default.contents(atPath: fileURL.path) else { throw bad("missing or unreadable") }
@@ -56,14 +62,21 @@ public struct PianoRollFolder: Sendable {
         let file = try RecordFile.read(from: fileURL, magic: Self.magic, version: Self.version, kind: "piano-roll file")
         let index = try file.json([IndexEntry].self, "index", path: fileURL.path)
         let keys = [UInt8](try file.bytes("keys", path: fileURL.path))
-        let steps = index.reduce(0) { $0 + max(0, $1.steps) }
-        guard index.allSatisfy({ $0.steps > 0 }), steps * PianoRoll.notes == keys.count else {
+        // Each piece within the keys first, so the sum cannot overflow whatever a crafted index says.
+        let most = keys.count / PianoRoll.notes
+        let steps = index.allSatisfy({ $0.steps > 0 && $0.steps <= most }) ? index.reduce(0) { $0 + $1.steps } : -1
+        guard steps >= 0, steps * PianoRoll.notes == keys.count else {
             throw bad("its index lists \(steps) steps, its keys hold \(keys.count) bytes (88 per step)")
         }
         guard index.count == entry.sequences, steps == entry.steps else {
             throw bad("holds \(index.count) pieces of \(steps) steps, summary.json says \(entry.sequences) of \(entry.steps)")
         }
         guard keys.allSatisfy({ $0 <= 1 }) else { throw bad("a key byte other than 0 or 1") }
+        // notes_on is what "notes per step" figures are printed from: it must be the keys' own count.
+        let sounding = keys.reduce(0) { $0 + Int($1) }
+        guard sounding == entry.notesOn else {
+            throw bad("holds \(sounding) sounding notes, summary.json says \(entry.notesOn) (summary.json edited? re-run preprocess)")
+        }
         var rolls: [PianoRoll] = []
         var start = 0
         for piece in index {

@@ -10,8 +10,10 @@ import Foundation
 
 /// A checked piano-roll set: every split's pieces, in file order.
 public struct PianoRollSource: Sendable {
-    /// Largest file read (the JSB set is 317 KB): past this it is surely not piano rolls.
-    public static let maxBytes = 256 << 20
+    /// Largest file read (the JSB set is 317 KB, 100 times less). JSONSerialization's objects
+    /// take up to ~100 bytes of memory per byte of piano-roll JSON (3 million one-note pieces,
+    /// 24 MB, took 2.5 GB): at the former 256 MB a file could need ~25 GB and be killed.
+    public static let maxBytes = 32 << 20
 
     public let url: URL
     public let splits: [Split: [PianoRoll]]
@@ -47,6 +49,9 @@ public struct PianoRollSource: Sendable {
         guard let top = object as? [String: Any] else {
             throw whole("the top level must be an object with \"train\", \"valid\" and \"test\" arrays, not \(JSONNumber.describe(object))")
         }
+        if let twice = Self.repeatedTopLevelKey(data), Split(rawValue: twice) != nil {
+            throw whole("\"\(twice)\" appears twice at the top level (JSON readers keep one of them silently: which is meant?)")
+        }
         var splits: [Split: [PianoRoll]] = [:]
         for split in Split.allCases {
             guard let value = top[split.rawValue] else {
@@ -55,6 +60,35 @@ public struct PianoRollSource: Sendable {
             splits[split] = try Self.pieces(value, split: split, path: path)
         }
         self.splits = splits
+    }
+
+    /// The first key of the top-level object that appears twice, if any (JSONSerialization keeps
+    /// one of two "train" arrays without a word). `data` is valid JSON: a scan of its depth-1
+    /// strings that are followed by a colon.
+    static func repeatedTopLevelKey(_ data: Data) -> String? {
+        var seen: Set<String> = []
+        var depth = 0, index = data.startIndex
+        while index < data.endIndex {
+            let byte = data[index]
+            if byte == UInt8(ascii: "\"") {
+                var end = index + 1
+                while end < data.endIndex, data[end] != UInt8(ascii: "\"") { end += data[end] == UInt8(ascii: "\\") ? 2 : 1 }
+                if depth == 1, end < data.endIndex {
+                    var next = end + 1
+                    while next < data.endIndex, " \t\r\n".utf8.contains(data[next]) { next += 1 }
+                    if next < data.endIndex, data[next] == UInt8(ascii: ":") {
+                        let key = String(decoding: data[(index + 1) ..< end], as: UTF8.self)
+                        if !seen.insert(key).inserted { return key }
+                    }
+                }
+                index = end + 1
+                continue
+            }
+            if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") { depth += 1 }
+            if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") { depth -= 1 }
+            index += 1
+        }
+        return nil
     }
 
     /// One split's pieces, each checked step by step and note by note.

@@ -18,18 +18,28 @@ public enum PianoRollBatch {
     /// Rows past a roll's end, and columns b >= rolls.count, are zeros with mask 0.
     public static func fill(_ rolls: [ArraySlice<Float>], notes: Int, batch: Int, steps: Int,
                             inputs: inout [Float], targets: inout [Float], mask: inout [Float]) {
+        precondition(rolls.allSatisfy { $0.count / notes <= steps }, "a roll is (steps <= T, D)")
+        fill(rolls, notes: notes, batch: batch, window: 0 ..< steps, inputs: &inputs, targets: &targets, mask: &mask)
+    }
+
+    /// As `fill`, for the steps `window` of the rolls only (row t is step window.lowerBound + t):
+    /// how a scorer walks a roll longer than it has memory for, carrying the state between windows.
+    public static func fill(_ rolls: [ArraySlice<Float>], notes: Int, batch: Int, window: Range<Int>,
+                            inputs: inout [Float], targets: inout [Float], mask: inout [Float]) {
+        let steps = window.count
         precondition(rolls.count <= batch, "more rolls than the batch holds")
         precondition(inputs.count >= steps * batch * notes && targets.count >= steps * batch * notes
                      && mask.count >= steps * batch, "buffers: expected (T, B, D) and (T, B)")
         for b in 0 ..< batch {
             let roll = b < rolls.count ? rolls[b] : []
             let length = roll.count / notes
-            precondition(length * notes == roll.count && length <= steps, "a roll is (steps <= T, D)")
+            precondition(length * notes == roll.count, "a roll is (steps, D)")
             roll.withUnsafeBufferPointer { r in
                 inputs.withUnsafeMutableBufferPointer { x in
                     targets.withUnsafeMutableBufferPointer { y in
-                        for t in 0 ..< steps {
-                            let row = t * batch + b
+                        for row0 in 0 ..< steps {
+                            let t = window.lowerBound + row0
+                            let row = row0 * batch + b
                             let input = x.baseAddress! + row * notes, target = y.baseAddress! + row * notes
                             if t >= 1 && t - 1 < length {
                                 input.update(from: r.baseAddress! + (t - 1) * notes, count: notes)
@@ -63,11 +73,18 @@ public final class PianoRollScorer {
 
     /// `batch` rolls per forward pass: 16 keeps the per-step GEMMs efficient at the paper's music
     /// sizes, and a valid split of 76 chorales is then five passes.
-    public init(model: RecurrentMDN<Float>, batch: Int = 16) {
+    /// Steps per forward pass at most: a longer roll is scored in windows (a 2-million-step
+    /// valid piece otherwise sized a 24 GB workspace and the kernel killed the run).
+    public let windowSteps: Int
+
+    public static let defaultWindowSteps = 2048
+
+    public init(model: RecurrentMDN<Float>, batch: Int = 16, windowSteps: Int = PianoRollScorer.defaultWindowSteps) {
         precondition(model.config.output == .bernoulli, "PianoRollScorer scores music models (Bernoulli head)")
-        precondition(batch >= 1, "batch must be positive")
+        precondition(batch >= 1 && windowSteps >= 1, "batch and windowSteps must be positive")
         self.model = model
         self.batch = batch
+        self.windowSteps = windowSteps
     }
 
     /// Each roll's summed NLL in nats (over its steps and the D notes), from a zero state.
@@ -79,16 +96,22 @@ public final class PianoRollScorer {
         var start = 0
         while start < order.count {
             let group = Array(order[start ..< min(start + batch, order.count)])
-            let steps = max(1, group.map { rolls[$0].count / notes }.max()!)
-            let workspace = workspace(steps: steps)
-            PianoRollBatch.fill(group.map { rolls[$0][...] }, notes: notes, batch: batch, steps: steps,
-                                inputs: &inputs, targets: &targets, mask: &mask)
+            let longest = max(1, group.map { rolls[$0].count / notes }.max()!)
+            let workspace = workspace(steps: min(longest, windowSteps))
+            let slices = group.map { rolls[$0][...] }
             for i in state.indices { state[i] = 0 }
-            _ = model.forward(parameters: parameters, inputs: inputs, targets: targets, state: &state,
-                              workspace: workspace, steps: steps, mask: mask)
-            let frames = workspace.frameNLL  // (steps, B), 0 on padding
-            for (b, index) in group.enumerated() {
-                for t in 0 ..< steps { sums[index] += Double(frames[t * batch + b]) }
+            // Windows of at most windowSteps, the state carried from one to the next: the same
+            // sums as one pass (the recurrence is the same), in memory bounded whatever a piece's length.
+            for first in stride(from: 0, to: longest, by: windowSteps) {
+                let window = first ..< min(longest, first + windowSteps)
+                PianoRollBatch.fill(slices, notes: notes, batch: batch, window: window,
+                                    inputs: &inputs, targets: &targets, mask: &mask)
+                _ = model.forward(parameters: parameters, inputs: inputs, targets: targets, state: &state,
+                                  workspace: workspace, steps: window.count, mask: mask)
+                let frames = workspace.frameNLL  // (window.count, B), 0 on padding
+                for (b, index) in group.enumerated() {
+                    for t in 0 ..< window.count { sums[index] += Double(frames[t * batch + b]) }
+                }
             }
             start += batch
         }

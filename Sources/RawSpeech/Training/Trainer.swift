@@ -211,6 +211,14 @@ public final class Trainer {
             guard rolls.longestTrainSteps <= T else {
                 throw TrainingError.invalidConfig(field: "steps", reason: "must hold the longest training chorale (\(rolls.longestTrainSteps) steps, got \(T))")
             }
+            // Validation scores B valid pieces side by side, up to a window of steps each: a valid
+            // piece longer than T makes that workspace larger than the estimate's B x T.
+            let validLongest = rolls.valid.map { $0.count / rolls.notes }.max() ?? 0
+            var validation = state.config
+            validation.steps = max(T, min(validLongest, PianoRollScorer.defaultWindowSteps))
+            if validation.estimatedBytes() > TrainingLimits.memoryBytes {
+                throw TrainingError.tooLarge(bytes: validation.estimatedBytes(), limit: TrainingLimits.memoryBytes)
+            }
             music = MusicBatches(rolls: rolls, batch: B)
             mask = [Float](repeating: 0, count: T * B)
             rollScorer = PianoRollScorer(model: network, batch: B)

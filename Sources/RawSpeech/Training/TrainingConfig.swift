@@ -147,16 +147,19 @@ extension TrainingConfig {
     /// values): ten copies of the parameters (weights, best weights, noisy weights, gradient,
     /// RMSProp state, the rollback copy of all three, the checkpoint being written) and two
     /// workspaces of B x T rows (training, validation), each row holding every layer's gates
-    /// and their gradients, the hidden states and the mixture head's outputs.
+    /// and their gradients, the hidden states and the head's outputs.
     public func estimatedBytes(threads: Int = 1) -> Double {
         let m = model
-        let (H, L, K) = (Double(m.units), Double(m.layers), Double(m.components))
+        // A Bernoulli (music) head has one output per note and no mixture buffers: counting
+        // the unused `components` made a music run of long pieces look ~10x its real size.
+        let mixture = m.output == .mixture
+        let (H, L, K) = (Double(m.units), Double(m.layers), mixture ? Double(m.components) : 0)
         let (I, D) = (Double(m.inputSize), Double(m.targetSize))
         let G = Double(ModelConfig.gateCount(m.cell))
         let recurrent = (0 ..< max(0, min(m.layers, TrainingLimits.layers.upperBound))).reduce(0.0) { total, layer in
             total + G * ((layer == 0 ? I : H) * H + H * H + H) + 6 * H
         }
-        let headOutputs = K * (1 + 2 * D)
+        let headOutputs = mixture ? K * (1 + 2 * D) : D
         let parameters = recurrent + headOutputs * (H + 1)
         let row = L * (2 * G * H + 8 * H) + 2 * headOutputs + 2 * I + D + K * D + K + 1
         let rows = Double(batch) * Double(steps) + Double(max(1, threads)) * Double(steps)

@@ -27,6 +27,17 @@ import Testing
         #expect(try entries(scratch.url) == ["a.txt"])
     }
 
+    /// A target in a folder that does not exist names the folder (Foundation's own message,
+    /// "The file doesn't exist", left users looking for the file they were about to write).
+    @Test func aMissingFolderIsNamed() throws {
+        let scratch = ScratchFolder()
+        let url = scratch.file("missing/out.mid")
+        #expect { try AtomicFile.write(Data("x".utf8), to: url) } throws: {
+            "\($0)".contains("no folder \(scratch.file("missing").path)")
+        }
+        #expect(try entries(scratch.url).isEmpty)
+    }
+
     @Test func pendingFilesCommitOrVanish() throws {
         let scratch = ScratchFolder()
         let url = scratch.file("b.bin")

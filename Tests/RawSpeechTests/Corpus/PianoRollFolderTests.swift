@@ -119,6 +119,59 @@ import Testing
         #expect(throws: CorpusError.self) { try PianoRollFolder(url: data) }
     }
 
+    /// summary.json edited with its checksum rewritten (as a user who knows the format would):
+    /// a file name leading out of the folder and a notes_on the keys do not have are refused.
+    @Test func editedSummaryWithANewChecksumIsStillChecked() throws {
+        let scratch = ScratchFolder()
+        let data = scratch.file("data")
+        _ = try PianoRollSource.preprocess(try write(Self.smallSet, scratch), output: data)
+        let summaryURL = data.appendingPathComponent("summary.json")
+        let original = try String(contentsOf: summaryURL, encoding: .utf8)
+        func edit(_ from: String, _ to: String) throws -> PianoRollFolder {
+            let text = original.replacingOccurrences(of: from, with: to)
+            #expect(text != original, "\(from) not in summary.json")
+            try Data(text.utf8).write(to: summaryURL)
+            let sum = SHA256.hex(SHA256.digest(Data(text.utf8)))
+            try Data("\(sum)  summary.json\n".utf8).write(to: data.appendingPathComponent("summary.sha256"))
+            return try PianoRollFolder(url: data)
+        }
+        try FileManager.default.copyItem(at: data.appendingPathComponent("train.rolls"), to: scratch.file("elsewhere.rolls"))
+        let outside = try edit("\"file\" : \"train.rolls\"", "\"file\" : \"..\\/elsewhere.rolls\"")
+        #expect { try outside.sequences(.train) } throws: { "\($0)".contains("not a file name in the folder") }
+        let trainOn = try PianoRollFolder(url: data).summary.split(.train).notesOn
+        let inflated = try edit("\"notes_on\" : \(trainOn)", "\"notes_on\" : \(trainOn + 1000)")
+        #expect { try inflated.sequences(.train) } throws: { "\($0)".contains("sounding notes") }
+        #expect(throws: CorpusError.self) { try inflated.verifyAll() }
+        // The same folder with its file name and count as preprocess wrote them reads.
+        _ = try edit("\"notes_on\" : \(trainOn)", "\"notes_on\" : \(trainOn)\n")
+        #expect(try PianoRollFolder(url: data).verifyAll() > 0)
+    }
+
+    /// A piano-roll file over 32 MB is refused before it is read: parsing one takes up to
+    /// ~100 times its size in memory (a 256 MB limit let a file exhaust the machine).
+    @Test func aPianoRollFileOver32MBIsRefusedUnread() throws {
+        let scratch = ScratchFolder()
+        let big = scratch.file("big.json")
+        FileManager.default.createFile(atPath: big.path, contents: Data("{\"train\": [".utf8))
+        let handle = try FileHandle(forWritingTo: big)
+        try handle.truncate(atOffset: UInt64(PianoRollSource.maxBytes) + 1)  // sparse: no 32 MB written
+        try handle.close()
+        #expect(PianoRollSource.maxBytes == 32 << 20)
+        #expect { _ = try PianoRollSource(url: big) } throws: { "\($0)".contains("more than the 32 MB a piano-roll file may have") }
+    }
+
+    /// A split given twice is refused (JSONSerialization kept one of the two in silence); a
+    /// repeated key elsewhere, or "train" inside a string or a nested object, is not a split.
+    @Test func aSplitGivenTwiceIsRefused() throws {
+        let scratch = ScratchFolder()
+        let twice = #"{"train": [[[60]]], "valid": [[[60]]], "test": [[[60]]], "train" : [[[61]]]}"#
+        #expect { _ = try PianoRollSource(url: try write(twice, scratch, name: "twice.json")) } throws: {
+            "\($0)".contains("\"train\" appears twice")
+        }
+        let fine = #"{"note": "a \"train\": here", "meta": {"train": 1, "x": {"train": 2}}, "train": [[[60]]], "valid": [[[60]]], "test": [[[60]]], "x": 1, "x": 2}"#
+        #expect(try PianoRollSource(url: try write(fine, scratch, name: "fine.json")).splits[.train]?.count == 1)
+    }
+
     @Test func eachReaderRefusesTheOtherKind() throws {
         let scratch = ScratchFolder()
         let music = scratch.file("music")

@@ -104,6 +104,64 @@ import Testing
         #expect(read.tempos == [1_000_000] && read.names == ["train/000 of set.json"])
     }
 
+    /// A training piece longer than a run can hold is refused naming the piece's length and
+    /// what to do, not with "--steps must be in 1...100000", a flag the user never gave.
+    @Test func aTrainingPieceTooLongIsNamedNotASteps() throws {
+        let scratch = ScratchFolder()
+        let rests = Array(repeating: "[]", count: 100_001).joined(separator: ",")
+        let source = scratch.file("long.json")
+        try Data("{\"train\": [[\(rests)]], \"valid\": [[[60]]], \"test\": [[[60]]]}".utf8).write(to: source)
+        _ = try PianoRollSource.preprocess(source, output: scratch.file("long"))
+        let trained = try cli.run(["train", scratch.file("long").path, "--output", scratch.file("run").path, "--updates", "1"])
+        #expect(trained.status == 1, "\(trained.stderr)")
+        #expect(trained.stderr.contains("the longest training piece has 100001 steps") && !trained.stderr.contains("--steps must"),
+                "\(trained.stderr)")
+        let compared = try cli.run(["compare", scratch.file("long").path, "--output", scratch.file("cmp").path,
+                                    "--trials", "1", "--seeds", "1", "--updates", "1"])
+        #expect(compared.status == 1 && compared.stderr.contains("the longest training piece has 100001 steps")
+                && !compared.stderr.contains("CommandError"), "\(compared.stderr)")
+        // A music run's memory is judged as music (88 Bernoulli outputs, whole pieces), not as the
+        // speech default (gru-227, 20 components, --steps 100 refused --batch 4096 at 14 GB).
+        let wide = try cli.run(["train", try MusicEvaluationTests.musicFolder(scratch).url.path, "--output", scratch.file("run3").path,
+                                "--updates", "1", "--batch", "4096"])
+        #expect(wide.status == 0 && !wide.stderr.contains("gru-227"), "\(wide.stderr)")
+        // Mixture flags on a music folder are said to be ignored, not dropped in silence.
+        let noted = try cli.run(["train", try MusicEvaluationTests.musicFolder(scratch).url.path, "--output", scratch.file("run2").path,
+                                 "--updates", "1", "--units", "4", "--components", "3", "--sigma-floor", "0.1"])
+        #expect(noted.status == 0 && noted.stderr.contains("--components is ignored") && noted.stderr.contains("--sigma-floor is ignored"),
+                "\(noted.stderr)")
+    }
+
+    /// `train --resume` of a run on a folder of the other kind, and `generate --prime` with a
+    /// --data that is not a piano-roll folder, say which kind is which (they said "trained at 1 Hz
+    /// with frames 88/88/1", and "pass --data DATADIR" to a user who had passed it).
+    @Test func resumingOrPrimingAcrossKindsSaysWhichIsWhich() throws {
+        let scratch = ScratchFolder()
+        let music = try MusicEvaluationTests.musicFolder(scratch).url.path
+        let speech = try TrainCommandTests.makeData(scratch, name: "speech")
+        let speechRun = scratch.file("speech-run").path, musicRun = scratch.file("music-run").path
+        let tiny = ["--updates", "2", "--eval-every", "1", "--units", "4"]
+        #expect(try cli.run(["train", speech, "--output", speechRun] + tiny).status == 0)
+        #expect(try cli.run(["train", music, "--output", musicRun] + tiny).status == 0)
+        let cases: [([String], String)] = [
+            (["train", music, "--output", speechRun, "--resume"], "holds a speech run (audio)"),
+            (["train", speech, "--output", musicRun, "--resume"], "holds a music run (piano rolls)"),
+            (["generate", musicRun, "--steps", "2", "--data", speech, "--prime", "test/000", "--output", scratch.file("p.mid").path],
+             "--prime: \(speech): an audio (speech) data folder"),
+        ]
+        for (arguments, message) in cases {
+            let result = try cli.run(arguments)
+            #expect(result.status == 1 && result.stderr.contains(message), "rawspeech \(arguments.joined(separator: " ")): \(result.stderr)")
+        }
+        // A folder of a kind this build does not know is named so, not called audio.
+        let summary = URL(fileURLWithPath: music).appendingPathComponent("summary.json")
+        let text = try String(contentsOf: summary, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "\"pianoroll\"", with: "\"midi\"").utf8).write(to: summary)
+        let scored = try cli.run(["score", musicRun, music, "--split", "test"])
+        #expect(scored.status == 1 && scored.stderr.contains("unknown kind \"midi\"") && !scored.stderr.contains("not on audio"),
+                "\(scored.stderr)")
+    }
+
     @Test func speechAndMusicMixUpsAreRefused() throws {
         let scratch = ScratchFolder()
         let data = try MusicEvaluationTests.musicFolder(scratch).url

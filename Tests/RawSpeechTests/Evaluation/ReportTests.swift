@@ -108,6 +108,16 @@ extension EvaluationTests { @Suite struct ReportTests {
         #expect { try Report.loadRun(at: urls[0].deletingLastPathComponent()) } throws: { "\($0)".contains("not a run folder") }
     }
 
+    /// A compare folder (plan.json, runs one level down) given to report is pointed at its own
+    /// report and its runs, not only called "not a run folder".
+    @Test func aCompareFolderIsPointedAtItsReport() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("{}".utf8).write(to: folder.appendingPathComponent("plan.json"))
+        #expect { try Report.loadRun(at: folder) } throws: { "\($0)".contains("a `rawspeech compare` folder, whose report is") }
+    }
+
     @Test func pageContent() throws {
         let urls = try SyntheticRuns.make()
         defer { try? FileManager.default.removeItem(at: urls[0].deletingLastPathComponent()) }

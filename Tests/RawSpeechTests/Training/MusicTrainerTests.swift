@@ -109,6 +109,58 @@ func syntheticMusic(notes: Int = 12) -> TrainingData {
         #expect(abs(mean - alone.reduce(0, +) / steps) < 1e-4)
     }
 
+    /// A roll longer than the scorer's window is scored in windows with the state carried:
+    /// the sums of one pass, so a very long valid or test piece costs time, not memory.
+    @Test func longRollsAreScoredInWindowsWithTheSameSums() {
+        let rolls = syntheticChorales(count: 5, seed: 5)
+        let config = ModelConfig(cell: .lstm, units: 8, inputSize: 12, targetSize: 12, output: .bernoulli)
+        let model = RecurrentMDN<Float>(config: config)
+        var rng = SeededGenerator(seed: 6)
+        var parameters: [Float] = []
+        model.initializeParameters(&parameters, using: &rng)
+        let whole = PianoRollScorer(model: model, batch: 2).nll(of: rolls, parameters: parameters)
+        for window in [1, 3, 5] {
+            let windowed = PianoRollScorer(model: model, batch: 2, windowSteps: window).nll(of: rolls, parameters: parameters)
+            for (a, b) in zip(windowed, whole) { #expect(abs(a - b) < 1e-4 * max(1, abs(b)), "window \(window): \(a) vs \(b)") }
+        }
+    }
+
+    /// The memory estimate counts a music head as it is (88 outputs, no mixture buffers): a
+    /// 100,000-step piece one at a time fits (it needs under 1 GB), where counting the
+    /// unused 20 components said 15.6 GB and refused it.
+    @Test func musicMemoryEstimateCountsTheBernoulliHead() throws {
+        var settings = TrainingSettings()
+        settings.cell = .gru
+        settings.batch = 1
+        let config = settings.newMusicConfig(notes: 88, longest: 100_000, pieces: 1)
+        #expect(config.estimatedBytes() < 2e9, "\(config.estimatedBytes())")
+        try config.check()
+        var mixture = config
+        mixture.model.output = .mixture
+        #expect(mixture.estimatedBytes() > 4 * config.estimatedBytes())
+    }
+
+    /// Validation's workspace is counted too: one-step training pieces in batches of 4,096 fit,
+    /// but a 2,048-step valid piece scored 4,096 at a time would need ~70 GB: refused up front.
+    @Test func aLongValidPieceWithAHugeBatchIsRefusedBeforeAllocating() throws {
+        let notes = 88
+        var settings = TrainingSettings()
+        settings.batch = 4096
+        settings.updates = 1
+        let config = settings.newMusicConfig(notes: notes, longest: 1, pieces: 4096)
+        try config.check()
+        let train = [[Float]](repeating: [Float](repeating: 0, count: notes), count: 8)
+        let valid = [Float](repeating: 0, count: 2048 * notes)
+        let data = TrainingData(music: MusicRolls(train: train, valid: [valid], notes: notes))
+        let run = temporaryRunFolder("music-long-valid")
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        try run.create()
+        #expect { _ = try Trainer(config: config, data: data, run: run, resume: false) } throws: { error in
+            guard case TrainingError.tooLarge(let bytes, _)? = error as? TrainingError else { return false }
+            return bytes > TrainingLimits.memoryBytes
+        }
+    }
+
     /// The default budget picks the paper's music sizes, and counting with the piano's 88
     /// inputs is what the run really has.
     @Test func defaultBudgetGivesThePaperMusicSizes() {

@@ -102,6 +102,11 @@ extension Report {
     public static func loadRun(at url: URL, readAudio: AudioFileReader? = nil) throws -> RunRecord {
         let folder = RunFolder(url: url)
         guard FileManager.default.fileExists(atPath: folder.metrics.path) else {
+            // A compare folder holds runs one level down, and its own report: point there.
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("plan.json").path) {
+                throw ReportError.notARunFolder(path: url.path, reason: "no metrics.jsonl: it is a `rawspeech compare` folder, whose "
+                    + "report is \(url.appendingPathComponent("report/index.html").path); its runs are \(url.path)/CELL/RUN")
+            }
             throw ReportError.notARunFolder(path: url.path, reason: "no metrics.jsonl")
         }
         var notes: [String] = []
