@@ -229,21 +229,27 @@ struct CompareCommand: ParsableCommand {
             .nllOffset(dimensions: folder.summary.frame.target)
         var results = ComparisonResults(cells: summaries, plan: plan, waveformOffset: offset, trials: trialRows,
                                         threads: threads, samplesPerFrame: folder.summary.frame.target)
+        try writeResults(&results, summaries: summaries, bestTrial: bestTrial, plan: plan, out: out, title: "rawspeech compare")
+    }
+
+    /// Reads every kept run's learning curve into `results`, writes results.json and
+    /// results.md, and the report of each cell's winning trial (its curves against updates
+    /// and against seconds: the paper's Figure 2 layout); prints the table and where they are.
+    func writeResults(_ results: inout ComparisonResults, summaries: [CellSummary], bestTrial: [Cell: PlannedRun],
+                      plan: ComparisonPlan, out: URL, title: String) throws {
         var curves: [String: [MetricsLine]] = [:]
         for run in summaries.flatMap(\.runs) where run.cell != "linear" {
             curves[run.folder] = try RunMeasurer.curve(out.appendingPathComponent(run.folder))
         }
         results.readCurves(curves)
         try results.write(to: out)
-
         var records: [RunRecord] = []
         for cell in plan.cells {
             var record = try Report.loadRun(at: out.appendingPathComponent(bestTrial[cell]!.folder))
             record.name = cell.rawValue
             records.append(record)
         }
-        let reportFiles = try Report.write(Report.document(runs: records, title: "rawspeech compare"),
-                                           to: out.appendingPathComponent("report"))
+        let reportFiles = try Report.write(Report.document(runs: records, title: title), to: out.appendingPathComponent("report"))
         print(results.markdown())
         print("results: \(out.appendingPathComponent("results.md").path)")
         if let page = reportFiles.first(where: { $0.pathExtension == "html" }) { print("report: \(page.path)") }

@@ -90,24 +90,9 @@ extension CompareCommand {
         }
         var results = ComparisonResults(cells: summaries, plan: plan, waveformOffset: 0, trials: trialRows,
                                         threads: threads, samplesPerFrame: 1)
-        var curves: [String: [MetricsLine]] = [:]
-        for run in summaries.flatMap(\.runs) { curves[run.folder] = try RunMeasurer.curve(out.appendingPathComponent(run.folder)) }
-        results.readCurves(curves)
-        try results.write(to: out)
-
-        // The report: each cell's winning trial (seed 1 at its best rate), one line per cell
-        // against updates and against seconds: the paper's Figure 2 layout. The other seeds'
+        // The report: each cell's winning trial (seed 1 at its best rate); the other seeds'
         // curves are in their run folders (`rawspeech report` draws any set of them).
-        var records: [RunRecord] = []
-        for cell in plan.cells {
-            var record = try Report.loadRun(at: out.appendingPathComponent(bestTrial[cell]!.folder))
-            record.name = cell.rawValue
-            records.append(record)
-        }
-        let reportFiles = try Report.write(Report.document(runs: records, title: "rawspeech compare (music)"),
-                                           to: out.appendingPathComponent("report"))
-        print(results.markdown())
-        print("results: \(out.appendingPathComponent("results.md").path)")
-        if let page = reportFiles.first(where: { $0.pathExtension == "html" }) { print("report: \(page.path)") }
+        try writeResults(&results, summaries: summaries, bestTrial: bestTrial, plan: plan, out: out,
+                         title: "rawspeech compare (music)")
     }
 }

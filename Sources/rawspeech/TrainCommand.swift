@@ -118,6 +118,26 @@ struct TrainCommand: ParsableCommand {
                      trainer.validation.seconds)
             + (job.map { ", \($0.count) ranks" } ?? "")
             + (resuming ? ", resuming at update \(trainer.state.progress.update)" : ""))
+        let outcome = try runWithProgress(trainer, unit: "") { line in
+            String(format: "update %6d  %7.1fs  train %8.3f  valid %8.3f  (waveform %8.3f)",
+                   line.update, line.seconds, line.trainNLL, line.validNLL, line.validNLLWaveform)
+        }
+        if let whole = outcome.wholeValidNLL, !trainer.validation.isWholeSplit {
+            print(String(format: "whole valid split: NLL %.3f (the saved model; the figures above are on a %.1f s subset)",
+                         whole, trainer.validation.seconds))
+        }
+        if outcome.reason == .interrupted {
+            printError("checkpoint saved: continue with --resume")
+            throw ExitCode(130)
+        }
+    }
+
+    /// Trains with a progress bar and a log line per evaluation (`evaluationLine`), then
+    /// prints how the run stopped (best valid NLL in `unit`, e.g. " nats per step"); the
+    /// caller adds its own lines and turns an interruption into exit code 130.
+    func runWithProgress(_ trainer: Trainer, unit: String,
+                         evaluationLine: @escaping (MetricsLine) -> String) throws -> TrainingOutcome {
+        let resolved = trainer.state.config
         let interrupt = InterruptFlag()
         interrupt.install()
         let progress = ProgressDisplay()
@@ -128,8 +148,7 @@ struct TrainCommand: ParsableCommand {
                                                   stepsPerSecond: stepsPerSecond, seconds: seconds,
                                                   minutes: resolved.minutes))
             case let .evaluation(line):
-                progress.log(String(format: "update %6d  %7.1fs  train %8.3f  valid %8.3f  (waveform %8.3f)",
-                                    line.update, line.seconds, line.trainNLL, line.validNLL, line.validNLLWaveform))
+                progress.log(evaluationLine(line))
             case let .rollback(update, rate):
                 progress.log("update \(update): non-finite loss; rolled back to the last good state, learning rate now \(rate)")
             case .checkpoint:
@@ -138,16 +157,9 @@ struct TrainCommand: ParsableCommand {
         }
         progress.finish()
         let p = outcome.progress
-        print(String(format: "stopped (%@) after %d updates, %.1f s; best valid NLL %.3f at update %d; model: %@",
-                     outcome.reason.rawValue, p.update, p.seconds, p.bestValidNLL, p.bestUpdate, run.model.path))
-        if let whole = outcome.wholeValidNLL, !trainer.validation.isWholeSplit {
-            print(String(format: "whole valid split: NLL %.3f (the saved model; the figures above are on a %.1f s subset)",
-                         whole, trainer.validation.seconds))
-        }
-        if outcome.reason == .interrupted {
-            printError("checkpoint saved: continue with --resume")
-            throw ExitCode(130)
-        }
+        print(String(format: "stopped (%@) after %d updates, %.1f s; best valid NLL %.3f%@ at update %d; model: %@",
+                     outcome.reason.rawValue, p.update, p.seconds, p.bestValidNLL, unit, p.bestUpdate, trainer.run.model.path))
+        return outcome
     }
 
     /// A rank other than 0: the same loop, no output but errors.

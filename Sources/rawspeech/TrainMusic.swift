@@ -97,28 +97,10 @@ extension TrainCommand {
             + "\(m.inputSize) inputs, \(m.budgetParameterCount) as --params counts them; \(m.parameterCount) total) "
             + "on \(rolls.train.count) pieces, \(resolved.batch) per batch, validating on all \(rolls.valid.count) valid pieces"
             + (resuming ? ", resuming at update \(trainer.state.progress.update)" : ""))
-        let interrupt = InterruptFlag()
-        interrupt.install()
-        let progress = ProgressDisplay()
-        let outcome = try trainer.train(shouldStop: { interrupt.isRequested }) { event in
-            switch event {
-            case let .progress(update, loss, stepsPerSecond, seconds):
-                progress.update(Self.progressText(update: update, total: resolved.updates, loss: loss,
-                                                  stepsPerSecond: stepsPerSecond, seconds: seconds,
-                                                  minutes: resolved.minutes))
-            case let .evaluation(line):
-                progress.log(String(format: "update %6d  %7.1fs  train %7.3f  valid %7.3f  nats per step",
-                                    line.update, line.seconds, line.trainNLL, line.validNLL))
-            case let .rollback(update, rate):
-                progress.log("update \(update): non-finite loss; rolled back to the last good state, learning rate now \(rate)")
-            case .checkpoint:
-                break
-            }
+        let outcome = try runWithProgress(trainer, unit: " nats per step") { line in
+            String(format: "update %6d  %7.1fs  train %7.3f  valid %7.3f  nats per step",
+                   line.update, line.seconds, line.trainNLL, line.validNLL)
         }
-        progress.finish()
-        let p = outcome.progress
-        print(String(format: "stopped (%@) after %d updates, %.1f s; best valid NLL %.3f nats per step at update %d; model: %@",
-                     outcome.reason.rawValue, p.update, p.seconds, p.bestValidNLL, p.bestUpdate, run.model.path))
         if outcome.reason == .interrupted {
             printError("checkpoint saved: continue with --resume")
             throw ExitCode(130)
