@@ -175,13 +175,7 @@ struct CompareCommand: ParsableCommand {
         if interrupt.isRequested { throw stopped() }
 
         // Phase 2: more seeds at each cell's best rate.
-        let trials = try plan.trialRuns.map { run -> (run: PlannedRun, outcome: RunOutcome) in
-            let folder = RunFolder(url: out.appendingPathComponent(run.folder))
-            guard let outcome = try folder.readOutcome() else {
-                throw ValidationError("\(folder.url.path) did not finish; see its train.log")
-            }
-            return (run, outcome)
-        }
+        let trials = try finishedTrials(plan, out: out)
         let bestTrial = try plan.bestTrials(trials)
         let bestRates = bestTrial.mapValues(\.learningRate)
         let seedRuns = plan.seedRuns(bestRates: bestRates)
@@ -230,6 +224,17 @@ struct CompareCommand: ParsableCommand {
         var results = ComparisonResults(cells: summaries, plan: plan, waveformOffset: offset, trials: trialRows,
                                         threads: threads, samplesPerFrame: folder.summary.frame.target)
         try writeResults(&results, summaries: summaries, bestTrial: bestTrial, plan: plan, out: out, title: "rawspeech compare")
+    }
+
+    /// Each trial run of `plan` with its outcome; a run without one did not finish.
+    func finishedTrials(_ plan: ComparisonPlan, out: URL) throws -> [(run: PlannedRun, outcome: RunOutcome)] {
+        try plan.trialRuns.map { run in
+            let folder = RunFolder(url: out.appendingPathComponent(run.folder))
+            guard let outcome = try folder.readOutcome() else {
+                throw ValidationError("\(folder.url.path) did not finish; see its train.log")
+            }
+            return (run, outcome)
+        }
     }
 
     /// Reads every kept run's learning curve into `results`, writes results.json and

@@ -49,13 +49,7 @@ extension CompareCommand {
 
         try runAll(try jobsFor(plan.trialRuns, plan: plan, out: out), scheduler: scheduler)
         if interrupt.isRequested { throw stopped() }
-        let trials = try plan.trialRuns.map { run -> (run: PlannedRun, outcome: RunOutcome) in
-            let folder = RunFolder(url: out.appendingPathComponent(run.folder))
-            guard let outcome = try folder.readOutcome() else {
-                throw ValidationError("\(folder.url.path) did not finish; see its train.log")
-            }
-            return (run, outcome)
-        }
+        let trials = try finishedTrials(plan, out: out)
         let bestTrial = try plan.bestTrials(trials)
         let seedRuns = plan.seedRuns(bestRates: bestTrial.mapValues(\.learningRate))
         try runAll(try jobsFor(seedRuns, plan: plan, out: out), scheduler: scheduler)
