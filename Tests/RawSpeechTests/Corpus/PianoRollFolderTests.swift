@@ -205,10 +205,10 @@ import Testing
         #expect(!PianoRollSource.recognises(try write("{\"audio_filepath\": \"a.wav\"}\n{\"audio_filepath\": \"b.wav\"}\n", scratch, name: "m.jsonl")))
     }
 
-    /// The shared JSB Chorales file (../shared/data beside the checkout): the split sizes the
+    /// The JSB Chorales file (corpora/jsb_chorales.json, from ../shared/data): the split sizes the
     /// literature gives, so the per-step NLL is normalised by the same step counts.
     @Test func jsbChoralesHaveThePublishedCounts() throws {
-        let url = try #require(Self.jsbChorales(), "jsb_chorales.json not found in ../shared/data")
+        let url = try #require(Self.jsbChorales(), "corpora/jsb_chorales.json not found")
         let scratch = ScratchFolder()
         let summary = try PianoRollSource.preprocess(url, output: scratch.file("jsb"))
         #expect(Split.allCases.map { summary.split($0).sequences } == [229, 76, 77])
@@ -249,11 +249,11 @@ import Testing
         #expect(refused.0 != 0 && refused.2.contains("bad.json: train, piece 0, step 0 (counting from 0): MIDI note 200"), "\(refused.2)")
     }
 
-    /// `../shared/data/jsb_chorales.json` relative to the repository root.
+    /// corpora/jsb_chorales.json in the repository (the shared data folder's file, committed).
     static func jsbChorales() -> URL? {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        let url = root.deletingLastPathComponent().appendingPathComponent("shared/data/jsb_chorales.json")
+        let url = root.appendingPathComponent("corpora/jsb_chorales.json")
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 }

@@ -79,7 +79,7 @@ import Testing
 
     /// A real chorale from the shared JSB file, roll -> MIDI -> (mido) -> roll, step for step.
     @Test func aJSBChoraleSurvivesTheRoundTrip() throws {
-        let url = try #require(PianoRollFolderTests.jsbChorales(), "jsb_chorales.json not found in ../shared/data")
+        let url = try #require(PianoRollFolderTests.jsbChorales(), "corpora/jsb_chorales.json not found")
         let chorale = try #require(PianoRollSource(url: url).splits[.test]?.first)
         let steps = (0 ..< chorale.steps).map { chorale.midiNotes(step: $0) }
         let scratch = ScratchFolder()
