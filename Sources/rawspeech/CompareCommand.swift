@@ -206,7 +206,18 @@ struct CompareCommand: ParsableCommand {
         }
         let linearMeasured = try measure("linear", learningRate: 0, seed: 0)
         summaries.append(CellSummary(cell: "linear", units: 0, recurrentParams: 0, runs: [linearMeasured]))
-        let trialRows = trials.map { run, outcome -> RunMeasurement in
+        let trialRows = self.trialRows(trials, out: out)
+        let offset = Normalization(mean: folder.summary.trainMean, std: folder.summary.trainStd)
+            .nllOffset(dimensions: folder.summary.frame.target)
+        var results = ComparisonResults(cells: summaries, plan: plan, waveformOffset: offset, trials: trialRows,
+                                        threads: threads, samplesPerFrame: folder.summary.frame.target)
+        try writeResults(&results, summaries: summaries, bestTrial: bestTrial, plan: plan, out: out, title: "rawspeech compare")
+    }
+
+    /// The search's rows of results.json: each trial's best valid NLL, updates, speed and
+    /// compute (train and test are measured for the kept runs only).
+    func trialRows(_ trials: [(run: PlannedRun, outcome: RunOutcome)], out: URL) -> [RunMeasurement] {
+        trials.map { run, outcome in
             var row = RunMeasurement(folder: run.folder, cell: run.cell.rawValue, learningRate: run.learningRate,
                                      seed: run.seed, trainNLL: .nan, validNLL: outcome.bestValidNLL, testNLL: .nan)
             row.updates = outcome.updates
@@ -219,11 +230,6 @@ struct CompareCommand: ParsableCommand {
             }
             return row
         }
-        let offset = Normalization(mean: folder.summary.trainMean, std: folder.summary.trainStd)
-            .nllOffset(dimensions: folder.summary.frame.target)
-        var results = ComparisonResults(cells: summaries, plan: plan, waveformOffset: offset, trials: trialRows,
-                                        threads: threads, samplesPerFrame: folder.summary.frame.target)
-        try writeResults(&results, summaries: summaries, bestTrial: bestTrial, plan: plan, out: out, title: "rawspeech compare")
     }
 
     /// Each trial run of `plan` with its outcome; a run without one did not finish.

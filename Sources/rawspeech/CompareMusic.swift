@@ -70,18 +70,7 @@ extension CompareCommand {
             summary.budgetParams = config.budgetParameterCount
             summaries.append(summary)
         }
-        let trialRows = trials.map { run, outcome -> RunMeasurement in
-            var row = RunMeasurement(folder: run.folder, cell: run.cell.rawValue, learningRate: run.learningRate,
-                                     seed: run.seed, trainNLL: .nan, validNLL: outcome.bestValidNLL, testNLL: .nan)
-            row.updates = outcome.updates
-            row.seconds = outcome.seconds
-            if let compute = RunCompute.read(in: out.appendingPathComponent(run.folder)) {
-                row.cpuSeconds = compute.cpuSeconds
-                row.wallSeconds = compute.wallSeconds
-                row.threads = compute.threads
-            }
-            return row
-        }
+        let trialRows = self.trialRows(trials, out: out)
         var results = ComparisonResults(cells: summaries, plan: plan, waveformOffset: 0, trials: trialRows,
                                         threads: threads, samplesPerFrame: 1)
         // The report: each cell's winning trial (seed 1 at its best rate); the other seeds'
