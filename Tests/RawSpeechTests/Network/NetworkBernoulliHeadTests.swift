@@ -60,31 +60,19 @@ struct MaskedNotesProblem {
         model.backward(parameters: problem.parameters, gradient: &gradient, workspace: workspace)
         let inputGradient = workspace.inputGradient
 
-        var rng = SeededGenerator(seed: 12)
-        var analytic: [Double] = [], numeric: [Double] = [], labels: [String] = []
-        for (tensor, range) in model.layout.namedRanges {
-            let picks = range.count <= 6 ? Array(range) : (0 ..< 6).map { _ in range.lowerBound + Int(rng.next() % UInt64(range.count)) }
-            for index in picks {
-                analytic.append(gradient[index])
-                numeric.append(NetworkGradientCheckTests.derivative { step in
-                    var p = problem.parameters
-                    p[index] += step
-                    return problem.loss(parameters: p, workspace: workspace)
-                })
-                labels.append("\(tensor)[\(index - range.lowerBound)]")
-            }
-        }
-        for index in 0 ..< 8 {
-            let coordinate = Int(rng.next() % UInt64(problem.inputs.count))
-            analytic.append(inputGradient[coordinate])
-            numeric.append(NetworkGradientCheckTests.derivative { step in
+        let (analytic, check) = NetworkGradientCheckTests.sampledCheck(
+            namedRanges: model.layout.namedRanges, gradient: gradient, inputCount: problem.inputs.count,
+            inputGradient: { inputGradient[$0] }, seed: 12,
+            lossAtParameter: { index, step in
+                var p = problem.parameters
+                p[index] += step
+                return problem.loss(parameters: p, workspace: workspace)
+            },
+            lossAtInput: { coordinate, step in
                 var x = problem.inputs
                 x[coordinate] += step
                 return problem.loss(inputs: x, workspace: workspace)
             })
-            labels.append("input[\(coordinate)]#\(index)")
-        }
-        let check = Discrepancy(analytic, numeric, floor: NetworkGradientCheckTests.floor, labels: labels)
         #expect(check.worst < 1e-6, "\(name): \(check)")
         #expect(analytic.filter { abs($0) > 1e-4 }.count > analytic.count / 2, "\(name): gradients mostly ~0")
     }

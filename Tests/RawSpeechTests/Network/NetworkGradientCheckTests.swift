@@ -19,6 +19,32 @@ import Testing
     /// Near-zero floor of the relative error (see `Discrepancy`).
     static let floor = 1e-4
 
+    /// Analytic against central-difference derivatives at six coordinates of each named
+    /// tensor (all of a small one) and eight input coordinates, drawn by `seed`:
+    /// `lossAtParameter(i, h)` / `lossAtInput(j, h)` are the loss with coordinate i / j moved by h.
+    static func sampledCheck(namedRanges: [(name: String, range: Range<Int>)], gradient: [Double], inputCount: Int,
+                             inputGradient: (Int) -> Double, seed: UInt64,
+                             lossAtParameter: @escaping (Int, Double) -> Double,
+                             lossAtInput: @escaping (Int, Double) -> Double) -> (analytic: [Double], check: Discrepancy) {
+        var rng = SeededGenerator(seed: seed)
+        var analytic: [Double] = [], numeric: [Double] = [], labels: [String] = []
+        for (tensor, range) in namedRanges {
+            let picks = range.count <= 6 ? Array(range) : (0 ..< 6).map { _ in range.lowerBound + Int(rng.next() % UInt64(range.count)) }
+            for index in picks {
+                analytic.append(gradient[index])
+                numeric.append(derivative { lossAtParameter(index, $0) })
+                labels.append("\(tensor)[\(index - range.lowerBound)]")
+            }
+        }
+        for index in 0 ..< 8 {
+            let coordinate = Int(rng.next() % UInt64(inputCount))
+            analytic.append(inputGradient(coordinate))
+            numeric.append(derivative { lossAtInput(coordinate, $0) })
+            labels.append("input[\(coordinate)]#\(index)")
+        }
+        return (analytic, Discrepancy(analytic, numeric, floor: floor, labels: labels))
+    }
+
     @Test(arguments: SmallShapes.all.map(\.name))
     func parametersAndInputs(name: String) {
         let config = SmallShapes.all.first { $0.name == name }!.config
@@ -30,32 +56,19 @@ import Testing
         model.backward(parameters: problem.parameters, gradient: &gradient, workspace: workspace)
         let inputGradient = workspace.inputGradient
 
-        var rng = SeededGenerator(seed: 11)
-        var analytic: [Double] = [], numeric: [Double] = [], labels: [String] = []
-        for (tensor, range) in model.layout.namedRanges {
-            // Six coordinates per tensor (all of a small one), spread at random.
-            let picks = range.count <= 6 ? Array(range) : (0 ..< 6).map { _ in range.lowerBound + Int(rng.next() % UInt64(range.count)) }
-            for index in picks {
-                analytic.append(gradient[index])
-                numeric.append(Self.derivative { step in
-                    var p = problem.parameters
-                    p[index] += step
-                    return problem.loss(parameters: p, workspace: workspace)
-                })
-                labels.append("\(tensor)[\(index - range.lowerBound)]")
-            }
-        }
-        for index in 0 ..< 8 {
-            let coordinate = Int(rng.next() % UInt64(problem.inputs.count))
-            analytic.append(inputGradient[coordinate])
-            numeric.append(Self.derivative { step in
+        let (analytic, check) = Self.sampledCheck(
+            namedRanges: model.layout.namedRanges, gradient: gradient, inputCount: problem.inputs.count,
+            inputGradient: { inputGradient[$0] }, seed: 11,
+            lossAtParameter: { index, step in
+                var p = problem.parameters
+                p[index] += step
+                return problem.loss(parameters: p, workspace: workspace)
+            },
+            lossAtInput: { coordinate, step in
                 var x = problem.inputs
                 x[coordinate] += step
                 return problem.loss(inputs: x, workspace: workspace)
             })
-            labels.append("input[\(coordinate)]#\(index)")
-        }
-        let check = Discrepancy(analytic, numeric, floor: Self.floor, labels: labels)
         #expect(check.worst < 1e-6, "\(name): \(check)")
         // The check must not pass vacuously on all-zero gradients.
         #expect(analytic.filter { abs($0) > 1e-4 }.count > analytic.count / 2, "\(name): gradients mostly ~0")
