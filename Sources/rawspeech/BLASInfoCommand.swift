@@ -11,5 +11,6 @@ struct BLASInfoCommand: ParsableCommand {
         print("openblas_core: \(BLASRuntime.coreName)")
         print("preferred_core: \(BLASRuntime.preferredCoreType() ?? "none (generic)")")
         print("threads: \(BLASRuntime.threads)")
+        noteSlowerKernels()
     }
 }

@@ -48,6 +48,7 @@ struct BenchScoreCommand: ParsableCommand {
     }
 
     func run() throws {
+        noteSlowerKernels()
         let config = ModelConfig(cell: cell, units: units ?? ModelConfig.units(for: cell, budget: 169_000, gruForm: gruForm),
                                  gruForm: gruForm)
         var rng = SeededGenerator(seed: 1)

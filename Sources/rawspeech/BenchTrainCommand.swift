@@ -67,6 +67,7 @@ struct BenchTrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        noteSlowerKernels()
         if threads > 0 { BLASRuntime.setThreads(threads) }
         let training = trainingConfig
         let config = training.model

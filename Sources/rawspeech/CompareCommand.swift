@@ -127,6 +127,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
+        noteSlowerKernels()
         do {
             try compare()
         } catch let error as ExitCode {

@@ -19,3 +19,14 @@ enum OpenBLASReexec {
         // exec failed: carry on with whatever kernels OpenBLAS picked.
     }
 }
+
+/// Says on standard error when OPENBLAS_CORETYPE from the environment holds this process to
+/// slower OpenBLAS kernels than the CPU runs (`BLASRuntime.slowerKernelsNote`): the
+/// commands whose speed matters (train, compare, bench) call it as they start. Under a
+/// launcher only the first rank says it (every rank inherits the same environment).
+func noteSlowerKernels() {
+    let environment = ProcessInfo.processInfo.environment
+    let rank = ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"].lazy.compactMap { environment[$0] }.first
+    guard rank == nil || rank == "0" else { return }
+    if let note = BLASRuntime.slowerKernelsNote(environment: environment) { printError(note) }
+}

@@ -47,6 +47,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        noteSlowerKernels()
         do {
             try train()
         } catch let error as ExitCode {

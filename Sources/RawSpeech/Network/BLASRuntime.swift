@@ -25,4 +25,26 @@ public enum BLASRuntime {
         if features.isSuperset(of: [.avx2, .fma]) { return "Haswell" }
         return nil
     }
+
+    /// How fast a kernel family is, for comparing cores: 2 AVX-512, 1 AVX2, 0 older or unknown.
+    static func tier(_ core: String) -> Int {
+        switch core.lowercased() {
+        case "skylakex", "cooperlake", "sapphirerapids": 2
+        case "haswell", "zen": 1
+        default: 0
+        }
+    }
+
+    /// A one-line note when OPENBLAS_CORETYPE in `environment` made OpenBLAS load slower kernels
+    /// (`running`) than this CPU runs (`preferred`), e.g. a cluster's module file or a shell
+    /// profile forcing Haswell's AVX2 kernels on an AVX-512 machine; nil otherwise. rawspeech
+    /// keeps a value the user set (docs/DISTRIBUTED.md asks for one on mixed-CPU clusters),
+    /// and says what it costs.
+    public static func slowerKernelsNote(environment: [String: String], running: String = coreName,
+                                         preferred: String? = preferredCoreType()) -> String? {
+        guard let forced = environment["OPENBLAS_CORETYPE"], !forced.isEmpty, let preferred,
+              tier(running) < tier(preferred) else { return nil }
+        return "note: OPENBLAS_CORETYPE=\(forced) in the environment runs OpenBLAS's \(running) kernels; "
+            + "this CPU runs \(preferred)'s, faster (docs/PERFORMANCE.md): unset OPENBLAS_CORETYPE to let rawspeech choose"
+    }
 }

@@ -95,4 +95,21 @@ import Testing
         #expect(BLASRuntime.preferredCoreType(for: [.avx2]) == nil)
         #expect(BLASRuntime.preferredCoreType(for: []) == nil)
     }
+
+    /// A shell or module file that forces slower kernels than the CPU runs gets a note
+    /// naming the variable; a user's equal or faster choice, or no choice, gets none.
+    @Test func slowerKernelsForcedByTheEnvironmentAreNoted() throws {
+        let forced = try #require(BLASRuntime.slowerKernelsNote(environment: ["OPENBLAS_CORETYPE": "Haswell"],
+                                                                running: "Haswell", preferred: "SkylakeX"))
+        #expect(forced.contains("OPENBLAS_CORETYPE=Haswell") && forced.contains("SkylakeX"))
+        #expect(BLASRuntime.slowerKernelsNote(environment: ["OPENBLAS_CORETYPE": "Prescott"], running: "Prescott",
+                                              preferred: "Haswell") != nil)
+        #expect(BLASRuntime.slowerKernelsNote(environment: ["OPENBLAS_CORETYPE": "SkylakeX"], running: "SkylakeX",
+                                              preferred: "SkylakeX") == nil)
+        #expect(BLASRuntime.slowerKernelsNote(environment: ["OPENBLAS_CORETYPE": "Zen"], running: "Zen",
+                                              preferred: "Haswell") == nil)
+        #expect(BLASRuntime.slowerKernelsNote(environment: [:], running: "Haswell", preferred: "SkylakeX") == nil)
+        #expect(BLASRuntime.slowerKernelsNote(environment: ["OPENBLAS_CORETYPE": "Haswell"], running: "Haswell",
+                                              preferred: nil) == nil)
+    }
 }
