@@ -146,6 +146,27 @@ int rs_gru_gates_backward(int variant, ptrdiff_t B, ptrdiff_t H, const float *ga
 int rs_gru_reset_backward(int variant, ptrdiff_t B, ptrdiff_t H, const float *gates, const float *hPrev,
                           const float *dResetHidden, float *carry, float *dGates, float *biasGradient);
 
+/// The LSTM's per-step elementwise passes over a step's B rows (the Swift references are
+/// `LSTMPasses` in Network/Cells/LSTM.swift). gates, dGates (B, 4H): rows
+/// [inputGate i | forgetGate f | candidate c~ | outputGate o]; cPrev, c, cellTanh, h, dOut,
+/// carry, cellCarry (B, H); bias, biasGradient (4H) in the gates' order; peepholes,
+/// peepholeGradient (3H) [Vi | Vf | Vo]. AVX-512 only: each returns 0 without touching
+/// anything otherwise (the caller runs its Swift loops).
+///
+/// Forward, after gates += h_{t-1} U: i = sigmoid(i + bi + Vi c_{t-1}),
+/// f = sigmoid(f + bf + Vf c_{t-1}), c~ = tanh(c~ + bc) (in place), c = f c_{t-1} + i c~,
+/// o = sigmoid(o + bo + Vo c) (in place), cellTanh = tanh(c), h = o tanh(c).
+int rs_lstm_forward(int variant, ptrdiff_t B, ptrdiff_t H, float *gates, const float *bias, const float *peepholes,
+                    const float *cPrev, float *c, float *cellTanh, float *h);
+/// Backward, step t (gates hold the activations): dh = carry + dOut (stored in carry),
+/// do = dh tanh(c) o (1 - o), dc = cellCarry + dh o (1 - tanh(c)^2) + do Vo,
+/// di = dc c~ i (1 - i), df = dc c_{t-1} f (1 - f), dc~ = dc i (1 - c~^2) into dGates;
+/// cellCarry = dc f + di Vi + df Vf (d c_{t-1}); peepholeGradient += (di c_{t-1},
+/// df c_{t-1}, do c) and biasGradient += (di, df, dc~, do), summed over the rows in order.
+int rs_lstm_backward(int variant, ptrdiff_t B, ptrdiff_t H, const float *gates, const float *peepholes,
+                     const float *cPrev, const float *c, const float *cellTanh, const float *dOut, float *carry,
+                     float *cellCarry, float *dGates, float *peepholeGradient, float *biasGradient);
+
 // MARK: Optimizer.c: global-norm clipping and the RMSProp step
 
 /// The gradient's sum of squares for global-norm clipping, in Double, in a fixed order:

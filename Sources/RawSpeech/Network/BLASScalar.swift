@@ -69,6 +69,17 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     static func gruResetBackwardKernel(B: Int, H: Int, gates: UnsafePointer<Self>, hPrev: UnsafePointer<Self>,
                                        dResetHidden: UnsafePointer<Self>, carry: UnsafeMutablePointer<Self>,
                                        dGates: UnsafeMutablePointer<Self>, biasGradient: UnsafeMutablePointer<Self>) -> Bool
+    /// The LSTM's per-step passes (`LSTMPasses` in Cells/LSTM.swift has their references
+    /// and says what each computes): CKernels' LSTMKernels.c for Float.
+    static func lstmForwardKernel(B: Int, H: Int, gates: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>,
+                                  peepholes: UnsafePointer<Self>, cPrev: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>,
+                                  cellTanh: UnsafeMutablePointer<Self>, h: UnsafeMutablePointer<Self>) -> Bool
+    static func lstmBackwardKernel(B: Int, H: Int, gates: UnsafePointer<Self>, peepholes: UnsafePointer<Self>,
+                                   cPrev: UnsafePointer<Self>, c: UnsafePointer<Self>, cellTanh: UnsafePointer<Self>,
+                                   dOut: UnsafePointer<Self>, carry: UnsafeMutablePointer<Self>,
+                                   cellCarry: UnsafeMutablePointer<Self>, dGates: UnsafeMutablePointer<Self>,
+                                   peepholeGradient: UnsafeMutablePointer<Self>,
+                                   biasGradient: UnsafeMutablePointer<Self>) -> Bool
     /// Whether `packedProduct` runs (Float with AVX-512): B > 1's recurrent products on U
     /// packed once per chunk (`PackedRecurrent` in Cells/RecurrentProduct.swift).
     static var hasPackedProduct: Bool { get }
@@ -204,6 +215,28 @@ extension Float: BLASScalar {
                                  dGates: dGates, biasGradient: biasGradient)
     }
 
+    @inline(__always)
+    public static func lstmForwardKernel(B: Int, H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                                         peepholes: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                                         c: UnsafeMutablePointer<Float>, cellTanh: UnsafeMutablePointer<Float>,
+                                         h: UnsafeMutablePointer<Float>) -> Bool {
+        Kernels.lstmForward(B: B, H: H, gates: gates, bias: bias, peepholes: peepholes, cPrev: cPrev, c: c,
+                            cellTanh: cellTanh, h: h)
+    }
+
+    @inline(__always)
+    public static func lstmBackwardKernel(B: Int, H: Int, gates: UnsafePointer<Float>, peepholes: UnsafePointer<Float>,
+                                          cPrev: UnsafePointer<Float>, c: UnsafePointer<Float>,
+                                          cellTanh: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+                                          carry: UnsafeMutablePointer<Float>, cellCarry: UnsafeMutablePointer<Float>,
+                                          dGates: UnsafeMutablePointer<Float>,
+                                          peepholeGradient: UnsafeMutablePointer<Float>,
+                                          biasGradient: UnsafeMutablePointer<Float>) -> Bool {
+        Kernels.lstmBackward(B: B, H: H, gates: gates, peepholes: peepholes, cPrev: cPrev, c: c, cellTanh: cellTanh,
+                             dOut: dOut, carry: carry, cellCarry: cellCarry, dGates: dGates,
+                             peepholeGradient: peepholeGradient, biasGradient: biasGradient)
+    }
+
     public static var hasPackedProduct: Bool { KernelVariant.current == .avx512 }
 
     @inline(__always)
@@ -306,6 +339,23 @@ extension Double: BLASScalar {
                                               dResetHidden: UnsafePointer<Double>, carry: UnsafeMutablePointer<Double>,
                                               dGates: UnsafeMutablePointer<Double>,
                                               biasGradient: UnsafeMutablePointer<Double>) -> Bool {
+        false
+    }
+
+    public static func lstmForwardKernel(B: Int, H: Int, gates: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>,
+                                         peepholes: UnsafePointer<Double>, cPrev: UnsafePointer<Double>,
+                                         c: UnsafeMutablePointer<Double>, cellTanh: UnsafeMutablePointer<Double>,
+                                         h: UnsafeMutablePointer<Double>) -> Bool {
+        false
+    }
+
+    public static func lstmBackwardKernel(B: Int, H: Int, gates: UnsafePointer<Double>, peepholes: UnsafePointer<Double>,
+                                          cPrev: UnsafePointer<Double>, c: UnsafePointer<Double>,
+                                          cellTanh: UnsafePointer<Double>, dOut: UnsafePointer<Double>,
+                                          carry: UnsafeMutablePointer<Double>, cellCarry: UnsafeMutablePointer<Double>,
+                                          dGates: UnsafeMutablePointer<Double>,
+                                          peepholeGradient: UnsafeMutablePointer<Double>,
+                                          biasGradient: UnsafeMutablePointer<Double>) -> Bool {
         false
     }
 

@@ -134,6 +134,27 @@ package enum Kernels {
         rs_gru_reset_backward(variant.rawValue, B, H, gates, hPrev, dResetHidden, carry, dGates, biasGradient) != 0
     }
 
+    // MARK: The LSTM's per-step passes (LSTMKernels.c; references in Cells/LSTM.swift)
+
+    @inline(__always)
+    package static func lstmForward(B: Int, H: Int, gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                                    peepholes: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, cellTanh: UnsafeMutablePointer<Float>,
+                                    h: UnsafeMutablePointer<Float>, variant: KernelVariant = .current) -> Bool {
+        rs_lstm_forward(variant.rawValue, B, H, gates, bias, peepholes, cPrev, c, cellTanh, h) != 0
+    }
+
+    @inline(__always)
+    package static func lstmBackward(B: Int, H: Int, gates: UnsafePointer<Float>, peepholes: UnsafePointer<Float>,
+                                     cPrev: UnsafePointer<Float>, c: UnsafePointer<Float>, cellTanh: UnsafePointer<Float>,
+                                     dOut: UnsafePointer<Float>, carry: UnsafeMutablePointer<Float>,
+                                     cellCarry: UnsafeMutablePointer<Float>, dGates: UnsafeMutablePointer<Float>,
+                                     peepholeGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
+                                     variant: KernelVariant = .current) -> Bool {
+        rs_lstm_backward(variant.rawValue, B, H, gates, peepholes, cPrev, c, cellTanh, dOut, carry, cellCarry, dGates,
+                         peepholeGradient, biasGradient) != 0
+    }
+
     // MARK: The optimizer (Optimizer.c; references in Training/RMSProp.swift)
 
     /// The sum of squares in CKernels' fixed order (include/CKernels.h). AVX2 and AVX-512 only.

@@ -44,10 +44,11 @@ public struct RecurrentMDN<Scalar: BLASScalar> {
     package var stateSizePerLayer: Int { config.cell == .lstm ? 2 * config.units : config.units }
     package var gateWidth: Int { ModelConfig.gateCount(config.cell) * config.units }
     /// Whether the cell's per-step passes add the layer's bias (and sum its gradient)
-    /// themselves: the paper GRU's (`PaperGRUPasses`, Cells/GRU.swift). The other cells
+    /// themselves: the paper GRU's (`PaperGRUPasses`, Cells/GRU.swift) and the LSTM's
+    /// (`LSTMPasses`, Cells/LSTM.swift). The other cells
     /// start the input projection from copied bias rows and take the bias gradient as dG's
     /// column sums.
-    package var stepPassesHandleBias: Bool { config.cell == .gru && config.gruForm == .paper }
+    package var stepPassesHandleBias: Bool { config.cell == .lstm || (config.cell == .gru && config.gruForm == .paper) }
 
     /// Fills `p` (resized to `parameterCount`) with a fresh initialisation:
     /// - W and U uniform in +-1/sqrt(fan-in) (fan-in In for W, H for U), so pre-activations

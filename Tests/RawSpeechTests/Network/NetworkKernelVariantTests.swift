@@ -50,6 +50,22 @@ import Testing
               Kernels.gruResetBackward(B: B, H: H, gates: gates, hPrev: hPrev, dResetHidden: hPrev, carry: &carry,
                                        dGates: &dGates, biasGradient: &biasGradient, variant: variant),
               [carry, dGates, biasGradient])
+        // The LSTM passes.
+        let peepholes = [Float](repeating: 0.3, count: 3 * H), bias4 = [Float](repeating: 0.1, count: 4 * H)
+        var lstmGates = filled(B * 4 * H), cell = filled(B * H), cellTanh = filled(B * H), h = filled(B * H)
+        check("lstmForward",
+              Kernels.lstmForward(B: B, H: H, gates: &lstmGates, bias: bias4, peepholes: peepholes, cPrev: hPrev,
+                                  c: &cell, cellTanh: &cellTanh, h: &h, variant: variant),
+              [lstmGates, cell, cellTanh, h])
+        var cellCarry = filled(B * H), lstmDGates = filled(B * 4 * H), peepholeGradient = filled(3 * H)
+        var lstmBiasGradient = filled(4 * H)
+        carry = filled(B * H)
+        check("lstmBackward",
+              Kernels.lstmBackward(B: B, H: H, gates: lstmGates, peepholes: peepholes, cPrev: hPrev, c: hPrev,
+                                   cellTanh: hPrev, dOut: hPrev, carry: &carry, cellCarry: &cellCarry,
+                                   dGates: &lstmDGates, peepholeGradient: &peepholeGradient,
+                                   biasGradient: &lstmBiasGradient, variant: variant),
+              [carry, cellCarry, lstmDGates, peepholeGradient, lstmBiasGradient])
         return results
     }
 

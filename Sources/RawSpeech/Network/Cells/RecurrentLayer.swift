@@ -4,7 +4,7 @@
 // recurrent products they all use are in RecurrentProduct.swift.
 //
 // Forward: the input projection of all T*B rows is one GEMM, gates = x W (+ b: copied
-// bias rows, except for the paper GRU, whose step passes add the bias themselves:
+// bias rows, except for the paper GRU and the LSTM, whose step passes add the bias themselves:
 // `stepPassesHandleBias`); then the cell's step loop adds h_{t-1} U per step and runs the
 // gate math. Gate activations overwrite their pre-activations in `gates`; backward reads
 // them there.
@@ -38,7 +38,8 @@ extension RecurrentMDN {
         case .gru where config.gruForm == .paper: paperGRUForward(buffers, U: U, bias: bias, B: B, H: H, steps: steps)
         case .gru: cudnnGRUForward(buffers, U: U, recurrentBias: p + layer.recurrentBias!.lowerBound,
                                    B: B, H: H, steps: steps)
-        case .lstm: lstmForward(buffers, U: U, peepholes: p + layer.peepholes!.lowerBound, B: B, H: H, steps: steps)
+        case .lstm:
+            lstmForward(buffers, U: U, bias: bias, peepholes: p + layer.peepholes!.lowerBound, B: B, H: H, steps: steps)
         }
     }
 
@@ -61,7 +62,8 @@ extension RecurrentMDN {
                              B: B, H: H, steps: steps)
         case .lstm:
             lstmBackward(buffers, U: U, dU: dU, peepholes: p + layer.peepholes!.lowerBound,
-                         peepholeGradient: g + layer.peepholes!.lowerBound, B: B, H: H, steps: steps)
+                         peepholeGradient: g + layer.peepholes!.lowerBound, biasGradient: g + layer.bias.lowerBound,
+                         B: B, H: H, steps: steps)
         }
 
         let dGates = buffers.gateGradient.pointer          // (T, B, G*H)
