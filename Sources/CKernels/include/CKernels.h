@@ -13,6 +13,7 @@
 #define RAWSPEECH_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 // MARK: CPUFeatures.c: what this CPU runs (cpuid, asked once when the library loads)
 
@@ -166,6 +167,15 @@ int rs_lstm_forward(int variant, ptrdiff_t B, ptrdiff_t H, float *gates, const f
 int rs_lstm_backward(int variant, ptrdiff_t B, ptrdiff_t H, const float *gates, const float *peepholes,
                      const float *cPrev, const float *c, const float *cellTanh, const float *dOut, float *carry,
                      float *cellCarry, float *dGates, float *peepholeGradient, float *biasGradient);
+
+// MARK: Gaussians.c: weight noise's draws
+
+/// Fills z[0 ..< count] with standard normal draws from the xoshiro256** generator whose four
+/// state words are `state` (SeededGenerator's; not advanced here): Marsaglia's polar method
+/// as Training/WeightNoise.swift's `gaussianPair`, pairs (a, b) in order, the last b dropped
+/// when count is odd: bitwise that loop's values. AVX-512 only (returns 0 otherwise: the
+/// caller runs its Swift loop).
+int rs_polar_gaussians(int variant, uint64_t state[4], ptrdiff_t count, float *z);
 
 // MARK: Optimizer.c: global-norm clipping and the RMSProp step
 

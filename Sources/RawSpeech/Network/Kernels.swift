@@ -134,6 +134,17 @@ package enum Kernels {
         rs_gru_reset_backward(variant.rawValue, B, H, gates, hPrev, dResetHidden, carry, dGates, biasGradient) != 0
     }
 
+    // MARK: Weight noise's draws (Gaussians.c; reference in Training/WeightNoise.swift)
+
+    /// Standard normal draws from the generator with state words `state`, bitwise the
+    /// polar-method loop of WeightNoise; false (nothing written) where it does not run.
+    @inline(__always)
+    package static func polarGaussians(state: [UInt64], count: Int, into z: UnsafeMutablePointer<Float>,
+                                       variant: KernelVariant = .current) -> Bool {
+        var words = state
+        return words.withUnsafeMutableBufferPointer { rs_polar_gaussians(variant.rawValue, $0.baseAddress!, count, z) } != 0
+    }
+
     // MARK: The LSTM's per-step passes (LSTMKernels.c; references in Cells/LSTM.swift)
 
     @inline(__always)

@@ -10,7 +10,8 @@
 // from one 64-bit draw, one FastMath.log and one square root per two draws, no cosine):
 // 3.4x less CPU than the Box-Muller draw in Double, one of its pair discarded, that an update
 // used before (6.5 ms against 1.9 ms per update at the paper's GRU; docs/PERFORMANCE.md,
-// "Data parallel across processes": "What this round changed").
+// "Data parallel across processes": "What this round changed"). With AVX-512, CKernels'
+// Gaussians.c draws 16 candidate pairs at a time, to the same bits.
 import Dispatch
 import RawSpeechCore
 import RawSpeechNetwork
@@ -80,15 +81,11 @@ public enum WeightNoise {
             nonisolated(unsafe) let base = n.baseAddress!
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let share = ParallelStep.rows(part, of: parts, in: blocks.count)
-                for block in blocks.lowerBound + share.lowerBound ..< blocks.lowerBound + share.upperBound {
-                    var rng = generator(key, block: block)
-                    let span = span(of: block ..< block + 1, weights: weights)
-                    var f = span.lowerBound
-                    while f < span.upperBound {  // the pairs in perturb's order: a, b, a, b, ...
-                        let (a, b) = gaussianPair(&rng)
-                        base[f] = std * a
-                        if f + 1 < span.upperBound { base[f + 1] = std * b }
-                        f += 2
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: blockSize) { z in
+                    for block in blocks.lowerBound + share.lowerBound ..< blocks.lowerBound + share.upperBound {
+                        let span = span(of: block ..< block + 1, weights: weights)
+                        gaussians(key, block: block, count: span.count, into: z.baseAddress!)
+                        for f in span { base[f] = std * z[f - span.lowerBound] }
                     }
                 }
             }
@@ -112,29 +109,42 @@ public enum WeightNoise {
     /// Block `block`'s weights, from its own generator.
     private static func fill(block: Int, key: Key, std: Double, ranges: [Range<Int>], starts: [Int],
                              clean: UnsafePointer<Float>, noisy: UnsafeMutablePointer<Float>) {
-        var rng = generator(key, block: block)
         let std = Float(std)
-        var spare: Float? = nil
-        var flat = block * blockSize
+        let first = block * blockSize
+        var flat = first
         let end = min(starts.last!, flat + blockSize)
         var r = starts.lastIndex { $0 <= flat }!
-        while flat < end {
-            while starts[r + 1] <= flat { r += 1 }  // skips empty ranges too
-            let stop = min(end, starts[r + 1])
-            let offset = ranges[r].lowerBound - starts[r]
-            for f in flat ..< stop {
-                let z: Float
-                if let s = spare {
-                    z = s
-                    spare = nil
-                } else {
-                    let (a, b) = gaussianPair(&rng)
-                    z = a
-                    spare = b
-                }
-                noisy[f + offset] = clean[f + offset] + std * z
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: blockSize) { buffer in
+            let z = buffer.baseAddress!
+            gaussians(key, block: block, count: end - first, into: z)
+            while flat < end {
+                while starts[r + 1] <= flat { r += 1 }  // skips empty ranges too
+                let stop = min(end, starts[r + 1])
+                let offset = ranges[r].lowerBound - starts[r]
+                for f in flat ..< stop { noisy[f + offset] = clean[f + offset] + std * z[f - first] }
+                flat = stop
             }
-            flat = stop
+        }
+    }
+
+    /// Block `block`'s first `count` standard normal draws (count <= blockSize), in the order
+    /// its weights take them: CKernels' AVX-512 polar method where it runs (Gaussians.c), else
+    /// `gaussiansReference`; the same bits either way (tested).
+    static func gaussians(_ key: Key, block: Int, count: Int, into z: UnsafeMutablePointer<Float>) {
+        var rng = generator(key, block: block)
+        if Kernels.polarGaussians(state: rng.state, count: count, into: z) { return }
+        gaussiansReference(&rng, count: count, into: z)
+    }
+
+    /// `count` draws from `rng`: the pairs of `gaussianPair` in order, a, b, a, b, ..., the
+    /// last b dropped when count is odd.
+    static func gaussiansReference(_ rng: inout SeededGenerator, count: Int, into z: UnsafeMutablePointer<Float>) {
+        var f = 0
+        while f < count {
+            let (a, b) = gaussianPair(&rng)
+            z[f] = a
+            if f + 1 < count { z[f + 1] = b }
+            f += 2
         }
     }
 

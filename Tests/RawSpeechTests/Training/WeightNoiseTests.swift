@@ -74,4 +74,32 @@ import Testing
         }
         #expect(noisy(base, std: 0) == clean)
     }
+
+    /// CKernels' AVX-512 polar method (Gaussians.c) gives the Swift loop's draws bit for bit,
+    /// so a run's noise does not depend on the CPU: every count's tail (odd counts drop the
+    /// last b), a whole block, several generators. Without AVX-512 the kernel declines and
+    /// the check is that it wrote nothing.
+    @Test func theVectorDrawsAreTheSwiftLoopsBits() {
+        for (seed, count) in [(1, 1), (2, 2), (3, 3), (4, 17), (5, 31), (6, 32), (7, 33), (8, 1001),
+                              (9, WeightNoise.blockSize - 1), (10, WeightNoise.blockSize)] {
+            let key = WeightNoise.Key(seed: UInt64(seed), rollbacks: seed % 2, update: 40 + seed)
+            var reference = [Float](repeating: .nan, count: count), vector = reference
+            var rng = WeightNoise.generator(key, block: seed)
+            WeightNoise.gaussiansReference(&rng, count: count, into: &reference)
+            let ran = Kernels.polarGaussians(state: WeightNoise.generator(key, block: seed).state, count: count,
+                                             into: &vector)
+            if ran {
+                #expect(vector.map(\.bitPattern) == reference.map(\.bitPattern), "seed \(seed), \(count) draws")
+            } else {
+                let untouched = vector.allSatisfy { $0.isNaN }
+                #expect(untouched, "seed \(seed): a kernel that declines writes nothing")
+            }
+            let drawn = reference.allSatisfy(\.isFinite) && reference.contains(where: { $0 != 0 })
+            #expect(drawn, "seed \(seed): the reference drew \(reference.prefix(4))")
+        }
+        var untouched = [Float](repeating: .nan, count: 4)
+        let portableRan = Kernels.polarGaussians(state: [1, 2, 3, 4], count: 4, into: &untouched, variant: .portable)
+        let stillUntouched = untouched.allSatisfy { $0.isNaN }
+        #expect(!portableRan && stillUntouched)
+    }
 }
