@@ -83,6 +83,11 @@ static void lstm_backward_avx512(ptrdiff_t B, ptrdiff_t H, const float *gates, c
     for (ptrdiff_t b = 0; b < B; b++) {
       const float *row = gates + b * width;
       float *dRow = dGates + b * width;
+      // Step t-1's rows of c_{t-2}, tanh(c_{t-1}) and dOut, next: not read since forward
+      // (before the first step these are addresses a prefetch may touch without harm).
+      _mm_prefetch((const char *)(cPrev - B * H + b * H + j), _MM_HINT_T0);
+      _mm_prefetch((const char *)(cellTanh - B * H + b * H + j), _MM_HINT_T0);
+      _mm_prefetch((const char *)(dOut - B * H + b * H + j), _MM_HINT_T0);
       const __m512 i = _mm512_maskz_loadu_ps(m, row + j), f = _mm512_maskz_loadu_ps(m, row + H + j);
       const __m512 g = _mm512_maskz_loadu_ps(m, row + 2 * H + j), o = _mm512_maskz_loadu_ps(m, row + 3 * H + j);
       const __m512 cp = _mm512_maskz_loadu_ps(m, cPrev + b * H + j), cell = _mm512_maskz_loadu_ps(m, c + b * H + j);
