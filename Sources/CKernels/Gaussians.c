@@ -7,8 +7,8 @@
 // - the generator is the same xoshiro256** (Core/SeededGenerator.swift), drawn in order, one
 //   64-bit draw per candidate pair (scalar: it is a serial recurrence);
 // - u, v, u*u + v*v, the log's polynomial, -2 log(s) / s and its square root are each an
-//   IEEE-rounded operation in the Swift order, no FMA (FP_CONTRACT OFF; the log is written
-//   out here without fmadd, unlike VectorMath.h's log16);
+//   IEEE-rounded operation in the Swift order, no FMA (FP_CONTRACT OFF; VectorMath.h's
+//   log16_rounded(x, 0));
 // - accepted pairs are compressed out of each group of 16 candidates in order.
 #include "CKernels.h"
 
@@ -16,6 +16,8 @@
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
+
+#include "VectorMath.h"
 
 static inline uint64_t rotate64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
@@ -29,31 +31,6 @@ static inline uint64_t next64(uint64_t s[4]) {
   s[2] ^= t;
   s[3] = rotate64(s[3], 45);
   return result;
-}
-
-/// FastMath.log (Network/FastMath.swift) with each product and sum rounded on its own.
-__attribute__((target("avx512f")))
-static inline __m512 log16_unfused(__m512 x) {
-  const __m512i shifted = _mm512_sub_epi32(_mm512_castps_si512(x), _mm512_set1_epi32(0x3F3504F3));
-  const __m512 k = _mm512_cvtepi32_ps(_mm512_srai_epi32(shifted, 23));
-  const __m512 m = _mm512_sub_ps(
-      _mm512_castsi512_ps(_mm512_add_epi32(_mm512_and_si512(shifted, _mm512_set1_epi32(0x007FFFFF)),
-                                           _mm512_set1_epi32(0x3F3504F3))),
-      _mm512_set1_ps(1.0f));
-  const __m512 z = _mm512_mul_ps(m, m);
-  __m512 y = _mm512_set1_ps(7.0376836292e-2f);
-  y = _mm512_sub_ps(_mm512_mul_ps(y, m), _mm512_set1_ps(1.1514610310e-1f));
-  y = _mm512_add_ps(_mm512_mul_ps(y, m), _mm512_set1_ps(1.1676998740e-1f));
-  y = _mm512_sub_ps(_mm512_mul_ps(y, m), _mm512_set1_ps(1.2420140846e-1f));
-  y = _mm512_add_ps(_mm512_mul_ps(y, m), _mm512_set1_ps(1.4249322787e-1f));
-  y = _mm512_sub_ps(_mm512_mul_ps(y, m), _mm512_set1_ps(1.6668057665e-1f));
-  y = _mm512_add_ps(_mm512_mul_ps(y, m), _mm512_set1_ps(2.0000714765e-1f));
-  y = _mm512_sub_ps(_mm512_mul_ps(y, m), _mm512_set1_ps(2.4999993993e-1f));
-  y = _mm512_add_ps(_mm512_mul_ps(y, m), _mm512_set1_ps(3.3333331174e-1f));
-  y = _mm512_mul_ps(_mm512_mul_ps(y, m), z);
-  y = _mm512_add_ps(y, _mm512_mul_ps(_mm512_set1_ps(-2.12194440e-4f), k));
-  y = _mm512_add_ps(y, _mm512_mul_ps(_mm512_set1_ps(-0.5f), z));
-  return _mm512_add_ps(_mm512_add_ps(m, y), _mm512_mul_ps(_mm512_set1_ps(0.693359375f), k));
 }
 
 __attribute__((target("avx512f")))
@@ -77,7 +54,7 @@ static void polar_gaussians_avx512(uint64_t state[4], ptrdiff_t count, float *z)
                            & _mm512_cmp_ps_mask(sum, one, _CMP_LT_OQ);
     // Rejected lanes compute on 0.5 (finite; discarded by the compress).
     const __m512 safe = _mm512_mask_blend_ps(inside, _mm512_set1_ps(0.5f), sum);
-    const __m512 m = _mm512_sqrt_ps(_mm512_div_ps(_mm512_mul_ps(_mm512_set1_ps(-2.0f), log16_unfused(safe)), safe));
+    const __m512 m = _mm512_sqrt_ps(_mm512_div_ps(_mm512_mul_ps(_mm512_set1_ps(-2.0f), log16_rounded(safe, 0)), safe));
     _mm512_mask_compressstoreu_ps(a, inside, _mm512_mul_ps(u, m));
     _mm512_mask_compressstoreu_ps(b, inside, _mm512_mul_ps(v, m));
     const int accepted = __builtin_popcount((unsigned)inside);

@@ -28,9 +28,12 @@ static inline __m512 exp16(__m512 x) {
   return _mm512_mul_ps(mantissa, scale);
 }
 
-/// Natural log of positive finite x (FastMath.log).
+/// Natural log of positive finite x (FastMath.log). `fused` 1 runs the polynomial's steps as
+/// FMAs; 0 rounds every product and sum on its own, bitwise FastMath.log as the package's
+/// Swift build (no FMA) computes it (Gaussians.c needs those bits). A constant argument:
+/// each caller compiles one branch.
 __attribute__((target("avx512f")))
-static inline __m512 log16(__m512 x) {
+static inline __m512 log16_rounded(__m512 x, int fused) {
   const __m512i shifted = _mm512_sub_epi32(_mm512_castps_si512(x), _mm512_set1_epi32(0x3F3504F3));
   const __m512 k = _mm512_cvtepi32_ps(_mm512_srai_epi32(shifted, 23));
   const __m512 m = _mm512_sub_ps(
@@ -38,20 +41,22 @@ static inline __m512 log16(__m512 x) {
                                            _mm512_set1_epi32(0x3F3504F3))),
       _mm512_set1_ps(1.0f));
   const __m512 z = _mm512_mul_ps(m, m);
+  // a b + c, fused or rounded twice (x - c and x + (-c) round alike).
+#define RS_MUL_ADD(a, b, c) (fused ? _mm512_fmadd_ps((a), (b), (c)) : _mm512_add_ps(_mm512_mul_ps((a), (b)), (c)))
+  static const float coefficients[] = {-1.1514610310e-1f, 1.1676998740e-1f, -1.2420140846e-1f, 1.4249322787e-1f,
+                                       -1.6668057665e-1f, 2.0000714765e-1f, -2.4999993993e-1f, 3.3333331174e-1f};
   __m512 y = _mm512_set1_ps(7.0376836292e-2f);
-  y = _mm512_fmadd_ps(y, m, _mm512_set1_ps(-1.1514610310e-1f));
-  y = _mm512_fmadd_ps(y, m, _mm512_set1_ps(1.1676998740e-1f));
-  y = _mm512_fmadd_ps(y, m, _mm512_set1_ps(-1.2420140846e-1f));
-  y = _mm512_fmadd_ps(y, m, _mm512_set1_ps(1.4249322787e-1f));
-  y = _mm512_fmadd_ps(y, m, _mm512_set1_ps(-1.6668057665e-1f));
-  y = _mm512_fmadd_ps(y, m, _mm512_set1_ps(2.0000714765e-1f));
-  y = _mm512_fmadd_ps(y, m, _mm512_set1_ps(-2.4999993993e-1f));
-  y = _mm512_fmadd_ps(y, m, _mm512_set1_ps(3.3333331174e-1f));
+  for (int i = 0; i < 8; i++) y = RS_MUL_ADD(y, m, _mm512_set1_ps(coefficients[i]));
   y = _mm512_mul_ps(_mm512_mul_ps(y, m), z);
-  y = _mm512_fmadd_ps(_mm512_set1_ps(-2.12194440e-4f), k, y);
-  y = _mm512_fmadd_ps(_mm512_set1_ps(-0.5f), z, y);
-  return _mm512_fmadd_ps(_mm512_set1_ps(0.693359375f), k, _mm512_add_ps(m, y));
+  y = RS_MUL_ADD(_mm512_set1_ps(-2.12194440e-4f), k, y);
+  y = RS_MUL_ADD(_mm512_set1_ps(-0.5f), z, y);
+  return RS_MUL_ADD(_mm512_set1_ps(0.693359375f), k, _mm512_add_ps(m, y));
+#undef RS_MUL_ADD
 }
+
+/// FastMath.log with FMAs (the mixture kernels).
+__attribute__((target("avx512f")))
+static inline __m512 log16(__m512 x) { return log16_rounded(x, 1); }
 
 /// 1 / x for finite nonzero x: the 14-bit estimate and one Newton step, within an ulp or
 /// two of the division (which at ~10 cycles per 16 lanes bounded the gate passes).

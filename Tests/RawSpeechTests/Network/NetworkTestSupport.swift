@@ -1,6 +1,7 @@
 // Shared pieces of the network tests: small models with every parameter random and
 // nonzero, random chunks, and a comparison helper that says what it measures and, on
 // failure, shows the worst pairs.
+import Testing
 @testable import RawSpeechCore
 @testable import RawSpeechNetwork
 
@@ -80,4 +81,16 @@ struct Discrepancy: CustomStringConvertible {
     var description: String {
         "max error \(worst); worst: " + pairs.prefix(4).map { "\($0.label) \($0.a) vs \($0.b)" }.joined(separator: ", ")
     }
+}
+
+/// The closeness the per-step pass tests (GRU, LSTM) ask of a CKernels pass against its
+/// Swift loops.
+/// Float rounding: relative 1e-5 above 1% of the values' scale (or of `scale`: the size of
+/// the terms a value is a sum of), absolute below it (FMA contraction and a few reordered
+/// products move the last bits).
+func expectPassClose(_ a: [Float], _ b: [Float], _ what: String, scale: Double? = nil,
+                     sourceLocation: SourceLocation = #_sourceLocation) {
+    let scale = scale ?? Double(b.map(abs).max() ?? 1)
+    let check = Discrepancy(a, b, floor: max(scale * 1e-2, 1e-30))
+    #expect(check.worst < 1e-5, "\(what): \(check)", sourceLocation: sourceLocation)
 }
