@@ -21,8 +21,9 @@
 // timer slack set to 1 ns so the kernel's high-resolution timer wakes it on time (the default
 // slack is 50 us). --realtime P runs it at SCHED_FIFO priority P, so that its wake-ups are not
 // queued behind MPI ranks busy-polling both cores (one A/B run under load, allreduce of
-// 264,651 floats over tbf 10 Gbit/s + 0.05 ms: 2.3 ms with priority 1, 9.2 ms without). SIGTERM and SIGINT are blocked except inside ppoll, so they end the loop
-// cleanly between packets; so does the death of the parent (PR_SET_PDEATHSIG). A full FIFO
+// 264,651 floats over tbf 10 Gbit/s + 0.05 ms: 2.3 ms with priority 1, 9.2 ms without).
+// SIGTERM and SIGINT are blocked except inside ppoll, so they end the loop cleanly between
+// packets; so does the death of the parent (PR_SET_PDEATHSIG). A full FIFO
 // (more than --queue packets in flight) drops the packet, as a full router queue would; the
 // drops are counted and printed at exit. Measured on this machine (2 vCPUs, idle), 64 KB
 // packets (MTU 65000): TCP through it reaches 9.0 Gbit/s with no delay, ~10 Gbit/s under a
