@@ -97,6 +97,14 @@ static int open_tun(const char *netns, const char *dev, int home) {
         snprintf(what, sizeof what, "TUNSETIFF %s in", dev);
         fail(what, netns);
     }
+    // No offloads: without IFF_VNET_HDR a packet whose checksum was left to "the hardware"
+    // would arrive unsummed and be dropped. A persistent device keeps offloads set by an
+    // earlier attacher (seen: a TUN_F_CSUM trial left TCP connections hanging in SYN-SENT).
+    if (ioctl(fd, TUNSETOFFLOAD, 0UL) < 0) {
+        char what[300];
+        snprintf(what, sizeof what, "TUNSETOFFLOAD %s in", dev);
+        fail(what, netns);
+    }
     if (setns(home, CLONE_NEWNET) < 0) fail("setns back to", "the starting namespace");
     return fd;
 }
