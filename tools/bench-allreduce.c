@@ -1,8 +1,8 @@
 // In-place MPI_Allreduce (MPI_SUM) of COUNT floats, the message rawspeech sends per update:
-// the median and mean of REPEATS calls after a warm-up, printed by rank 0 as JSON, one line
-// per count. Built and run by tools/bench-cluster: mpicc -O2 tools/bench-allreduce.c -o /tmp/x;
-// mpirun -np 2 /tmp/x COUNT[,COUNT...] REPEATS (several counts: the points the latency and
-// bandwidth of the cost model are fitted to).
+// the median and mean of REPEATS calls after a warm-up (each call's time on the slowest rank),
+// printed by rank 0 as JSON, one line per count. Built and run by tools/bench-cluster:
+// mpicc -O2 tools/bench-allreduce.c -o /tmp/x; mpirun -np 2 /tmp/x COUNT[,COUNT...] REPEATS
+// (several counts: the points the latency and bandwidth of the cost model are fitted to).
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +35,13 @@ int main(int argc, char **argv) {
             times[i] = MPI_Wtime() - start;
             sum += times[i];
         }
+        // Each call's time on the slower rank: after the barrier one rank may start a one-way
+        // latency before the other (two stable orders), and the one that starts first is the one
+        // that waits for the whole exchange; rank 0 alone would measure 2 latencies or nearly 0
+        // depending on which order a run settles in.
+        MPI_Allreduce(MPI_IN_PLACE, times, repeats, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+        sum = 0;
+        for (int i = 0; i < repeats; i++) sum += times[i];
         qsort(times, (size_t) repeats, sizeof(double), compare);
         if (rank == 0) printf("{\"floats\": %ld, \"median_ms\": %.4f, \"mean_ms\": %.4f}\n", count,
                               times[repeats / 2] * 1e3, sum / repeats * 1e3);
