@@ -4,6 +4,9 @@
 // `write(_:to:)`; files built piece by piece (audio through libsndfile, shards) hold a
 // `Pending` file, write to its temporary path and `commit()` it.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes files under a temporary name in the same folder, then renames over the target,
 /// so readers see either the old file or the whole new one.
@@ -57,6 +60,18 @@ public enum AtomicFile {
         return nil
     }
 
+    /// fsync of the file or folder at `path`: nil when done (or when the file system cannot
+    /// sync it: EINVAL, EROFS), else why not (an I/O error: the bytes may not be on disk).
+    static func flush(_ path: String) -> String? {
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return "cannot open \(path): \(String(cString: strerror(errno)))" }
+        defer { close(descriptor) }
+        if fsync(descriptor) != 0, errno != EINVAL, errno != EROFS {
+            return "fsync \(path): \(String(cString: strerror(errno)))"
+        }
+        return nil
+    }
+
     /// A new file being built at `temporaryURL` (hidden, in the target's folder): `commit()`
     /// renames it onto `url`; dropped uncommitted, it removes the temporary file.
     public final class Pending {
@@ -74,15 +89,22 @@ public enum AtomicFile {
 
         deinit { if open { unlink(temporaryURL.path) } }
 
-        /// Renames the finished temporary file over `url` (once; later calls do nothing).
+        /// Renames the finished temporary file over `url` (once; later calls do nothing). The
+        /// file's bytes reach the disk first (fsync), and the folder's new entry after, so a
+        /// power cut leaves the old file or the whole new one, not a renamed empty one.
         public func commit() throws {
             guard open else { return }
             open = false
+            if let reason = AtomicFile.flush(temporaryURL.path) {
+                unlink(temporaryURL.path)
+                throw RecordFileError(path: url.path, reason: "cannot write to disk: \(reason)")
+            }
             guard rename(temporaryURL.path, url.path) == 0 else {
                 let reason = String(cString: strerror(errno))
                 unlink(temporaryURL.path)
                 throw RecordFileError(path: url.path, reason: "cannot rename into place: \(reason)")
             }
+            _ = AtomicFile.flush(url.deletingLastPathComponent().path)  // the rename itself; best effort
         }
 
         /// Removes the temporary file; `url` is left as it was.

@@ -58,4 +58,17 @@ import Testing
         #expect(other.temporaryURL != pending.temporaryURL, "two writers of one file never share a temporary")
         #expect(throws: RecordFileError.self) { try AtomicFile.Pending(scratch.file("missing/c")).commit() }
     }
+
+    /// commit() syncs the file before renaming it: a file and a folder sync; a path that is not
+    /// there is named in the reason.
+    @Test func flushSyncsOrSaysWhy() throws {
+        let scratch = ScratchFolder()
+        let file = scratch.file("synced")
+        try AtomicFile.write(Data([1, 2, 3]), to: file)
+        #expect(AtomicFile.flush(file.path) == nil)
+        #expect(AtomicFile.flush(file.deletingLastPathComponent().path) == nil)
+        let missing = scratch.file("absent").path
+        let reason = try #require(AtomicFile.flush(missing))
+        #expect(reason.contains(missing))
+    }
 }
