@@ -119,6 +119,10 @@ struct TrainCommand: ParsableCommand {
                      trainer.validation.seconds)
             + (job.map { ", \($0.count) ranks" } ?? "")
             + (resuming ? ", resuming at update \(trainer.state.progress.update)" : ""))
+        if resuming, let limit = resolved.updates, trainer.state.progress.update >= limit {
+            printError("note: the run is already at update \(trainer.state.progress.update), its limit being \(limit): "
+                + "nothing to train; pass a larger --updates to continue it")
+        }
         let outcome = try runWithProgress(trainer, unit: "") { line in
             String(format: "update %6d  %7.1fs  train %8.3f  valid %8.3f  (waveform %8.3f)",
                    line.update, line.seconds, line.trainNLL, line.validNLL, line.validNLLWaveform)

@@ -136,6 +136,19 @@ import Testing
         #expect(result.stderr.contains(named), "\(result.stderr)")
     }
 
+    /// Resuming a run that already reached --updates trains nothing and says so, with the
+    /// flag that would continue it; the run still ends at that update.
+    @Test func resumingAFinishedRunSaysThereIsNothingToTrain() throws {
+        let scratch = ScratchFolder()
+        let data = try Self.makeData(scratch, name: "data")
+        let run = scratch.file("run").path
+        #expect(try Self.command(["train", data, "--output", run, "--updates", "10"] + Self.tiny).status == 0)
+        let again = try Self.command(["train", data, "--output", run, "--updates", "10", "--resume"] + Self.tiny)
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("already at update 10") && again.stderr.contains("larger --updates"), "\(again.stderr)")
+        #expect((again.stdout + again.stderr).contains("after 10 updates"), "\(again.stdout)")
+    }
+
     @Test func resumeRefusesAChangedShapeAndAppliesANewSchedule() throws {
         let scratch = ScratchFolder()
         let data = try Self.makeData(scratch, name: "data")
