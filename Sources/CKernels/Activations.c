@@ -4,6 +4,7 @@
 // FastMath.swift's (VectorMath.h): FMA contraction makes the last bit differ. The plain
 // Swift loops over FastMath are the references and the fallbacks (BLASScalar.swift).
 #include "CKernels.h"
+#include "AVX512Only.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -29,15 +30,11 @@ static void tanh_avx512(ptrdiff_t count, const float *x, float *y) {
 #endif
 
 int rs_sigmoid(int variant, ptrdiff_t count, const float *x, float *y) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (rs_runnable_variant(variant) == RS_KERNELS_AVX512) { sigmoid_avx512(count, x, y); return 1; }
-#endif
+  RS_AVX512_ONLY(sigmoid_avx512(count, x, y))
   return 0;
 }
 
 int rs_tanh(int variant, ptrdiff_t count, const float *x, float *y) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (rs_runnable_variant(variant) == RS_KERNELS_AVX512) { tanh_avx512(count, x, y); return 1; }
-#endif
+  RS_AVX512_ONLY(tanh_avx512(count, x, y))
   return 0;
 }

@@ -11,6 +11,7 @@
 // (z, r, h~); hPrev, h, resetHidden, carry, dOut, dResetHidden: (B, H); bias and
 // biasGradient: (3H) [bz | br | b].
 #include "CKernels.h"
+#include "AVX512Only.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -107,31 +108,27 @@ static void gru_reset_backward_avx512(ptrdiff_t B, ptrdiff_t H, const float *gat
     _mm512_mask_storeu_ps(biasGradient + H + j, m, dbReset);
   }
 }
-#define RS_GATES_AVX512(call) \
-  if (rs_runnable_variant(variant) == RS_KERNELS_AVX512) { call; return 1; }
-#else
-#define RS_GATES_AVX512(call)
 #endif
 
 int rs_gru_gates_forward(int variant, ptrdiff_t B, ptrdiff_t H, float *gates, const float *bias, const float *hPrev,
                          float *resetHidden) {
-  RS_GATES_AVX512(gru_gates_forward_avx512(B, H, gates, bias, hPrev, resetHidden))
+  RS_AVX512_ONLY(gru_gates_forward_avx512(B, H, gates, bias, hPrev, resetHidden))
   return 0;
 }
 
 int rs_gru_output_forward(int variant, ptrdiff_t B, ptrdiff_t H, float *gates, const float *bias, const float *hPrev, float *h) {
-  RS_GATES_AVX512(gru_output_forward_avx512(B, H, gates, bias, hPrev, h))
+  RS_AVX512_ONLY(gru_output_forward_avx512(B, H, gates, bias, hPrev, h))
   return 0;
 }
 
 int rs_gru_gates_backward(int variant, ptrdiff_t B, ptrdiff_t H, const float *gates, const float *hPrev, const float *dOut,
                           float *carry, float *dGates, float *biasGradient) {
-  RS_GATES_AVX512(gru_gates_backward_avx512(B, H, gates, hPrev, dOut, carry, dGates, biasGradient))
+  RS_AVX512_ONLY(gru_gates_backward_avx512(B, H, gates, hPrev, dOut, carry, dGates, biasGradient))
   return 0;
 }
 
 int rs_gru_reset_backward(int variant, ptrdiff_t B, ptrdiff_t H, const float *gates, const float *hPrev,
                           const float *dResetHidden, float *carry, float *dGates, float *biasGradient) {
-  RS_GATES_AVX512(gru_reset_backward_avx512(B, H, gates, hPrev, dResetHidden, carry, dGates, biasGradient))
+  RS_AVX512_ONLY(gru_reset_backward_avx512(B, H, gates, hPrev, dResetHidden, carry, dGates, biasGradient))
   return 0;
 }

@@ -11,6 +11,7 @@
 //   log16_rounded(x, 0));
 // - accepted pairs are compressed out of each group of 16 candidates in order.
 #include "CKernels.h"
+#include "AVX512Only.h"
 
 #pragma STDC FP_CONTRACT OFF
 
@@ -67,8 +68,6 @@ static void polar_gaussians_avx512(uint64_t state[4], ptrdiff_t count, float *z)
 #endif
 
 int rs_polar_gaussians(int variant, uint64_t state[4], ptrdiff_t count, float *z) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (rs_runnable_variant(variant) == RS_KERNELS_AVX512) { polar_gaussians_avx512(state, count, z); return 1; }
-#endif
+  RS_AVX512_ONLY(polar_gaussians_avx512(state, count, z))
   return 0;
 }

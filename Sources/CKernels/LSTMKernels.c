@@ -11,6 +11,7 @@
 // outputGate] (i, f, c~, o); cPrev, c, cellTanh, h, dOut, carry, cellCarry: (B, H); bias,
 // biasGradient: (4H) in the gates' order; peepholes, peepholeGradient: (3H) [Vi | Vf | Vo].
 #include "CKernels.h"
+#include "AVX512Only.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -128,22 +129,18 @@ static void lstm_backward_avx512(ptrdiff_t B, ptrdiff_t H, const float *gates, c
     _mm512_mask_storeu_ps(biasGradient + 3 * H + j, m, dbo);
   }
 }
-#define RS_LSTM_AVX512(call) \
-  if (rs_runnable_variant(variant) == RS_KERNELS_AVX512) { call; return 1; }
-#else
-#define RS_LSTM_AVX512(call)
 #endif
 
 int rs_lstm_forward(int variant, ptrdiff_t B, ptrdiff_t H, float *gates, const float *bias, const float *peepholes,
                     const float *cPrev, float *c, float *cellTanh, float *h) {
-  RS_LSTM_AVX512(lstm_forward_avx512(B, H, gates, bias, peepholes, cPrev, c, cellTanh, h))
+  RS_AVX512_ONLY(lstm_forward_avx512(B, H, gates, bias, peepholes, cPrev, c, cellTanh, h))
   return 0;
 }
 
 int rs_lstm_backward(int variant, ptrdiff_t B, ptrdiff_t H, const float *gates, const float *peepholes,
                      const float *cPrev, const float *c, const float *cellTanh, const float *dOut, float *carry,
                      float *cellCarry, float *dGates, float *peepholeGradient, float *biasGradient) {
-  RS_LSTM_AVX512(lstm_backward_avx512(B, H, gates, peepholes, cPrev, c, cellTanh, dOut, carry, cellCarry, dGates,
+  RS_AVX512_ONLY(lstm_backward_avx512(B, H, gates, peepholes, cPrev, c, cellTanh, dOut, carry, cellCarry, dGates,
                                       peepholeGradient, biasGradient))
   return 0;
 }
